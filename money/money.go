@@ -1,0 +1,81 @@
+package money
+
+import (
+	"slices"
+
+	"strconv"
+	"strings"
+
+	"github.com/bojanz/currency"
+)
+
+// Valid reports whether code is a current ISO 4217 code in upper case.
+func Valid(code string) bool {
+	if len(code) != 3 || strings.ToUpper(code) != code {
+		return false
+	}
+	return currency.IsValid(code)
+}
+
+// Digits returns the number of minor-unit digits of the currency (JPY 0, USD 2, KWD 3).
+func Digits(code string) int {
+	d, ok := currency.GetDigits(code)
+	if !ok {
+		return 2
+	}
+	return int(d)
+}
+
+// Format writes an amount of minor units as "USD 12,340.00".
+func Format(amount int64, code string) string {
+	return code + " " + FormatNumber(amount, code)
+}
+
+// FormatNumber writes an amount of minor units as "12,340.00", with no code.
+func FormatNumber(amount int64, code string) string {
+	sign := ""
+	u := uint64(amount)
+	if amount < 0 {
+		sign = "-"
+		u = uint64(-amount)
+	}
+	digits := Digits(code)
+	s := strconv.FormatUint(u, 10)
+	if len(s) <= digits {
+		s = strings.Repeat("0", digits-len(s)+1) + s
+	}
+	major, minor := s[:len(s)-digits], s[len(s)-digits:]
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, r := range major {
+		if i > 0 && (len(major)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if digits > 0 {
+		b.WriteByte('.')
+		b.WriteString(minor)
+	}
+	return b.String()
+}
+
+// Totals sums amounts per currency. The zero value is ready to use.
+type Totals map[string]int64
+
+// Add adds amount to the currency's total.
+func (t Totals) Add(code string, amount int64) { t[code] += amount }
+
+// String formats the totals in currency-code order, "EUR 5.00 · USD 12.00".
+func (t Totals) String() string {
+	codes := make([]string, 0, len(t))
+	for c := range t {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = Format(t[c], c)
+	}
+	return strings.Join(parts, " · ")
+}

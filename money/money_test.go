@@ -1,0 +1,50 @@
+package money
+
+import "testing"
+
+func TestFormat(t *testing.T) {
+	cases := []struct {
+		amount int64
+		code   string
+		want   string
+	}{
+		{1234000, "USD", "USD 12,340.00"},
+		{5, "USD", "USD 0.05"},
+		{0, "EUR", "EUR 0.00"},
+		{1234567, "JPY", "JPY 1,234,567"},
+		{1500, "KWD", "KWD 1.500"},
+		{-250, "USD", "USD -2.50"},
+		{100000000, "GBP", "GBP 1,000,000.00"},
+	}
+	for _, c := range cases {
+		if got := Format(c.amount, c.code); got != c.want {
+			t.Errorf("Format(%d, %s) = %q, want %q", c.amount, c.code, got, c.want)
+		}
+	}
+}
+
+func TestValid(t *testing.T) {
+	for _, ok := range []string{"USD", "EUR", "JPY", "KWD"} {
+		if !Valid(ok) {
+			t.Errorf("%s rejected", ok)
+		}
+	}
+	for _, bad := range []string{"usd", "US", "USDX", "XYZ", "", "ABC"} {
+		if Valid(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if Digits("JPY") != 0 || Digits("USD") != 2 || Digits("KWD") != 3 {
+		t.Error("ISO exponents wrong")
+	}
+}
+
+func TestTotals(t *testing.T) {
+	tt := Totals{}
+	tt.Add("USD", 100)
+	tt.Add("EUR", 250)
+	tt.Add("USD", 150)
+	if got := tt.String(); got != "EUR 2.50 · USD 2.50" {
+		t.Errorf("got %q", got)
+	}
+}
