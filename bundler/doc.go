@@ -1,0 +1,8 @@
+// Package bundler decides when each payer is due one reminder digest covering
+// every vendor's invoices, what that digest holds, and makes sure each slot is
+// sent at most once.
+//
+// The scheduling rules (reminder policies, send windows, quiet hours, the
+// due decision) are pure functions of their inputs and an explicit now, so
+// they are tested to the minute without a database or a real clock.
+package bundler

@@ -1,0 +1,163 @@
+package bundler
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/duehub/duehub/civil"
+)
+
+// Policy is a vendor's reminder policy: the days, counted from an invoice's
+// due date, on which the invoice asks for a reminder.
+type Policy struct {
+	// Offsets are days from the due date; negative is before it.
+	Offsets []int
+	// RepeatDays is the interval of the reminders that continue, while the
+	// invoice is overdue, after the last offset.
+	RepeatDays int
+}
+
+// Limits of a valid Policy.
+const (
+	MinOffset     = -60
+	MaxOffset     = 365
+	MaxOffsets    = 12
+	MinRepeatDays = 1
+	MaxRepeatDays = 90
+)
+
+// DefaultPolicy is the policy of a vendor that has not chosen one.
+func DefaultPolicy() Policy {
+	return Policy{Offsets: []int{-7, 0, 3, 7}, RepeatDays: 7}
+}
+
+// FieldError is one problem with one input field, named as in the API's JSON.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// FieldErrors is a validation failure listing every problem found.
+type FieldErrors []FieldError
+
+func (fe FieldErrors) Error() string {
+	parts := make([]string, len(fe))
+	for i, e := range fe {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+// orNil keeps a typed nil FieldErrors from becoming a non-nil error.
+func (fe FieldErrors) orNil() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+// Validate returns nil or FieldErrors naming each field ("offsets",
+// "offsets[2]", "repeat_days") that is out of bounds.
+func (p Policy) Validate() error {
+	var errs FieldErrors
+	switch {
+	case len(p.Offsets) == 0:
+		errs = append(errs, FieldError{"offsets", "at least one offset is required"})
+	case len(p.Offsets) > MaxOffsets:
+		errs = append(errs, FieldError{"offsets", fmt.Sprintf("at most %d offsets are allowed", MaxOffsets)})
+	}
+	seen := make(map[int]int, len(p.Offsets))
+	for i, o := range p.Offsets {
+		field := fmt.Sprintf("offsets[%d]", i)
+		if o < MinOffset || o > MaxOffset {
+			errs = append(errs, FieldError{field, fmt.Sprintf("must be between %d and %d days", MinOffset, MaxOffset)})
+		}
+		if j, dup := seen[o]; dup {
+			errs = append(errs, FieldError{field, fmt.Sprintf("duplicates offsets[%d]", j)})
+			continue
+		}
+		seen[o] = i
+	}
+	if p.RepeatDays < MinRepeatDays || p.RepeatDays > MaxRepeatDays {
+		errs = append(errs, FieldError{"repeat_days", fmt.Sprintf("must be between %d and %d days", MinRepeatDays, MaxRepeatDays)})
+	}
+	return errs.orNil()
+}
+
+// PointsBetween returns, in order, the reminder dates of an invoice due on due
+// that fall in (after, through]. A zero after means "since the beginning".
+//
+// Repeat points are last offset + k×RepeatDays (k ≥ 1) and only count once
+// the invoice is overdue (at least one day past due), so a policy whose
+// offsets all precede the due date does not remind on the due date itself.
+func (p Policy) PointsBetween(due, after, through civil.Date) []civil.Date {
+	lo, hi := dayRange(due, after, through)
+	offsets := p.sortedOffsets()
+	var points []civil.Date
+	for _, o := range offsets {
+		if int64(o) > lo && int64(o) <= hi {
+			points = append(points, due.AddDays(o))
+		}
+	}
+	if len(offsets) == 0 || p.RepeatDays < 1 {
+		return points
+	}
+	last, step := int64(offsets[len(offsets)-1]), int64(p.RepeatDays)
+	for n := p.firstRepeat(last, lo); n <= hi; n += step {
+		points = append(points, due.AddDays(int(n)))
+	}
+	return points
+}
+
+// NextPoint returns the first reminder date strictly after after (zero: since
+// the beginning). It is false only for a policy with neither offsets nor a
+// repeat still ahead, which Validate rejects.
+func (p Policy) NextPoint(due, after civil.Date) (civil.Date, bool) {
+	lo, _ := dayRange(due, after, due)
+	offsets := p.sortedOffsets()
+	for _, o := range offsets {
+		if int64(o) > lo {
+			return due.AddDays(o), true
+		}
+	}
+	if len(offsets) == 0 || p.RepeatDays < 1 {
+		return civil.Date{}, false
+	}
+	n := p.firstRepeat(int64(offsets[len(offsets)-1]), lo)
+	return due.AddDays(int(n)), true
+}
+
+// firstRepeat is the first repeat point, in days from the due date, that is
+// after lo, after the last offset, and overdue.
+func (p Policy) firstRepeat(last, lo int64) int64 {
+	step := int64(p.RepeatDays)
+	start := max(lo+1, last+1, 1)
+	k := (start - last + step - 1) / step // ceil; start > last so the numerator is positive
+	return last + k*step
+}
+
+func (p Policy) sortedOffsets() []int {
+	s := slices.Clone(p.Offsets)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// dayRange converts (after, through] into day numbers relative to due. A zero
+// after becomes a bound earlier than any offset or repeat.
+func dayRange(due, after, through civil.Date) (lo, hi int64) {
+	d := dayNumber(due)
+	lo = math.MinInt32
+	if !after.IsZero() {
+		lo = dayNumber(after) - d
+	}
+	return lo, dayNumber(through) - d
+}
+
+// dayNumber counts days since 1970-01-01. It avoids time.Duration (and so
+// civil.Date.DaysUntil), which saturates after 292 years.
+func dayNumber(d civil.Date) int64 {
+	return d.In(time.UTC).Unix() / 86400 // midnight UTC: always a whole multiple
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// config is the hub's configuration: environment first, flags override.
+type config struct {
+	DatabaseURL string
+	Addr        string
+	BaseURL     string
+	Secret      string
+	Migrate     bool
+	LogLevel    string
+}
+
+// configError is bad configuration: it stops start-up with one line naming the variable.
+type configError struct{ msg string }
+
+func (e configError) Error() string { return e.msg }
+
+func badConfig(variable, format string, args ...any) error {
+	return configError{variable + ": " + fmt.Sprintf(format, args...)}
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlags returns a flag set for a command with the settings every command
+// shares; serve adds its own.
+func newFlags(name, synopsis string, cfg *config, serve bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("DUEHUB_DATABASE_URL", "duehub.db"),
+		"database: a SQLite file path, or postgres://… (DUEHUB_DATABASE_URL)")
+	migrateDefault, _ := strconv.ParseBool(envOr("DUEHUB_MIGRATE", "true"))
+	fs.BoolVar(&cfg.Migrate, "migrate", migrateDefault,
+		"apply pending migrations at start; with false, refuse to run on a schema that is behind (DUEHUB_MIGRATE)")
+	fs.StringVar(&cfg.LogLevel, "log-level", envOr("DUEHUB_LOG_LEVEL", "info"), "debug, info, warn or error (DUEHUB_LOG_LEVEL)")
+	if serve {
+		fs.StringVar(&cfg.Addr, "addr", envOr("DUEHUB_ADDR", "127.0.0.1:8080"), "listen address (DUEHUB_ADDR)")
+		fs.StringVar(&cfg.BaseURL, "base-url", envOr("DUEHUB_BASE_URL", ""),
+			"public URL of the hub used in links (DUEHUB_BASE_URL; default http://ADDR)")
+		fs.StringVar(&cfg.Secret, "secret", envOr("DUEHUB_SECRET", ""),
+			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
+	}
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: duehub %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return configError{err.Error()}
+	}
+	return nil
+}
+
+// validate checks the configuration and fills derived defaults.
+func (c *config) validate() error {
+	if c.DatabaseURL == "" {
+		return badConfig("DUEHUB_DATABASE_URL", "must not be empty")
+	}
+	if strings.HasPrefix(c.DatabaseURL, "postgres") {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" {
+			return badConfig("DUEHUB_DATABASE_URL", "is not a valid postgres:// URL")
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return badConfig("DUEHUB_LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+			return badConfig("DUEHUB_ADDR", "%q is not host:port, like 127.0.0.1:8080", c.Addr)
+		}
+	}
+	if c.BaseURL == "" && c.Addr != "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return badConfig("DUEHUB_BASE_URL", "%q is not an absolute http(s) URL", c.BaseURL)
+		}
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return badConfig("DUEHUB_SECRET", "must be at least 32 characters")
+	}
+	return nil
+}

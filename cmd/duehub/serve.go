@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/migrations"
+)
+
+func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg config
+	fs := newFlags("serve", "serve [flags]", &cfg, true)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cfg = a.cfg
+	if cfg.Secret == "" {
+		secret, created, err := a.db.Secret(ctx)
+		if err != nil {
+			return err
+		}
+		if created {
+			a.log.Warn("DUEHUB_SECRET is not set: generated one and stored it in the database; set DUEHUB_SECRET in production")
+		}
+		cfg.Secret = secret
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := handlers.New(handlers.Config{
+		Vendors:  a.vendors,
+		Log:      a.log,
+		Registry: reg,
+		Ready: func(ctx context.Context) error {
+			if err := a.db.SQL.PingContext(ctx); err != nil {
+				return fmt.Errorf("database unreachable: %w", err)
+			}
+			return migrations.Current(ctx, a.db.SQL, a.db.Dialect)
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return badConfig("DUEHUB_ADDR", "cannot listen on %s: %v", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	a.log.Info("duehub serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", cfg.BaseURL),
+		slog.String("database", string(a.db.Dialect)))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/duehub/duehub/migrations"
+)
+
+// DB is an open store: the gorm handle, the SQL pool under it and its dialect.
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect migrations.Dialect
+	// URL is the connection string the store was opened with (secrets included;
+	// never log it).
+	URL string
+}
+
+// Postgres reports whether the store is PostgreSQL.
+func (db *DB) Postgres() bool { return db.Dialect == migrations.Postgres }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// DialectOf tells which database a URL names: postgres:// and postgresql://
+// are PostgreSQL; anything else is a SQLite file path (sqlite:// optional).
+func DialectOf(rawURL string) migrations.Dialect {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		return migrations.Postgres
+	}
+	return migrations.SQLite
+}
+
+// Open connects to the database named by rawURL. It does not migrate.
+func Open(ctx context.Context, rawURL string, log *slog.Logger) (*DB, error) {
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		Logger:                 gormLogger(log),
+	}
+	dialect := DialectOf(rawURL)
+	var dialector gorm.Dialector
+	if dialect == migrations.Postgres {
+		if _, err := url.Parse(rawURL); err != nil {
+			return nil, fmt.Errorf("database: DUEHUB_DATABASE_URL is not a valid URL")
+		}
+		dialector = postgres.Open(rawURL)
+	} else {
+		dialector = sqlite.Open(sqliteDSN(rawURL))
+	}
+	g, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if dialect == migrations.SQLite {
+		// SQLite has one writer. One connection makes writers queue in Go instead
+		// of failing with SQLITE_BUSY, and transactions are immediate so a
+		// read-then-write never deadlocks on lock upgrade.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("database: cannot reach the database named by DUEHUB_DATABASE_URL: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: dialect, URL: rawURL}, nil
+}
+
+// sqliteDSN turns a path (optionally sqlite:// or file:) into a DSN with the
+// pragmas duehub relies on.
+func sqliteDSN(raw string) string {
+	path := strings.TrimPrefix(raw, "sqlite://")
+	path = strings.TrimPrefix(path, "sqlite:")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+func gormLogger(log *slog.Logger) logger.Interface {
+	if log == nil {
+		return logger.Discard
+	}
+	return logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             time.Second,
+		IgnoreRecordNotFoundError: true,
+		LogLevel:                  logger.Warn,
+	})
+}

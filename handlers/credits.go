@@ -1,0 +1,105 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+type creditRequest struct {
+	ExternalID      string        `json:"external_id"`
+	Number          string        `json:"number"`
+	Customer        *customerJSON `json:"customer"`
+	Currency        string        `json:"currency"`
+	Amount          *int64        `json:"amount"`
+	AmountRemaining *int64        `json:"amount_remaining"`
+	IssueDate       string        `json:"issue_date"`
+	Memo            string        `json:"memo"`
+}
+
+type creditResponse struct {
+	ExternalID      string       `json:"external_id"`
+	Number          string       `json:"number"`
+	Customer        customerJSON `json:"customer"`
+	Currency        string       `json:"currency"`
+	Amount          int64        `json:"amount"`
+	AmountRemaining int64        `json:"amount_remaining"`
+	IssueDate       *string      `json:"issue_date"`
+	Memo            string       `json:"memo"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+}
+
+func (r creditRequest) input() (vendors.CreditInput, error) {
+	if r.Customer == nil {
+		return vendors.CreditInput{}, vendors.Invalid("customer", "is required")
+	}
+	return vendors.CreditInput{
+		ExternalID: r.ExternalID, Number: r.Number, Customer: r.Customer.input(), Currency: r.Currency,
+		Amount: r.Amount, AmountRemaining: r.AmountRemaining, IssueDate: r.IssueDate, Memo: r.Memo,
+	}, nil
+}
+
+func creditOut(v vendors.CreditView) creditResponse {
+	return creditResponse{
+		ExternalID: v.ExternalID, Number: v.Number, Customer: customerOut(v.Customer), Currency: v.Currency,
+		Amount: v.Amount, AmountRemaining: v.AmountRemaining, IssueDate: optionalDate(v.IssueDate.String()),
+		Memo: v.Memo, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
+	}
+}
+
+func (s *Server) putCredit(c *gin.Context) {
+	var req creditRequest
+	if err := decodeOne(c, &req, func(r *creditRequest) *string { return &r.ExternalID }); err != nil {
+		s.fail(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, vid := c.Request.Context(), vendorID(c)
+	results, err := s.vendors.PushCredits(ctx, vid, []vendors.CreditInput{in})
+	s.pushOne(c, results, err, func() (any, error) {
+		v, err := s.vendors.GetCredit(ctx, vid, in.ExternalID)
+		return creditOut(v), err
+	})
+}
+
+func (s *Server) getCredit(c *gin.Context) {
+	v, err := s.vendors.GetCredit(c.Request.Context(), vendorID(c), c.Param("external_id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, creditOut(v))
+}
+
+type creditList struct {
+	Data       []creditResponse `json:"data"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
+func (s *Server) listCredits(c *gin.Context) {
+	page, err := readPage(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	views, more, err := s.vendors.ListCredits(c.Request.Context(), vendorID(c), page.after, page.limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := creditList{Data: make([]creditResponse, len(views))}
+	for i, v := range views {
+		out.Data[i] = creditOut(v)
+	}
+	if more {
+		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+	}
+	c.JSON(200, out)
+}

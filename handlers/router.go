@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// routes lists every route of the hub.
+func (s *Server) routes() http.Handler {
+	r := gin.New()
+	// External ids may hold "/" (INV/2026/7): match on the escaped path, then unescape.
+	r.UseRawPath = true
+	r.UnescapePathValues = true
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recoverer, s.observe)
+	r.NoRoute(func(c *gin.Context) { s.fail(c, errNoRoute) })
+	r.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metricsHandler())
+	r.GET("/openapi.yaml", s.openapi)
+
+	v1 := r.Group("/v1", s.authenticate, s.idempotent)
+	v1.PUT("/invoices/:external_id", s.putInvoice)
+	v1.POST("/invoices/batch", s.batchInvoices)
+	v1.GET("/invoices/:external_id", s.getInvoice)
+	v1.GET("/invoices", s.listInvoices)
+	v1.PUT("/credits/:external_id", s.putCredit)
+	v1.GET("/credits/:external_id", s.getCredit)
+	v1.GET("/credits", s.listCredits)
+	return r
+}

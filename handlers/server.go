@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+// Config is what the HTTP layer needs, wired by main.
+type Config struct {
+	Vendors *vendors.Store
+	Log     *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// Ready reports whether the hub can serve: database reachable, schema current.
+	Ready func(ctx context.Context) error
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	vendors  *vendors.Store
+	log      *slog.Logger
+	registry *prometheus.Registry
+	ready    func(ctx context.Context) error
+	metrics  *httpMetrics
+}
+
+// New returns the hub's HTTP handler.
+func New(cfg Config) http.Handler {
+	s := &Server{
+		vendors:  cfg.Vendors,
+		log:      cfg.Log,
+		registry: cfg.Registry,
+		ready:    cfg.Ready,
+		metrics:  newHTTPMetrics(cfg.Registry),
+	}
+	return s.routes()
+}
+
+// vendorID is the authenticated vendor of an API request.
+func vendorID(c *gin.Context) int64 { return c.GetInt64(ctxVendorID) }

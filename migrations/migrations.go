@@ -1,0 +1,86 @@
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed postgres/*.sql sqlite/*.sql
+var files embed.FS
+
+// Dialect names a supported database.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+func provider(db *sql.DB, dialect Dialect, log *slog.Logger) (*goose.Provider, error) {
+	sub, err := fs.Sub(files, string(dialect))
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if log != nil {
+		opts = append(opts, goose.WithSlog(log))
+	}
+	gd := goose.DialectSQLite3
+	if dialect == Postgres {
+		gd = goose.DialectPostgres
+		// Several `duehub serve` processes may start together on one database.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(gd, db, sub, opts...)
+}
+
+// Up applies every pending migration and returns how many ran.
+func Up(ctx context.Context, db *sql.DB, dialect Dialect, log *slog.Logger) (int, error) {
+	p, err := provider(db, dialect, log)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: up: %w", err)
+	}
+	return len(res), nil
+}
+
+// Versions returns the schema version of the database and the newest version
+// this binary knows.
+func Versions(ctx context.Context, db *sql.DB, dialect Dialect) (current, latest int64, err error) {
+	p, err := provider(db, dialect, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations: %w", err)
+	}
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migrations: versions: %w", err)
+	}
+	return current, latest, nil
+}
+
+// Current returns nil when the schema is up to date, and an error saying how
+// far behind it is otherwise.
+func Current(ctx context.Context, db *sql.DB, dialect Dialect) error {
+	current, latest, err := Versions(ctx, db, dialect)
+	if err != nil {
+		return err
+	}
+	if current < latest {
+		return fmt.Errorf("migrations: schema is at version %d, this binary needs %d: run `duehub migrate`", current, latest)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package payers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+// Payer is one AP team on the network, keyed by its normalised contact.
+type Payer struct {
+	ID        int64
+	Key       string // "email:ap@acme.example" or "phone:+15551230000"
+	Timezone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Contact is an address a payer is reached at.
+type Contact struct {
+	ID        int64
+	PayerID   int64
+	Kind      string // email | phone
+	Value     string
+	Role      string // to | cc | bcc
+	CreatedAt time.Time
+}
+
+func (Contact) TableName() string { return "payer_contacts" }
+
+// Store reads and writes payers.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewStore returns a Store. now is the clock.
+func NewStore(db *gorm.DB, now func() time.Time) *Store {
+	return &Store{db: db, now: now}
+}
+
+// KeyOf is the network identity of a customer's contact: its email when it
+// has one, else its phone.
+func KeyOf(c vendors.PayerContact) string {
+	if c.Email != "" {
+		return "email:" + c.Email
+	}
+	return "phone:" + c.Phone
+}
+
+// LinkPayers finds or creates the payer of each contact and records the
+// contact's addresses on it, with a fixed number of statements whatever the
+// number of contacts. It implements vendors.PayerLinker.
+func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.PayerContact) ([]int64, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	keys := make([]string, 0, len(contacts))
+	fresh := make([]Payer, 0, len(contacts))
+	seen := make(map[string]bool, len(contacts))
+	for _, c := range contacts {
+		k := KeyOf(c)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+			fresh = append(fresh, Payer{Key: k, CreatedAt: now, UpdatedAt: now})
+		}
+	}
+	tx = tx.WithContext(ctx)
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, 500).Error; err != nil {
+		return nil, fmt.Errorf("payers: create payers: %w", err)
+	}
+	var rows []Payer
+	if err := tx.Select("id", "key").Where("key IN ?", keys).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("payers: load payers: %w", err)
+	}
+	byKey := make(map[string]int64, len(rows))
+	for _, p := range rows {
+		byKey[p.Key] = p.ID
+	}
+	ids := make([]int64, len(contacts))
+	var addrs []Contact
+	added := make(map[Contact]bool)
+	for i, c := range contacts {
+		ids[i] = byKey[KeyOf(c)]
+		for _, a := range []Contact{{PayerID: ids[i], Kind: "email", Value: c.Email}, {PayerID: ids[i], Kind: "phone", Value: c.Phone}} {
+			if a.Value != "" && !added[a] {
+				added[a] = true
+				a.Role, a.CreatedAt = "to", now
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&addrs, 500).Error; err != nil {
+		return nil, fmt.Errorf("payers: add contacts: %w", err)
+	}
+	return ids, nil
+}

@@ -1,0 +1,145 @@
+package vendors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/civil"
+)
+
+// CreditNote is an amount a vendor owes back to a customer, which the payer
+// may apply to an open invoice of the same vendor, customer and currency.
+type CreditNote struct {
+	ID              int64
+	VendorID        int64
+	ExternalID      string
+	Number          string
+	CustomerID      int64
+	Currency        string
+	Amount          int64
+	AmountRemaining int64
+	IssueDate       civil.Date
+	Memo            string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// CreditInput is a credit note as a vendor pushes it.
+type CreditInput struct {
+	ExternalID      string
+	Number          string
+	Customer        CustomerInput
+	Currency        string
+	Amount          *int64
+	AmountRemaining *int64
+	IssueDate       string
+	Memo            string
+}
+
+// CreditView is a credit note with its customer.
+type CreditView struct {
+	CreditNote
+	Customer Customer
+}
+
+func (in CreditInput) validate() (CreditNote, Customer, []FieldError) {
+	var fe fieldErrors
+	cn := CreditNote{ExternalID: in.ExternalID, Number: in.Number, Currency: in.Currency, Memo: in.Memo}
+	checkExternalID("external_id", in.ExternalID, &fe)
+	if cn.Number == "" {
+		cn.Number = in.ExternalID
+	}
+	checkText("number", cn.Number, maxExternalID, &fe)
+	cust := in.Customer.validate("customer.", &fe)
+	checkCurrency("currency", in.Currency, &fe)
+	checkAmount("amount", in.Amount, true, &fe)
+	checkAmount("amount_remaining", in.AmountRemaining, false, &fe)
+	if in.Amount != nil {
+		cn.Amount, cn.AmountRemaining = *in.Amount, *in.Amount
+	}
+	if in.AmountRemaining != nil {
+		cn.AmountRemaining = *in.AmountRemaining
+		if in.Amount != nil && *in.AmountRemaining > *in.Amount {
+			fe.add("amount_remaining", "must not exceed amount")
+		}
+	}
+	cn.IssueDate = parseDate("issue_date", in.IssueDate, false, &fe)
+	checkText("memo", in.Memo, maxMemo, &fe)
+	return cn, cust, fe
+}
+
+func (cn *CreditNote) key() string { return cn.ExternalID }
+
+func (cn *CreditNote) place(vendorID, customerID int64) {
+	cn.VendorID, cn.CustomerID = vendorID, customerID
+}
+
+func (cn *CreditNote) stamp(created, updated time.Time) {
+	cn.CreatedAt, cn.UpdatedAt = created, updated
+}
+
+func (cn CreditNote) sameAs(o CreditNote) bool {
+	return cn.Number == o.Number && cn.CustomerID == o.CustomerID && cn.Currency == o.Currency &&
+		cn.Amount == o.Amount && cn.AmountRemaining == o.AmountRemaining &&
+		cn.IssueDate == o.IssueDate && cn.Memo == o.Memo
+}
+
+var creditUpdateCols = []string{"number", "currency", "amount", "amount_remaining", "issue_date", "memo"}
+
+// PushCredits creates or updates the vendor's credit notes, like PushInvoices.
+func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditInput) ([]PushResult, error) {
+	results := make([]PushResult, len(items))
+	valid := collect[CreditNote](results, func(i int) (CreditNote, Customer, []FieldError) { return items[i].validate() })
+	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdateCols); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// GetCredit returns one of the vendor's credit notes by its external id.
+func (s *Store) GetCredit(ctx context.Context, vendorID int64, externalID string) (CreditView, error) {
+	var cn CreditNote
+	err := s.db.WithContext(ctx).Where("vendor_id = ? AND external_id = ?", vendorID, externalID).Take(&cn).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return CreditView{}, ErrNotFound
+	}
+	if err != nil {
+		return CreditView{}, fmt.Errorf("vendors: get credit: %w", err)
+	}
+	custs, err := s.customersByID(ctx, vendorID, []int64{cn.CustomerID})
+	if err != nil {
+		return CreditView{}, err
+	}
+	return CreditView{cn, custs[cn.CustomerID]}, nil
+}
+
+// ListCredits returns the vendor's credit notes in id order and whether more follow.
+func (s *Store) ListCredits(ctx context.Context, vendorID int64, afterID int64, limit int) ([]CreditView, bool, error) {
+	var cns []CreditNote
+	err := s.db.WithContext(ctx).Where("vendor_id = ? AND id > ?", vendorID, afterID).
+		Order("id").Limit(limit + 1).Find(&cns).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("vendors: list credits: %w", err)
+	}
+	more := len(cns) > limit
+	if more {
+		cns = cns[:limit]
+	}
+	ids := make([]int64, len(cns))
+	for i, cn := range cns {
+		ids[i] = cn.CustomerID
+	}
+	custs, err := s.customersByID(ctx, vendorID, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	views := make([]CreditView, len(cns))
+	for i, cn := range cns {
+		views[i] = CreditView{cn, custs[cn.CustomerID]}
+	}
+	return views, more, nil
+}

@@ -1,0 +1,112 @@
+package vendors
+
+import (
+	"time"
+
+	"github.com/duehub/duehub/civil"
+)
+
+// Invoice statuses.
+const (
+	StatusOpen = "open"
+	StatusPaid = "paid"
+	StatusVoid = "void"
+)
+
+// Invoice is an amount a customer owes a vendor. Unique per (vendor, external_id).
+type Invoice struct {
+	ID              int64
+	VendorID        int64
+	ExternalID      string
+	Number          string
+	CustomerID      int64
+	Currency        string
+	AmountDue       int64
+	AmountRemaining int64
+	IssueDate       civil.Date
+	DueDate         civil.Date
+	PayURL          string `gorm:"column:pay_url"`
+	PDFURL          string `gorm:"column:pdf_url"`
+	Status          string
+	Memo            string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// InvoiceInput is an invoice as a vendor pushes it. Amounts are pointers so a
+// missing amount is told apart from zero.
+type InvoiceInput struct {
+	ExternalID      string
+	Number          string
+	Customer        CustomerInput
+	Currency        string
+	AmountDue       *int64
+	AmountRemaining *int64
+	IssueDate       string
+	DueDate         string
+	PayURL          string
+	PDFURL          string
+	Status          string
+	Memo            string
+}
+
+// validate checks in and returns the invoice (without IDs) and its customer.
+func (in InvoiceInput) validate() (Invoice, Customer, []FieldError) {
+	var fe fieldErrors
+	inv := Invoice{
+		ExternalID: in.ExternalID,
+		Number:     in.Number,
+		Currency:   in.Currency,
+		PayURL:     in.PayURL,
+		PDFURL:     in.PDFURL,
+		Status:     in.Status,
+		Memo:       in.Memo,
+	}
+	checkExternalID("external_id", in.ExternalID, &fe)
+	if inv.Number == "" {
+		inv.Number = in.ExternalID
+	}
+	checkText("number", inv.Number, maxExternalID, &fe)
+	cust := in.Customer.validate("customer.", &fe)
+	checkCurrency("currency", in.Currency, &fe)
+	checkAmount("amount_due", in.AmountDue, true, &fe)
+	checkAmount("amount_remaining", in.AmountRemaining, false, &fe)
+	if in.AmountDue != nil {
+		inv.AmountDue = *in.AmountDue
+		inv.AmountRemaining = *in.AmountDue
+	}
+	if in.AmountRemaining != nil {
+		inv.AmountRemaining = *in.AmountRemaining
+		if in.AmountDue != nil && *in.AmountRemaining > *in.AmountDue {
+			fe.add("amount_remaining", "must not exceed amount_due")
+		}
+	}
+	inv.IssueDate = parseDate("issue_date", in.IssueDate, false, &fe)
+	inv.DueDate = parseDate("due_date", in.DueDate, true, &fe)
+	if !inv.IssueDate.IsZero() && !inv.DueDate.IsZero() && inv.DueDate.Before(inv.IssueDate) {
+		fe.add("due_date", "must not be before issue_date")
+	}
+	checkLink("pay_url", in.PayURL, &fe)
+	checkLink("pdf_url", in.PDFURL, &fe)
+	switch in.Status {
+	case "":
+		inv.Status = StatusOpen
+	case StatusOpen, StatusPaid, StatusVoid:
+	default:
+		fe.add("status", "must be open, paid or void")
+	}
+	// Nothing left to pay is paid, whatever the vendor's system calls it.
+	if inv.Status == StatusOpen && in.AmountDue != nil && inv.AmountRemaining == 0 {
+		inv.Status = StatusPaid
+	}
+	checkText("memo", in.Memo, maxMemo, &fe)
+	return inv, cust, fe
+}
+
+// sameAs reports whether storing inv over o would change nothing.
+func (inv Invoice) sameAs(o Invoice) bool {
+	return inv.Number == o.Number && inv.CustomerID == o.CustomerID && inv.Currency == o.Currency &&
+		inv.AmountDue == o.AmountDue && inv.AmountRemaining == o.AmountRemaining &&
+		inv.IssueDate == o.IssueDate && inv.DueDate == o.DueDate && inv.PayURL == o.PayURL &&
+		inv.PDFURL == o.PDFURL && inv.Status == o.Status && inv.Memo == o.Memo
+}

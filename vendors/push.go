@@ -1,0 +1,126 @@
+package vendors
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Per-item outcomes of a push.
+const (
+	ResultCreated   = "created"
+	ResultUpdated   = "updated"
+	ResultUnchanged = "unchanged"
+	ResultError     = "error"
+)
+
+// PushResult is what happened to one pushed item.
+type PushResult struct {
+	ExternalID string
+	Result     string
+	Errors     []FieldError
+}
+
+// pushable is a vendor row pushed by external_id: an invoice or a credit note.
+type pushable[T any] interface {
+	*T
+	key() string
+	place(vendorID, customerID int64)
+	sameAs(old T) bool
+	stamp(created, updated time.Time)
+}
+
+type pending[T any] struct {
+	idx  int
+	row  T
+	cust Customer
+}
+
+// collect validates items, keeping the valid ones and recording errors in
+// results. A second item with the same external_id in one push is an error.
+func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (T, Customer, []FieldError)) []pending[T] {
+	seen := make(map[string]bool, len(results))
+	ok := make([]pending[T], 0, len(results))
+	for i := range results {
+		row, cust, fe := validated(i)
+		key := P(&row).key()
+		results[i].ExternalID = key
+		if key != "" && seen[key] {
+			fe = append(fe, FieldError{"external_id", "appears more than once in this batch"})
+		}
+		if len(fe) > 0 {
+			results[i].Result, results[i].Errors = ResultError, fe
+			continue
+		}
+		seen[key] = true
+		ok = append(ok, pending[T]{i, row, cust})
+	}
+	return ok
+}
+
+// push stores the valid items of one batch in one transaction with a fixed
+// number of set-based statements: customers, then the rows that changed.
+// Items that change nothing write nothing.
+func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updateCols []string) error {
+	if len(items) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		custs := make([]Customer, len(items))
+		for i, p := range items {
+			custs[i] = p.cust
+		}
+		custIDs, custChanged, err := s.saveCustomers(ctx, tx, vendorID, custs)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, len(items))
+		for i, p := range items {
+			keys[i] = P(&p.row).key()
+		}
+		var olds []T
+		if err := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Find(&olds).Error; err != nil {
+			return fmt.Errorf("vendors: load existing: %w", err)
+		}
+		existing := make(map[string]*T, len(olds))
+		for i := range olds {
+			existing[P(&olds[i]).key()] = &olds[i]
+		}
+		now := s.clock()
+		writes := make([]T, 0, len(items))
+		for _, p := range items {
+			row := p.row
+			P(&row).place(vendorID, custIDs[p.cust.ExternalID])
+			old, found := existing[P(&row).key()]
+			switch {
+			case !found:
+				P(&row).stamp(now, now)
+				results[p.idx].Result = ResultCreated
+			case P(&row).sameAs(*old):
+				results[p.idx].Result = ResultUnchanged
+				if custChanged[p.cust.ExternalID] {
+					results[p.idx].Result = ResultUpdated
+				}
+				continue
+			default:
+				P(&row).stamp(time.Time{}, now)
+				results[p.idx].Result = ResultUpdated
+			}
+			writes = append(writes, row)
+		}
+		if len(writes) == 0 {
+			return nil
+		}
+		err = tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
+			DoUpdates: clause.AssignmentColumns(append(updateCols, "customer_id", "updated_at")),
+		}).CreateInBatches(&writes, 500).Error
+		if err != nil {
+			return fmt.Errorf("vendors: upsert: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,36 @@
+package vendors
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// PayerContact is a customer's normalised AP contact, as the payer network
+// needs it to find or create the payer.
+type PayerContact struct {
+	Email string // normalised, or ""
+	Phone string // E.164, or ""
+}
+
+// PayerLinker finds or creates the network payer for each contact, inside the
+// caller's transaction, returning payer IDs in the order of contacts.
+// The payers package implements it; vendors never sees payers otherwise.
+type PayerLinker interface {
+	LinkPayers(ctx context.Context, tx *gorm.DB, contacts []PayerContact) ([]int64, error)
+}
+
+// Store reads and writes vendor-owned data.
+type Store struct {
+	db     *gorm.DB
+	payers PayerLinker
+	now    func() time.Time
+}
+
+// NewStore returns a Store. now is the clock (time.Now in production).
+func NewStore(db *gorm.DB, payers PayerLinker, now func() time.Time) *Store {
+	return &Store{db: db, payers: payers, now: now}
+}
+
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
