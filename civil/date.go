@@ -46,7 +46,13 @@ func (d Date) AddDays(n int) Date {
 
 // DaysUntil returns the number of days from d to e (negative when e is before d).
 func (d Date) DaysUntil(e Date) int {
-	return int(e.In(time.UTC).Sub(d.In(time.UTC)).Hours() / 24)
+	return e.dayNumber() - d.dayNumber()
+}
+
+// dayNumber counts days from a fixed epoch without going through
+// time.Duration, which overflows for spans over about 292 years.
+func (d Date) dayNumber() int {
+	return int(d.In(time.UTC).Unix() / 86400)
 }
 
 // Before reports whether d is strictly before e.

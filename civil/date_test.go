@@ -23,6 +23,9 @@ func TestParseAndArithmetic(t *testing.T) {
 			t.Errorf("DaysUntil after AddDays(%d) = %d", c.n, got)
 		}
 	}
+	if got := (Date{1700, 1, 1}).DaysUntil(d); got != 119403 {
+		t.Errorf("days over 326 years = %d (time.Duration overflow?)", got)
+	}
 	for _, bad := range []string{"2026-13-01", "2026-02-30", "01/12/2026", "", "2026-1-1"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)

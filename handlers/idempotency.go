@@ -48,7 +48,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	}
 	if stored != nil {
 		c.Header("Idempotent-Replayed", "true")
-		contentType := "application/json"
+		contentType := "application/json; charset=utf-8"
 		if stored.Status >= 400 {
 			contentType = "application/problem+json"
 		}

@@ -9,10 +9,10 @@ import (
 type customerJSON struct {
 	ExternalID       string `json:"external_id"`
 	Name             string `json:"name"`
-	Email            string `json:"email,omitempty"`
-	Phone            string `json:"phone,omitempty"`
+	Email            string `json:"email"`
+	Phone            string `json:"phone"`
 	SMSConsent       bool   `json:"sms_consent"`
-	SMSConsentSource string `json:"sms_consent_source,omitempty"`
+	SMSConsentSource string `json:"sms_consent_source"`
 }
 
 type invoiceRequest struct {

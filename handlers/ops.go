@@ -74,7 +74,9 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "error": err.Error()})
+		// The endpoint is unauthenticated: the reason goes to the log, not the caller.
+		s.log.WarnContext(ctx, "not ready", slog.Any("err", err))
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

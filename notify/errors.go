@@ -15,10 +15,12 @@ import (
 type Error struct {
 	// Permanent means the same message will fail the same way again.
 	Permanent bool
-	// Suppress means the recipient must never be tried again (invalid address,
-	// SMS STOP, number that cannot receive SMS). It implies Permanent.
+	// Suppress means Address must never be tried again (invalid address, SMS
+	// STOP, number that cannot receive SMS). It implies Permanent, and is set
+	// only when the failing recipient is known: the caller suppresses that one
+	// address and may resend to the rest of the team.
 	Suppress bool
-	// Address is the recipient to suppress when the provider named one.
+	// Address is the recipient that failed, when known.
 	Address string
 	// RetryAfter is how long the provider asked us to wait; zero when it did
 	// not say.
@@ -103,9 +105,10 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return max(t.Sub(now), 0), true
 }
 
-// NetworkError classifies a failure to talk to the provider at all. It is
-// transient: the message may or may not have reached the provider, and a
-// reminder sent twice does less harm than one never sent.
+// NetworkError classifies a failure to talk to the provider at all
+// (refused, reset, timed out, cancelled) as transient. A timeout is ambiguous
+// (the provider may have accepted the message before we stopped waiting), so
+// a retry can, rarely, deliver twice; the send log is where that shows.
 func NetworkError(err error) *Error {
 	code := "network"
 	var te interface{ Timeout() bool }

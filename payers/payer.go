@@ -1,8 +1,11 @@
 package payers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -68,6 +71,8 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 			fresh = append(fresh, Payer{Key: k, CreatedAt: now, UpdatedAt: now})
 		}
 	}
+	// Insert in key order so concurrent pushes cannot deadlock on PostgreSQL.
+	slices.SortFunc(fresh, func(a, b Payer) int { return strings.Compare(a.Key, b.Key) })
 	tx = tx.WithContext(ctx)
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, 500).Error; err != nil {
 		return nil, fmt.Errorf("payers: create payers: %w", err)
@@ -93,6 +98,9 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 			}
 		}
 	}
+	slices.SortFunc(addrs, func(a, b Contact) int {
+		return cmp.Or(cmp.Compare(a.PayerID, b.PayerID), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Value, b.Value))
+	})
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&addrs, 500).Error; err != nil {
 		return nil, fmt.Errorf("payers: add contacts: %w", err)
 	}

@@ -58,6 +58,9 @@ func NormalizePhone(s string) (string, error) {
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
 		return "", errors.New("is not a valid phone number")
 	}
+	if n.GetExtension() != "" {
+		return "", errors.New("must be a number that can receive SMS, without an extension")
+	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 

@@ -3,6 +3,7 @@ package vendors
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -20,6 +21,8 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		}
 		latest[c.ExternalID] = c
 	}
+	slices.Sort(keys) // lock order: see push
+
 	var olds []Customer
 	if err := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Find(&olds).Error; err != nil {
 		return nil, nil, fmt.Errorf("vendors: load customers: %w", err)

@@ -70,10 +70,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, vendorID int64, key, reques
 			continue
 		}
 		switch {
-		case old.RequestHash != requestHash:
-			return nil, ErrIdempotencyMismatch
 		case old.StatusCode == 0:
 			return nil, ErrIdempotencyInFlight
+		case old.RequestHash != requestHash:
+			return nil, ErrIdempotencyMismatch
 		}
 		return &StoredResponse{Status: old.StatusCode, Body: old.Response}, nil
 	}

@@ -3,6 +3,8 @@ package vendors
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -114,6 +116,9 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		if len(writes) == 0 {
 			return nil
 		}
+		// Rows are always locked in key order, so concurrent pushes of
+		// overlapping batches cannot deadlock each other on PostgreSQL.
+		slices.SortFunc(writes, func(a, b T) int { return strings.Compare(P(&a).key(), P(&b).key()) })
 		err = tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
 			DoUpdates: clause.AssignmentColumns(append(updateCols, "customer_id", "updated_at")),

@@ -26,7 +26,8 @@ type apiErrors struct {
 var recipientField = regexp.MustCompile(`^personalizations\.(\d+)\.(to|cc|bcc)\.(\d+)\.email$`)
 
 // classify turns a non-2xx response into a notify.Error. recipients resolves
-// a field name back to the address it points at.
+// a field such as personalizations.0.cc.1 back to its address; list "" asks
+// for the only recipient, or "" when there are several.
 func (s *Sender) classify(resp *rest.Response, recipients func(list string, i int) string) error {
 	code := strconv.Itoa(resp.StatusCode)
 	err := fmt.Errorf("sendgrid: HTTP %d: %s", resp.StatusCode, truncate(resp.Body, 512))
@@ -46,12 +47,17 @@ func (s *Sender) classify(resp *rest.Response, recipients func(list string, i in
 			if !invalidAddressMessage(e.Message) {
 				continue
 			}
+			addr := ""
 			if mm := recipientField.FindStringSubmatch(e.Field); mm != nil {
 				i, _ := strconv.Atoi(mm[3])
-				return &notify.Error{Permanent: true, Suppress: true, Address: recipients(mm[2], i), Code: code, Err: err}
+				addr = recipients(mm[2], i)
+			} else if e.Field == "" {
+				addr = recipients("", 0)
 			}
-			if e.Field == "" {
-				return &notify.Error{Permanent: true, Suppress: true, Code: code, Err: err}
+			// Suppress only an address we can name: suppressing the whole AP
+			// team for one bad Cc would silence the payer.
+			if addr != "" {
+				return &notify.Error{Permanent: true, Suppress: true, Address: addr, Code: code, Err: err}
 			}
 		}
 	}
@@ -68,5 +74,5 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }

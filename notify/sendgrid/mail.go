@@ -83,7 +83,8 @@ func (s *Sender) buildMail(m notify.Message) (*mail.SGMailV3, error) {
 	return v3, nil
 }
 
-// recipientAt returns the address SendGrid means by personalizations.0.<list>.<i>.
+// recipientAt returns the address SendGrid means by personalizations.0.<list>.<i>,
+// or for list "" the message's only recipient.
 func recipientAt(v3 *mail.SGMailV3, list string, i int) string {
 	if len(v3.Personalizations) == 0 {
 		return ""
@@ -91,6 +92,11 @@ func recipientAt(v3 *mail.SGMailV3, list string, i int) string {
 	p := v3.Personalizations[0]
 	var emails []*mail.Email
 	switch list {
+	case "":
+		if len(p.To)+len(p.CC)+len(p.BCC) == 1 && len(p.To) == 1 {
+			return p.To[0].Address
+		}
+		return ""
 	case "to":
 		emails = p.To
 	case "cc":

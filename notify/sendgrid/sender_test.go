@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -240,5 +241,67 @@ func TestNewValidatesConfig(t *testing.T) {
 	}
 	if s.cfg.Host != "https://api.sendgrid.com" || s.cfg.Timeout != 10*time.Second {
 		t.Errorf("defaults = %q %v", s.cfg.Host, s.cfg.Timeout)
+	}
+}
+
+// A shared sendgrid.Client rewrites its body on every send; a Sender must not
+// mix up concurrent messages.
+func TestSendIsSafeForConcurrentUse(t *testing.T) {
+	f := newFakeSendGrid(t)
+	s := newSender(t, f.URL, 5*time.Second)
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			m := digest()
+			m.ID = fmt.Sprintf("msg_%02d", i)
+			m.Subject = m.ID
+			_, err := s.Send(context.Background(), m)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[string]bool{}
+	for _, r := range f.requests {
+		var body struct {
+			Subject    string
+			CustomArgs map[string]string `json:"custom_args"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if body.CustomArgs["message_id"] != body.Subject {
+			t.Errorf("message %s carries the id of %s", body.Subject, body.CustomArgs["message_id"])
+		}
+		seen[body.Subject] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct messages reached SendGrid, want %d", len(seen), n)
+	}
+}
+
+func TestInvalidAddressWithoutFieldSuppressesOnlyASoleRecipient(t *testing.T) {
+	f := newFakeSendGrid(t)
+	f.setResponse(reply(400, nil, `{"errors":[{"message":"Invalid email address"}]}`))
+	s := newSender(t, f.URL, time.Second)
+
+	// Several recipients: which one is bad is unknown, so none is suppressed.
+	_, err := s.Send(context.Background(), digest())
+	if !notify.IsPermanent(err) || notify.ShouldSuppress(err) {
+		t.Errorf("team message: err = %v, want permanent without suppression", err)
+	}
+
+	m := digest()
+	m.CC, m.BCC = nil, nil
+	_, err = s.Send(context.Background(), m)
+	var e *notify.Error
+	if !errors.As(err, &e) || !e.Suppress || e.Address != "ap@payer.example" {
+		t.Errorf("sole recipient: err = %v, want ap@payer.example suppressed", err)
 	}
 }

@@ -20,6 +20,7 @@ func TestKeyword(t *testing.T) {
 		{"unstop", "start"},
 		{"help", "help"},
 		{"HELP ", "help"},
+		{"info", "help"},
 		{"", ""},
 		{"Stop sending me these, invoice 1001 was paid", ""},
 		{"please stop", ""},

@@ -3,6 +3,7 @@ package twilio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -225,5 +226,38 @@ func TestNewValidatesConfig(t *testing.T) {
 				t.Fatalf("err = %v, want one mentioning %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSendIsSafeForConcurrentUse(t *testing.T) {
+	f := newFakeTwilio(t)
+	s := newSender(t, f.URL, 5*time.Second)
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			m := sms()
+			m.To = []string{fmt.Sprintf("+1555123%04d", i)}
+			m.Text = m.To[0]
+			_, err := s.Send(context.Background(), m)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[string]bool{}
+	for _, r := range f.requests {
+		if r.Form.Get("To") != r.Form.Get("Body") {
+			t.Errorf("text for %s went to %s", r.Form.Get("Body"), r.Form.Get("To"))
+		}
+		seen[r.Form.Get("To")] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct numbers texted, want %d", len(seen), n)
 	}
 }

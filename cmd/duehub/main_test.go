@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duehub/duehub/database/dbtest"
+)
+
+// duehub runs the CLI in-process and returns its exit code and output.
+func duehub(ctx context.Context, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(ctx, args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestVendorAndKeyCommands(t *testing.T) {
+	for name, dbURL := range map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "hub.db") },
+		"postgres": func(t *testing.T) string { return dbtest.PostgresURL(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			db := dbURL(t)
+			code, out, errOut := duehub(ctx, "vendors", "create", "--name", "Northwind", "--domain", "northwind.example", "--json", "--database-url", db)
+			if code != 0 {
+				t.Fatalf("vendors create: %d %s", code, errOut)
+			}
+			var created struct {
+				VendorID string `json:"vendor_id"`
+				APIKey   string `json:"api_key"`
+			}
+			if err := json.Unmarshal([]byte(out), &created); err != nil || created.VendorID == "" || !strings.HasPrefix(created.APIKey, "dh_live_") {
+				t.Fatalf("vendors create --json printed %q (%v)", out, err)
+			}
+
+			code, out, _ = duehub(ctx, "keys", "create", "--vendor", created.VendorID, "--database-url", db)
+			if code != 0 || !strings.Contains(out, "dh_live_") {
+				t.Fatalf("keys create: %d %q", code, out)
+			}
+			code, out, _ = duehub(ctx, "keys", "list", "--vendor", created.VendorID, "--json", "--database-url", db)
+			var keys []keyJSON
+			if err := json.Unmarshal([]byte(out), &keys); err != nil || code != 0 || len(keys) != 2 {
+				t.Fatalf("keys list: %d %q %v", code, out, err)
+			}
+			if strings.Contains(out, created.APIKey) {
+				t.Fatal("keys list shows a secret")
+			}
+			first := created.APIKey[:len(keys[1].Prefix)]
+			if code, out, errOut = duehub(ctx, "keys", "revoke", first, "--database-url", db); code == 0 {
+				t.Fatalf("flags after the prefix should be refused, got %q", out)
+			}
+			if code, out, errOut = duehub(ctx, "keys", "revoke", "--database-url", db, first); code != 0 || !strings.Contains(out, "revoked") {
+				t.Fatalf("keys revoke: %d %q %q", code, out, errOut)
+			}
+			_, out, _ = duehub(ctx, "keys", "list", "--vendor", created.VendorID, "--json", "--database-url", db)
+			json.Unmarshal([]byte(out), &keys)
+			if keys[1].RevokedAt == nil || keys[0].RevokedAt != nil {
+				t.Fatalf("revocation not recorded: %s", out)
+			}
+			if code, _, errOut = duehub(ctx, "keys", "revoke", "--database-url", db, "dh_live_nope"); code == 0 || !strings.Contains(errOut, "not found") {
+				t.Fatalf("revoking an unknown key: %d %q", code, errOut)
+			}
+			if code, _, errOut = duehub(ctx, "keys", "create", "--vendor", "999", "--database-url", db); code == 0 {
+				t.Fatalf("key for a missing vendor: %d %q", code, errOut)
+			}
+		})
+	}
+}
+
+func TestBadConfigurationNamesTheVariable(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct{ env, value, args string }{
+		{"DUEHUB_ADDR", "nonsense", "serve"},
+		{"DUEHUB_BASE_URL", "ftp://hub.example", "serve"},
+		{"DUEHUB_SECRET", "short", "serve"},
+		{"DUEHUB_DATABASE_URL", "postgres://", "migrate"},
+		{"DUEHUB_LOG_LEVEL", "loud", "migrate"},
+	}
+	for _, c := range cases {
+		t.Run(c.env, func(t *testing.T) {
+			t.Setenv("DUEHUB_DATABASE_URL", filepath.Join(t.TempDir(), "hub.db"))
+			t.Setenv(c.env, c.value)
+			code, _, errOut := duehub(ctx, strings.Fields(c.args)...)
+			if code != 2 || !strings.Contains(errOut, c.env) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q: want 2 and one line naming %s", code, errOut, c.env)
+			}
+		})
+	}
+	if code, _, errOut := duehub(ctx, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("unknown command: %d %q", code, errOut)
+	}
+	if code, out, _ := duehub(ctx, "serve", "--help"); code != 0 || !strings.Contains(out, "DUEHUB_ADDR") {
+		t.Fatalf("serve --help: %d %q", code, out)
+	}
+}
+
+func TestServeRefusesASchemaThatIsBehind(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "hub.db")
+	code, _, errOut := duehub(ctx, "serve", "--migrate=false", "--database-url", db, "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errOut, "duehub migrate") {
+		t.Fatalf("serve on an empty schema: %d %q", code, errOut)
+	}
+	if code, out, _ := duehub(ctx, "migrate", "--database-url", db); code != 0 || !strings.Contains(out, "version 1") {
+		t.Fatalf("migrate: %d %q", code, out)
+	}
+}
+
+// TestServeRunsAndStopsGracefully starts the real server on SQLite with no
+// configuration but a port, pushes an invoice over HTTP and stops it.
+func TestServeRunsAndStopsGracefully(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // the default database is duehub.db in the working directory
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		code, _, _ := duehub(ctx, "serve", "--addr", addr)
+		done <- code
+	}()
+	base := "http://" + addr
+	waitReady(t, base+"/readyz")
+
+	_, out, _ := duehub(context.Background(), "vendors", "create", "--name", "Northwind", "--json")
+	var created struct{ APIKey string `json:"api_key"` }
+	json.Unmarshal([]byte(out), &created)
+	body := `{"customer":{"external_id":"C-1","email":"ap@acme.example"},"currency":"USD","amount_due":100,"due_date":"2026-12-01"}`
+	req, _ := http.NewRequest("PUT", base+"/v1/invoices/INV-1", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+created.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("PUT through the served hub: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if _, err := os.Stat(filepath.Join(dir, "duehub.db")); err != nil {
+		t.Fatalf("the default SQLite file was not created in the working directory: %v", err)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d after SIGTERM-like cancel", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprintf("%s never became ready", url))
+}

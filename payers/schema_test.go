@@ -1,0 +1,14 @@
+package payers
+
+import (
+	"testing"
+
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/database/dbtest"
+)
+
+func TestMigratedSchemaHoldsEveryModel(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		dbtest.CheckColumns(t, db, &Payer{}, &Contact{})
+	})
+}
