@@ -138,7 +138,9 @@ func TestServeRunsAndStopsGracefully(t *testing.T) {
 	waitReady(t, base+"/readyz")
 
 	_, out, _ := duehub(context.Background(), "vendors", "create", "--name", "Northwind", "--json")
-	var created struct{ APIKey string `json:"api_key"` }
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
 	json.Unmarshal([]byte(out), &created)
 	body := `{"customer":{"external_id":"C-1","email":"ap@acme.example"},"currency":"USD","amount_due":100,"due_date":"2026-12-01"}`
 	req, _ := http.NewRequest("PUT", base+"/v1/invoices/INV-1", strings.NewReader(body))
