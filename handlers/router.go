@@ -23,6 +23,17 @@ func (s *Server) routes() http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/openapi.yaml", s.openapi)
+	if s.outbox != nil {
+		r.GET("/dev/outbox", s.outboxList)
+		r.GET("/dev/outbox.json", s.outboxJSON)
+		r.GET("/dev/outbox/:id", s.outboxMessage)
+	}
+
+	if s.links != nil {
+		r.GET("/l/:token", s.landing)
+		r.POST("/l/:token", s.unsubscribe)
+		r.GET("/s/:token", s.shortLanding)
+	}
 
 	v1 := r.Group("/v1", s.authenticate, s.idempotent)
 	v1.PUT("/invoices/:external_id", s.putInvoice)

@@ -8,6 +8,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/links"
+	"github.com/duehub/duehub/notify/outbox"
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -19,6 +22,11 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Ready reports whether the hub can serve: database reachable, schema current.
 	Ready func(ctx context.Context) error
+	// Outbox, when set, serves the dev outbox at /dev/outbox.
+	Outbox *outbox.Store
+	// Payers and Links serve the pages digest links open.
+	Payers *payers.Store
+	Links  *links.Signer
 }
 
 // Server holds the dependencies of the handlers.
@@ -28,6 +36,9 @@ type Server struct {
 	registry *prometheus.Registry
 	ready    func(ctx context.Context) error
 	metrics  *httpMetrics
+	outbox   *outbox.Store
+	payers   *payers.Store
+	links    *links.Signer
 }
 
 // New returns the hub's HTTP handler.
@@ -38,6 +49,9 @@ func New(cfg Config) http.Handler {
 		registry: cfg.Registry,
 		ready:    cfg.Ready,
 		metrics:  newHTTPMetrics(cfg.Registry),
+		outbox:   cfg.Outbox,
+		payers:   cfg.Payers,
+		links:    cfg.Links,
 	}
 	return s.routes()
 }

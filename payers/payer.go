@@ -16,11 +16,25 @@ import (
 
 // Payer is one AP team on the network, keyed by its normalised contact.
 type Payer struct {
-	ID        int64
-	Key       string // "email:ap@acme.example" or "phone:+15551230000"
-	Timezone  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       int64
+	Key      string // "email:ap@acme.example" or "phone:+15551230000"
+	Name     string
+	Timezone string // IANA; empty means derived from the phone, else UTC
+	// The digest schedule: cadence smart | weekly | daily | payment_run.
+	Cadence          string
+	Weekday          int    // weekly: 0 = Sunday
+	RunDays          string // payment_run: comma-separated days of month
+	SendHour         int
+	SendMinute       int
+	MinIntervalHours int
+	EmailEnabled     bool
+	SMSEnabled       bool `gorm:"column:sms_enabled"`
+	PausedUntil      *time.Time
+	LastActionAt     *time.Time
+	// TokensValidAfter revokes every link and session issued before it.
+	TokensValidAfter *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Contact is an address a payer is reached at.
@@ -68,7 +82,8 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
-			fresh = append(fresh, Payer{Key: k, CreatedAt: now, UpdatedAt: now})
+			fresh = append(fresh, Payer{Key: k, Cadence: "smart", Weekday: 1, SendHour: 9, MinIntervalHours: 72,
+				EmailEnabled: true, SMSEnabled: true, CreatedAt: now, UpdatedAt: now})
 		}
 	}
 	// Insert in key order so concurrent pushes cannot deadlock on PostgreSQL.
@@ -105,4 +120,36 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 		return nil, fmt.Errorf("payers: add contacts: %w", err)
 	}
 	return ids, nil
+}
+
+// SetChannel turns digests on one channel ("email" or "sms") on or off.
+func (s *Store) SetChannel(ctx context.Context, payerID int64, channel string, enabled bool) error {
+	col := map[string]string{"email": "email_enabled", "sms": "sms_enabled"}[channel]
+	if col == "" {
+		return fmt.Errorf("payers: unknown channel %q", channel)
+	}
+	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
+		Updates(map[string]any{col: enabled, "updated_at": s.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("payers: set channel: %w", err)
+	}
+	return nil
+}
+
+// ResolveShortLink returns the payer and digest of an SMS short-link token
+// that has not expired.
+func (s *Store) ResolveShortLink(ctx context.Context, token string, now time.Time) (payerID, digestID int64, err error) {
+	var row struct {
+		PayerID  int64
+		DigestID int64
+	}
+	res := s.db.WithContext(ctx).Table("short_links").Select("payer_id", "digest_id").
+		Where("token = ? AND expires_at > ?", token, now.UTC()).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return 0, 0, fmt.Errorf("payers: short link: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return 0, 0, ErrNotFound
+	}
+	return row.PayerID, row.DigestID, nil
 }

@@ -9,6 +9,6 @@ import (
 
 func TestMigratedSchemaHoldsEveryModel(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		dbtest.CheckColumns(t, db, &Payer{}, &Contact{})
+		dbtest.CheckColumns(t, db, &Payer{}, &Contact{}, &Hold{}, &Suppression{})
 	})
 }

@@ -9,6 +9,6 @@ import (
 
 func TestMigratedSchemaHoldsEveryModel(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		dbtest.CheckColumns(t, db, &Vendor{}, &APIKey{}, &Customer{}, &Invoice{}, &CreditNote{}, &idempotencyKey{})
+		dbtest.CheckColumns(t, db, &Vendor{}, &APIKey{}, &Customer{}, &Invoice{}, &CreditNote{}, &idempotencyKey{}, &Event{})
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +18,12 @@ type Vendor struct {
 	Domain       string // verified display domain shown in digests
 	SupportEmail string
 	Timezone     string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// The reminder policy: offsets in days from the due date
+	// (comma-separated) and the repeat interval while overdue.
+	ReminderOffsets    string
+	ReminderRepeatDays int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // NewVendor is what the operator gives to create a vendor.
@@ -85,6 +90,7 @@ func (s *Store) CreateVendor(ctx context.Context, in NewVendor) (Vendor, error) 
 	}
 	now := s.clock()
 	v.CreatedAt, v.UpdatedAt = now, now
+	v.ReminderOffsets, v.ReminderRepeatDays = DefaultReminderOffsets, DefaultReminderRepeatDays
 	if err := s.db.WithContext(ctx).Create(&v).Error; err != nil {
 		return Vendor{}, fmt.Errorf("vendors: create vendor: %w", err)
 	}
@@ -102,4 +108,59 @@ func (s *Store) GetVendor(ctx context.Context, vendorID int64) (Vendor, error) {
 		return Vendor{}, fmt.Errorf("vendors: get vendor: %w", err)
 	}
 	return v, nil
+}
+
+// The default reminder policy: a week before, on the day, 3 and 7 days
+// after, then every 7 days while overdue.
+const (
+	DefaultReminderOffsets    = "-7,0,3,7"
+	DefaultReminderRepeatDays = 7
+)
+
+// ReminderPolicy returns the vendor's offsets and repeat interval.
+func (s *Store) ReminderPolicy(ctx context.Context, vendorID int64) ([]int, int, error) {
+	v, err := s.GetVendor(ctx, vendorID)
+	if err != nil {
+		return nil, 0, err
+	}
+	offsets, err := ParseOffsets(v.ReminderOffsets)
+	if err != nil {
+		return nil, 0, fmt.Errorf("vendors: stored policy of vendor %d: %w", vendorID, err)
+	}
+	return offsets, v.ReminderRepeatDays, nil
+}
+
+// SetReminderPolicy stores a policy the caller has validated.
+func (s *Store) SetReminderPolicy(ctx context.Context, vendorID int64, offsets []int, repeatDays int) error {
+	parts := make([]string, len(offsets))
+	for i, o := range offsets {
+		parts[i] = strconv.Itoa(o)
+	}
+	res := s.db.WithContext(ctx).Model(&Vendor{}).Where("id = ?", vendorID).Updates(map[string]any{
+		"reminder_offsets": strings.Join(parts, ","), "reminder_repeat_days": repeatDays, "updated_at": s.clock(),
+	})
+	if res.Error != nil {
+		return fmt.Errorf("vendors: set reminder policy: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ParseOffsets reads a stored comma-separated offsets list.
+func ParseOffsets(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("offset %q: %w", p, err)
+		}
+		out[i] = n
+	}
+	return out, nil
 }

@@ -6,8 +6,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/migrations"
+	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
@@ -55,6 +59,10 @@ func openApp(ctx context.Context, cfg config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := migrateRiver(ctx, db, !cfg.Migrate); err != nil {
+		db.Close()
+		return nil, err
+	}
 	now := time.Now
 	p := payers.NewStore(db.Gorm, now)
 	return &app{
@@ -67,3 +75,49 @@ func openApp(ctx context.Context, cfg config) (*app, error) {
 }
 
 func (a *app) Close() { a.db.Close() }
+
+// secret returns the configured signing secret, or the one kept in the
+// database (generated on first use, with a warning).
+func (a *app) secret(ctx context.Context) (string, error) {
+	if a.cfg.Secret != "" {
+		return a.cfg.Secret, nil
+	}
+	secret, created, err := a.db.Secret(ctx)
+	if err != nil {
+		return "", err
+	}
+	if created {
+		a.log.Warn("DUEHUB_SECRET is not set: generated one and stored it in the database; set DUEHUB_SECRET in production")
+	}
+	return secret, nil
+}
+
+// hub is the wired digest machinery: outbox, senders, link signer, runner.
+type hub struct {
+	outbox  *outbox.Store
+	senders map[notify.Channel]notify.Sender
+	links   *links.Signer
+	runner  *bundler.Runner
+}
+
+// newHub wires the bundler with the configured channels. clock is the
+// bundler's clock (time.Now, or a fixed --now); links are always signed
+// with the real time.
+func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) {
+	secret, err := a.secret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	box := outbox.New(a.db.Gorm, time.Now)
+	senders, err := a.cfg.Channels.senders(box)
+	if err != nil {
+		return nil, err
+	}
+	signer := links.NewSigner(secret, a.cfg.BaseURL, time.Now)
+	runner := bundler.NewRunner(bundler.Config{
+		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Links: signer,
+		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
+		Now: clock, Log: a.log,
+	})
+	return &hub{outbox: box, senders: senders, links: signer, runner: runner}, nil
+}

@@ -19,6 +19,7 @@ type config struct {
 	Secret      string
 	Migrate     bool
 	LogLevel    string
+	Channels    channelConfig
 }
 
 // configError is bad configuration: it stops start-up with one line naming the variable.
@@ -38,8 +39,8 @@ func envOr(name, def string) string {
 }
 
 // newFlags returns a flag set for a command with the settings every command
-// shares; serve adds its own.
-func newFlags(name, synopsis string, cfg *config, serve bool) *flag.FlagSet {
+// shares; commands that run the hub's work (hub) add the hub's settings.
+func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("DUEHUB_DATABASE_URL", "duehub.db"),
 		"database: a SQLite file path, or postgres://… (DUEHUB_DATABASE_URL)")
@@ -47,12 +48,13 @@ func newFlags(name, synopsis string, cfg *config, serve bool) *flag.FlagSet {
 	fs.BoolVar(&cfg.Migrate, "migrate", migrateDefault,
 		"apply pending migrations at start; with false, refuse to run on a schema that is behind (DUEHUB_MIGRATE)")
 	fs.StringVar(&cfg.LogLevel, "log-level", envOr("DUEHUB_LOG_LEVEL", "info"), "debug, info, warn or error (DUEHUB_LOG_LEVEL)")
-	if serve {
+	if hub {
 		fs.StringVar(&cfg.Addr, "addr", envOr("DUEHUB_ADDR", "127.0.0.1:8080"), "listen address (DUEHUB_ADDR)")
 		fs.StringVar(&cfg.BaseURL, "base-url", envOr("DUEHUB_BASE_URL", ""),
 			"public URL of the hub used in links (DUEHUB_BASE_URL; default http://ADDR)")
 		fs.StringVar(&cfg.Secret, "secret", envOr("DUEHUB_SECRET", ""),
 			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
+		cfg.Channels.flags(fs)
 	}
 	fs.Usage = func() {
 		out := fs.Output()

@@ -23,6 +23,7 @@ Usage:
   duehub keys create --vendor ID [--json]
   duehub keys list --vendor ID [--json]
   duehub keys revoke PREFIX
+  duehub digests run [--now RFC3339] [--json]   plan and send due digests once
 
 Every command takes --database-url (DUEHUB_DATABASE_URL); run "duehub CMD --help" for its flags.
 `
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"keys create":    keysCreateCmd,
 		"keys list":      keysListCmd,
 		"keys revoke":    keysRevokeCmd,
+		"digests run":    digestsRunCmd,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)

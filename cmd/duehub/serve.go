@@ -15,6 +15,7 @@ import (
 
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/migrations"
+	"github.com/duehub/duehub/notify/outbox"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -29,20 +30,26 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer a.Close()
 	cfg = a.cfg
-	if cfg.Secret == "" {
-		secret, created, err := a.db.Secret(ctx)
-		if err != nil {
-			return err
-		}
-		if created {
-			a.log.Warn("DUEHUB_SECRET is not set: generated one and stored it in the database; set DUEHUB_SECRET in production")
-		}
-		cfg.Secret = secret
+	h, err := a.newHub(ctx, time.Now)
+	if err != nil {
+		return err
 	}
+	stopJobs, err := a.startJobs(ctx, h)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := handlers.New(handlers.Config{
+	var box *outbox.Store
+	if cfg.Channels.Email == "outbox" || cfg.Channels.SMS == "outbox" {
+		box = h.outbox
+	}
+	handler := handlers.New(handlers.Config{
+		Outbox:   box,
+		Payers:   a.payers,
+		Links:    h.links,
 		Vendors:  a.vendors,
 		Log:      a.log,
 		Registry: reg,
@@ -58,7 +65,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return badConfig("DUEHUB_ADDR", "cannot listen on %s: %v", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,250 @@
+package bundler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// Skip reasons decided by the planner itself, besides Decide's.
+const (
+	ReasonPaused      = "paused"       // the payer paused all reminders
+	ReasonNoRecipient = "no_recipient" // nobody reachable on the channel (none, suppressed, no consent, turned off)
+)
+
+// Report is what one planning pass decided.
+type Report struct {
+	Now time.Time
+	// Considered counts payers owing at least one open invoice.
+	Considered int
+	// Reserved counts ledger rows newly written (digests to send).
+	Reserved int
+	// Skipped counts payer-channel pairs not due, by reason.
+	Skipped  map[string]int
+	Channels map[string]*ChannelReport
+}
+
+// ChannelReport is the planning outcome on one channel.
+type ChannelReport struct {
+	Considered int            `json:"considered"`
+	Reserved   int            `json:"reserved"`
+	Sent       int            `json:"sent"`
+	Skipped    map[string]int `json:"skipped"`
+}
+
+func (rep *Report) skip(ch, reason string) {
+	rep.Skipped[reason]++
+	rep.Channels[ch].Skipped[reason]++
+}
+
+// openRow is one remindable-or-held invoice of a payer, streamed in payer order.
+type openRow struct {
+	payerID  int64
+	vendorID int64
+	due      civil.Date
+	held     bool
+	muted    bool
+}
+
+// Plan decides, as of now, which payers are due a digest on which channel,
+// and writes a pending ledger row for each. It reads invoices as a stream in
+// payer order, so memory does not grow with the number of invoices.
+func (r *Runner) Plan(ctx context.Context) (Report, error) {
+	now := r.now()
+	rep := Report{Now: now, Skipped: map[string]int{}, Channels: map[string]*ChannelReport{}}
+	var channels []string
+	for _, ch := range []notify.Channel{notify.Email, notify.SMS} {
+		if r.cfg.Senders[ch] != nil {
+			channels = append(channels, string(ch))
+			rep.Channels[string(ch)] = &ChannelReport{Skipped: map[string]int{}}
+		}
+	}
+	st, err := r.loadPlanState(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rows, err := r.cfg.DB.WithContext(ctx).Raw(`
+SELECT c.payer_id, i.vendor_id, i.due_date,
+       EXISTS (SELECT 1 FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
+               AND (h.until IS NULL OR h.until > ?)) AS held,
+       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
+FROM invoices i JOIN customers c ON c.id = i.customer_id
+WHERE i.status = 'open' AND i.amount_remaining > 0
+ORDER BY c.payer_id`, now).Rows()
+	if err != nil {
+		return rep, fmt.Errorf("bundler: stream invoices: %w", err)
+	}
+	defer rows.Close()
+
+	var batch []openRow
+	var entries []Entry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		rep.Considered++
+		entries = append(entries, r.decidePayer(now, st, batch, channels, &rep)...)
+		batch = batch[:0]
+		if len(entries) >= 500 {
+			n, err := r.reserve(ctx, entries)
+			rep.Reserved += int(n)
+			entries = entries[:0]
+			return err
+		}
+		return nil
+	}
+	for rows.Next() {
+		var row openRow
+		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted); err != nil {
+			return rep, fmt.Errorf("bundler: scan invoice: %w", err)
+		}
+		if len(batch) > 0 && batch[0].payerID != row.payerID {
+			if err := flush(); err != nil {
+				return rep, err
+			}
+		}
+		batch = append(batch, row)
+	}
+	if err := rows.Err(); err != nil {
+		return rep, fmt.Errorf("bundler: stream invoices: %w", err)
+	}
+	if err := flush(); err != nil {
+		return rep, err
+	}
+	n, err := r.reserve(ctx, entries)
+	rep.Reserved += int(n)
+	return rep, err
+}
+
+// decidePayer applies the rules to one payer's open invoices on every channel.
+func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, channels []string, rep *Report) []Entry {
+	payerID := rows[0].payerID
+	p, ok := st.payers[payerID]
+	if !ok {
+		return nil
+	}
+	sched := r.scheduleOf(p)
+	today := sched.LocalDate(now)
+	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
+	var out []Entry
+	for _, ch := range channels {
+		rep.Channels[ch].Considered++
+		switch {
+		case paused:
+			rep.skip(ch, ReasonPaused)
+			continue
+		case !st.reachable[ch][payerID] || (ch == string(notify.Email) && !p.EmailEnabled) || (ch == string(notify.SMS) && !p.SMSEnabled):
+			rep.skip(ch, ReasonNoRecipient)
+			continue
+		}
+		prev := st.previous[slotKey{payerID, ch}]
+		after := sched.LocalDate(prev)
+		var triggered civil.Date
+		remindable := false
+		for _, row := range rows {
+			if row.held || row.muted {
+				continue
+			}
+			if !row.due.After(today.AddDays(Window)) {
+				remindable = true
+			}
+			pt, ok := st.policies[row.vendorID].NextPoint(row.due, after)
+			if ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
+				triggered = pt
+			}
+		}
+		in := DueInput{Schedule: sched, PreviousSlot: prev, TriggeredOn: triggered, Remindable: remindable,
+			SMS: ch == string(notify.SMS), StaleAfter: r.cfg.StaleAfter}
+		if p.LastActionAt != nil {
+			in.LastAction = *p.LastActionAt
+		}
+		d := Decide(now, in)
+		if !d.Send {
+			rep.skip(ch, d.Reason)
+			continue
+		}
+		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Status: StatusPending, CreatedAt: now, UpdatedAt: now})
+		rep.Channels[ch].Reserved++
+	}
+	return out
+}
+
+type slotKey struct {
+	payerID int64
+	channel string
+}
+
+// planState is what a planning pass needs besides the invoice stream: small
+// per-vendor and per-payer facts loaded once.
+type planState struct {
+	payers    map[int64]payers.Payer
+	policies  map[int64]Policy
+	previous  map[slotKey]time.Time
+	reachable map[string]map[int64]bool
+}
+
+func (r *Runner) loadPlanState(ctx context.Context) (*planState, error) {
+	db := r.cfg.DB.WithContext(ctx)
+	st := &planState{
+		payers:    map[int64]payers.Payer{},
+		policies:  map[int64]Policy{},
+		previous:  map[slotKey]time.Time{},
+		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
+	}
+	var ps []payers.Payer
+	err := db.Where(`EXISTS (SELECT 1 FROM customers c JOIN invoices i ON i.customer_id = c.id
+		WHERE c.payer_id = payers.id AND i.status = 'open' AND i.amount_remaining > 0)`).Find(&ps).Error
+	if err != nil {
+		return nil, fmt.Errorf("bundler: load payers: %w", err)
+	}
+	for _, p := range ps {
+		st.payers[p.ID] = p
+	}
+	var vs []vendors.Vendor
+	if err := db.Select("id", "reminder_offsets", "reminder_repeat_days").Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("bundler: load policies: %w", err)
+	}
+	for _, v := range vs {
+		offsets, err := vendors.ParseOffsets(v.ReminderOffsets)
+		if err != nil {
+			return nil, fmt.Errorf("bundler: policy of vendor %d: %w", v.ID, err)
+		}
+		st.policies[v.ID] = Policy{Offsets: offsets, RepeatDays: v.ReminderRepeatDays}
+	}
+	var prev []struct {
+		PayerID int64
+		Channel string
+		Slot    sqlTime
+	}
+	err = db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
+		WHERE status NOT IN ('expired', 'empty') GROUP BY payer_id, channel`).Scan(&prev).Error
+	if err != nil {
+		return nil, fmt.Errorf("bundler: previous digests: %w", err)
+	}
+	for _, p := range prev {
+		st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+	}
+	var emailable, textable []int64
+	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc WHERE pc.kind = 'email'
+		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'email' AND s.address = pc.value)`).Scan(&emailable).Error
+	if err != nil {
+		return nil, fmt.Errorf("bundler: email recipients: %w", err)
+	}
+	err = db.Raw(`SELECT DISTINCT c.payer_id FROM customers c WHERE c.sms_consent AND c.phone <> ''
+		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'sms' AND s.address = c.phone)`).Scan(&textable).Error
+	if err != nil {
+		return nil, fmt.Errorf("bundler: sms recipients: %w", err)
+	}
+	for _, id := range emailable {
+		st.reachable["email"][id] = true
+	}
+	for _, id := range textable {
+		st.reachable["sms"][id] = true
+	}
+	return st, nil
+}

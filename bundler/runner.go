@@ -1,0 +1,87 @@
+package bundler
+
+import (
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/links"
+	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// Window is how far ahead a digest looks: invoices overdue or due within it.
+const Window = 14
+
+// Config wires a Runner.
+type Config struct {
+	DB      *gorm.DB
+	Payers  *payers.Store
+	Vendors *vendors.Store
+	// Senders per channel; a channel without a sender is not planned.
+	Senders map[notify.Channel]notify.Sender
+	Links   *links.Signer
+	BaseURL string
+	// From and FromName identify the hub on email.
+	From, FromName string
+	// StaleAfter is how late a slot may still be sent (0: 24 h).
+	StaleAfter time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// Runner plans digests into the ledger and sends them.
+type Runner struct {
+	cfg  Config
+	zone zoneCache
+}
+
+// NewRunner returns a Runner.
+func NewRunner(cfg Config) *Runner {
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = DefaultStaleAfter
+	}
+	return &Runner{cfg: cfg}
+}
+
+// scheduleOf turns a payer's stored preferences into its Schedule.
+func (r *Runner) scheduleOf(p payers.Payer) Schedule {
+	tz := p.Timezone
+	if tz == "" {
+		tz = DefaultTimezone(strings.TrimPrefix(p.Key, "phone:"))
+	}
+	s := Schedule{
+		Location:    r.zone.get(tz),
+		Cadence:     Cadence(p.Cadence),
+		Weekday:     time.Weekday(p.Weekday),
+		Hour:        p.SendHour,
+		Minute:      p.SendMinute,
+		MinInterval: time.Duration(p.MinIntervalHours) * time.Hour,
+	}
+	for _, d := range strings.Split(p.RunDays, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(d)); err == nil {
+			s.RunDays = append(s.RunDays, n)
+		}
+	}
+	return s
+}
+
+// zoneCache loads each IANA zone once: a run looks up every payer's zone.
+type zoneCache struct{ m sync.Map }
+
+func (z *zoneCache) get(name string) *time.Location {
+	if l, ok := z.m.Load(name); ok {
+		return l.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	z.m.Store(name, loc)
+	return loc
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/jobs"
+)
+
+// startJobs starts River on the hub's database: pgx on PostgreSQL, the
+// database/sql pool on SQLite. The returned func stops it gracefully.
+func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
+	cfg := jobs.Config{Runner: h.runner, Log: a.log}
+	var client jobs.Client
+	var closePool func()
+	if a.db.Postgres() {
+		pool, err := pgxpool.New(ctx, a.db.URL)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: connect: %w", err)
+		}
+		closePool = pool.Close
+		client, err = jobs.Start(ctx, riverpgxv5.New(pool), cfg)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+	} else {
+		var err error
+		client, err = jobs.Start(ctx, riversqlite.New(a.db.SQL), cfg)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := client.Stop(stopCtx); err != nil {
+			a.log.Warn("stopping jobs", "err", err)
+		}
+		if closePool != nil {
+			closePool()
+		}
+	}, nil
+}
+
+// migrateRiver applies (or, with checkOnly, checks) River's own migrations.
+func migrateRiver(ctx context.Context, db *database.DB, checkOnly bool) error {
+	if !db.Postgres() {
+		return jobs.Migrate(ctx, riversqlite.New(db.SQL), checkOnly)
+	}
+	pool, err := pgxpool.New(ctx, db.URL)
+	if err != nil {
+		return fmt.Errorf("jobs: connect: %w", err)
+	}
+	defer pool.Close()
+	return jobs.Migrate(ctx, riverpgxv5.New(pool), checkOnly)
+}

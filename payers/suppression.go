@@ -1,0 +1,90 @@
+package payers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// Suppression reasons.
+const (
+	SuppressBounce      = "bounce"
+	SuppressComplaint   = "spamreport"
+	SuppressUnsubscribe = "unsubscribe"
+	SuppressSMSStop     = "sms_stop"
+	SuppressInvalid     = "invalid"
+)
+
+// Suppression is an address or number nothing may be sent to again.
+type Suppression struct {
+	ID        int64
+	Channel   string // email | sms
+	Address   string
+	Reason    string
+	Detail    string
+	CreatedAt time.Time
+}
+
+// Suppress records that address must get nothing more on channel. Doing it
+// twice keeps the first reason.
+func (s *Store) Suppress(ctx context.Context, channel, address, reason, detail string) error {
+	sup := Suppression{Channel: channel, Address: address, Reason: reason, Detail: detail, CreatedAt: s.now().UTC()}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sup).Error
+	if err != nil {
+		return fmt.Errorf("payers: suppress: %w", err)
+	}
+	return nil
+}
+
+// Unsuppress lifts a suppression (an SMS START after STOP).
+func (s *Store) Unsuppress(ctx context.Context, channel, address string) error {
+	err := s.db.WithContext(ctx).Where("channel = ? AND address = ?", channel, address).Delete(&Suppression{}).Error
+	if err != nil {
+		return fmt.Errorf("payers: unsuppress: %w", err)
+	}
+	return nil
+}
+
+// Recipients are where a payer's digest goes on each channel, suppressed
+// addresses removed. SMS numbers are only those with recorded consent.
+type Recipients struct {
+	To, CC, BCC []string
+	SMS         []string
+}
+
+// Recipients returns the payer's live recipients.
+func (s *Store) Recipients(ctx context.Context, payerID int64) (Recipients, error) {
+	var contacts []Contact
+	err := s.db.WithContext(ctx).Where(`payer_id = ? AND NOT EXISTS (SELECT 1 FROM suppressions s
+		WHERE s.channel = (CASE WHEN payer_contacts.kind = 'phone' THEN 'sms' ELSE 'email' END) AND s.address = payer_contacts.value)`, payerID).
+		Order("id").Find(&contacts).Error
+	if err != nil {
+		return Recipients{}, fmt.Errorf("payers: recipients: %w", err)
+	}
+	var consented []string
+	err = s.db.WithContext(ctx).Table("customers").Distinct("phone").
+		Where("payer_id = ? AND sms_consent AND phone <> ''", payerID).Pluck("phone", &consented).Error
+	if err != nil {
+		return Recipients{}, fmt.Errorf("payers: sms consent: %w", err)
+	}
+	ok := make(map[string]bool, len(consented))
+	for _, p := range consented {
+		ok[p] = true
+	}
+	var r Recipients
+	for _, c := range contacts {
+		switch {
+		case c.Kind == "phone" && ok[c.Value]:
+			r.SMS = append(r.SMS, c.Value)
+		case c.Kind == "email" && c.Role == "cc":
+			r.CC = append(r.CC, c.Value)
+		case c.Kind == "email" && c.Role == "bcc":
+			r.BCC = append(r.BCC, c.Value)
+		case c.Kind == "email":
+			r.To = append(r.To, c.Value)
+		}
+	}
+	return r, nil
+}
