@@ -2,9 +2,9 @@ package bundler
 
 import (
 	"fmt"
+	"github.com/duehub/duehub/vendors"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/duehub/duehub/civil"
@@ -34,55 +34,45 @@ func DefaultPolicy() Policy {
 	return Policy{Offsets: []int{-7, 0, 3, 7}, RepeatDays: 7}
 }
 
-// FieldError is one problem with one input field, named as in the API's JSON.
-type FieldError struct {
-	Field   string
-	Message string
+// fieldErrors collects validation problems, named as in the API's JSON,
+// into the vendors.ValidationError every API error path understands.
+type fieldErrors []vendors.FieldError
+
+func (fe *fieldErrors) add(field, message string) {
+	*fe = append(*fe, vendors.FieldError{Field: field, Message: message})
 }
 
-// FieldErrors is a validation failure listing every problem found.
-type FieldErrors []FieldError
-
-func (fe FieldErrors) Error() string {
-	parts := make([]string, len(fe))
-	for i, e := range fe {
-		parts[i] = e.Field + ": " + e.Message
-	}
-	return "invalid: " + strings.Join(parts, "; ")
-}
-
-// orNil keeps a typed nil FieldErrors from becoming a non-nil error.
-func (fe FieldErrors) orNil() error {
+func (fe fieldErrors) orNil() error {
 	if len(fe) == 0 {
 		return nil
 	}
-	return fe
+	return &vendors.ValidationError{Fields: fe}
 }
 
-// Validate returns nil or FieldErrors naming each field ("offsets",
+// Validate returns nil or a *vendors.ValidationError naming each field ("offsets",
 // "offsets[2]", "repeat_days") that is out of bounds.
 func (p Policy) Validate() error {
-	var errs FieldErrors
+	var errs fieldErrors
 	switch {
 	case len(p.Offsets) == 0:
-		errs = append(errs, FieldError{"offsets", "at least one offset is required"})
+		errs.add("offsets", "at least one offset is required")
 	case len(p.Offsets) > MaxOffsets:
-		errs = append(errs, FieldError{"offsets", fmt.Sprintf("at most %d offsets are allowed", MaxOffsets)})
+		errs.add("offsets", fmt.Sprintf("at most %d offsets are allowed", MaxOffsets))
 	}
 	seen := make(map[int]int, len(p.Offsets))
 	for i, o := range p.Offsets {
 		field := fmt.Sprintf("offsets[%d]", i)
 		if o < MinOffset || o > MaxOffset {
-			errs = append(errs, FieldError{field, fmt.Sprintf("must be between %d and %d days", MinOffset, MaxOffset)})
+			errs.add(field, fmt.Sprintf("must be between %d and %d days", MinOffset, MaxOffset))
 		}
 		if j, dup := seen[o]; dup {
-			errs = append(errs, FieldError{field, fmt.Sprintf("duplicates offsets[%d]", j)})
+			errs.add(field, fmt.Sprintf("duplicates offsets[%d]", j))
 			continue
 		}
 		seen[o] = i
 	}
 	if p.RepeatDays < MinRepeatDays || p.RepeatDays > MaxRepeatDays {
-		errs = append(errs, FieldError{"repeat_days", fmt.Sprintf("must be between %d and %d days", MinRepeatDays, MaxRepeatDays)})
+		errs.add("repeat_days", fmt.Sprintf("must be between %d and %d days", MinRepeatDays, MaxRepeatDays))
 	}
 	return errs.orNil()
 }

@@ -2,6 +2,7 @@ package bundler
 
 import (
 	"errors"
+	"github.com/duehub/duehub/vendors"
 	"slices"
 	"testing"
 	"time"
@@ -37,12 +38,12 @@ func TestPolicyValidate(t *testing.T) {
 				}
 				return
 			}
-			var fe FieldErrors
+			var fe *vendors.ValidationError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want FieldErrors", err)
+				t.Fatalf("err = %v, want a ValidationError", err)
 			}
 			var got []string
-			for _, e := range fe {
+			for _, e := range fe.Fields {
 				got = append(got, e.Field)
 				if e.Message == "" {
 					t.Errorf("%s has no message", e.Field)
@@ -57,7 +58,7 @@ func TestPolicyValidate(t *testing.T) {
 
 func TestFieldErrorsMessage(t *testing.T) {
 	err := Policy{Offsets: []int{0}, RepeatDays: 0}.Validate()
-	if want := "invalid: repeat_days: must be between 1 and 90 days"; err == nil || err.Error() != want {
+	if want := "invalid input: repeat_days: must be between 1 and 90 days"; err == nil || err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}
 }

@@ -51,9 +51,11 @@ func checkEmailDigest(d Digest) error {
 	if d.InvoiceCount() == 0 && heldCount(d) == 0 {
 		return ErrEmptyDigest
 	}
-	for name, u := range map[string]string{"inbox": d.InboxURL, "preferences": d.PreferencesURL, "unsubscribe": d.UnsubscribeURL} {
-		if u == "" {
-			return fmt.Errorf("bundler: render email: digest %d has no %s URL", d.ID, name)
+	for _, l := range []struct{ name, url string }{
+		{"inbox", d.InboxURL}, {"preferences", d.PreferencesURL}, {"unsubscribe", d.UnsubscribeURL},
+	} {
+		if l.url == "" {
+			return fmt.Errorf("bundler: render email: digest %d has no %s URL", d.ID, l.name)
 		}
 	}
 	return nil

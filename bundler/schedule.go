@@ -64,12 +64,12 @@ func DefaultSchedule(loc *time.Location) Schedule {
 	return Schedule{Location: orUTC(loc), Cadence: CadenceSmart, Hour: DefaultHour, MinInterval: DefaultMinInterval}
 }
 
-// Validate returns nil or FieldErrors naming each field ("cadence",
+// Validate returns nil or a *vendors.ValidationError naming each field ("cadence",
 // "weekday", "run_days", "run_days[1]", "hour", "minute", "min_interval").
 func (s Schedule) Validate() error {
-	var errs FieldErrors
+	var errs fieldErrors
 	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{field, fmt.Sprintf(format, args...)})
+		errs.add(field, fmt.Sprintf(format, args...))
 	}
 	switch s.cadence() {
 	case CadenceSmart, CadenceDaily:

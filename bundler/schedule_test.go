@@ -2,6 +2,7 @@ package bundler
 
 import (
 	"errors"
+	"github.com/duehub/duehub/vendors"
 	"slices"
 	"testing"
 	"time"
@@ -41,12 +42,12 @@ func TestScheduleValidate(t *testing.T) {
 				}
 				return
 			}
-			var fe FieldErrors
+			var fe *vendors.ValidationError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want FieldErrors", err)
+				t.Fatalf("err = %v, want a ValidationError", err)
 			}
 			var got []string
-			for _, e := range fe {
+			for _, e := range fe.Fields {
 				got = append(got, e.Field)
 			}
 			if !slices.Equal(got, c.fields) {

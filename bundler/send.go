@@ -40,6 +40,12 @@ func (r *Runner) Send(ctx context.Context, digestID int64) (string, error) {
 	if err != nil {
 		return r.release(ctx, e, err)
 	}
+	if loc := r.scheduleOf(p).loc(); e.Channel == string(notify.SMS) && !SMSAllowed(now, loc) {
+		// A retry that comes due at night waits for the morning.
+		wait := NextSMSTime(now, loc).Sub(now)
+		return r.release(ctx, e, &notify.Error{RetryAfter: wait, Code: ReasonQuietHours,
+			Err: fmt.Errorf("SMS outside 08:00-21:00 payer-local")})
+	}
 	if p.PausedUntil != nil && p.PausedUntil.After(now) {
 		return OutcomeEmpty, r.settle(ctx, e, StatusEmpty, map[string]any{"last_error": "payer paused reminders"}, Attempt{})
 	}

@@ -43,5 +43,7 @@ func (s *Server) routes() http.Handler {
 	v1.PUT("/credits/:external_id", s.putCredit)
 	v1.GET("/credits/:external_id", s.getCredit)
 	v1.GET("/credits", s.listCredits)
+	v1.GET("/reminder-policy", s.getPolicy)
+	v1.PUT("/reminder-policy", s.putPolicy)
 	return r
 }
