@@ -111,8 +111,14 @@ func TestServeRefusesASchemaThatIsBehind(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "duehub migrate") {
 		t.Fatalf("serve on an empty schema: %d %q", code, errOut)
 	}
-	if code, out, _ := duehub(ctx, "migrate", "--database-url", db); code != 0 || !strings.Contains(out, "version 1") {
+	if code, out, _ := duehub(ctx, "migrate", "--database-url", db); code != 0 || !strings.Contains(out, "schema at version") {
 		t.Fatalf("migrate: %d %q", code, out)
+	}
+	// Now current, the same serve starts.
+	base, stop := startServe(t, "--migrate=false", "--database-url", db)
+	waitReady(t, base+"/readyz")
+	if code := stop(); code != 0 {
+		t.Fatalf("serve on a current schema exited %d", code)
 	}
 }
 
@@ -121,20 +127,7 @@ func TestServeRefusesASchemaThatIsBehind(t *testing.T) {
 func TestServeRunsAndStopsGracefully(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir) // the default database is duehub.db in the working directory
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() {
-		code, _, _ := duehub(ctx, "serve", "--addr", addr)
-		done <- code
-	}()
-	base := "http://" + addr
+	base, stop := startServe(t)
 	waitReady(t, base+"/readyz")
 
 	_, out, _ := duehub(context.Background(), "vendors", "create", "--name", "Northwind", "--json")
@@ -154,14 +147,36 @@ func TestServeRunsAndStopsGracefully(t *testing.T) {
 		t.Fatalf("the default SQLite file was not created in the working directory: %v", err)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d after SIGTERM-like cancel", code)
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d after SIGTERM-like cancel", code)
+	}
+}
+
+// startServe runs `duehub serve` on a free port; stop cancels it (as
+// SIGTERM does) and returns its exit code.
+func startServe(t *testing.T, args ...string) (string, func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := duehub(ctx, append([]string{"serve", "--addr", addr}, args...)...)
+		done <- code
+	}()
+	return "http://" + addr, func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not shut down")
+			return -1
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not shut down")
 	}
 }
 

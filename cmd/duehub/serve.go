@@ -34,7 +34,8 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stopJobs, err := a.startJobs(ctx, h)
+	// Jobs stop when serve stops them, gracefully, not when the signal arrives.
+	stopJobs, err := a.startJobs(context.WithoutCancel(ctx), h)
 	if err != nil {
 		return err
 	}
