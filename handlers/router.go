@@ -35,6 +35,15 @@ func (s *Server) routes() http.Handler {
 		r.GET("/s/:token", s.shortLanding)
 	}
 
+	// Provider webhooks exist only for the providers configured.
+	if s.sendgridKey != nil {
+		r.POST("/webhooks/sendgrid", s.sendgridEvents)
+	}
+	if s.twilioToken != "" && s.publicURL != "" {
+		r.POST("/webhooks/twilio/status", s.twilioStatus)
+		r.POST("/webhooks/twilio/inbound", s.twilioInbound)
+	}
+
 	v1 := r.Group("/v1", s.authenticate, s.idempotent)
 	v1.PUT("/invoices/:external_id", s.putInvoice)
 	v1.POST("/invoices/batch", s.batchInvoices)

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +29,16 @@ type Config struct {
 	// Payers and Links serve the pages digest links open.
 	Payers *payers.Store
 	Links  *links.Signer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SendGridWebhookKey verifies SendGrid's Signed Event Webhook; nil
+	// turns POST /webhooks/sendgrid off (404).
+	SendGridWebhookKey *ecdsa.PublicKey
+	// TwilioAuthToken verifies Twilio's webhooks against PublicURL; empty
+	// turns POST /webhooks/twilio/* off (404).
+	TwilioAuthToken string
+	// PublicURL is the hub's public base URL, as configured at the providers.
+	PublicURL string
 }
 
 // Server holds the dependencies of the handlers.
@@ -39,6 +51,11 @@ type Server struct {
 	outbox   *outbox.Store
 	payers   *payers.Store
 	links    *links.Signer
+
+	now         func() time.Time
+	sendgridKey *ecdsa.PublicKey
+	twilioToken string
+	publicURL   string
 }
 
 // New returns the hub's HTTP handler.
@@ -52,6 +69,14 @@ func New(cfg Config) http.Handler {
 		outbox:   cfg.Outbox,
 		payers:   cfg.Payers,
 		links:    cfg.Links,
+
+		now:         cfg.Now,
+		sendgridKey: cfg.SendGridWebhookKey,
+		twilioToken: cfg.TwilioAuthToken,
+		publicURL:   cfg.PublicURL,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	return s.routes()
 }

@@ -47,13 +47,20 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if cfg.Channels.Email == "outbox" || cfg.Channels.SMS == "outbox" {
 		box = h.outbox
 	}
+	sgKey, err := cfg.Channels.sendGridKey()
+	if err != nil {
+		return err
+	}
 	handler := handlers.New(handlers.Config{
-		Outbox:   box,
-		Payers:   a.payers,
-		Links:    h.links,
-		Vendors:  a.vendors,
-		Log:      a.log,
-		Registry: reg,
+		SendGridWebhookKey: sgKey,
+		TwilioAuthToken:    cfg.Channels.TwilioToken,
+		PublicURL:          cfg.BaseURL,
+		Outbox:             box,
+		Payers:             a.payers,
+		Links:              h.links,
+		Vendors:            a.vendors,
+		Log:                a.log,
+		Registry:           reg,
 		Ready: func(ctx context.Context) error {
 			if err := a.db.SQL.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable: %w", err)
