@@ -29,12 +29,22 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 	}
 	sections := map[int64]*VendorSection{}
 	var order []int64
+	listed := 0
+	omittedVendors := map[int64]bool{}
 	for _, o := range open {
 		if o.Muted || o.DueDate.After(horizon) {
 			continue
 		}
 		if d.PayerName == "" {
 			d.PayerName = o.CustomerName
+		}
+		if o.HoldKind == "" && listed >= MaxLines {
+			d.Omitted++
+			d.Due.Add(o.Currency, o.AmountRemaining)
+			if _, shown := sections[o.VendorID]; !shown && !omittedVendors[o.VendorID] {
+				omittedVendors[o.VendorID] = true
+			}
+			continue
 		}
 		sec, ok := sections[o.VendorID]
 		if !ok {
@@ -62,6 +72,7 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 			}
 		}
 		sec.Invoices = append(sec.Invoices, line)
+		listed++
 		sec.Due.Add(o.Currency, o.AmountRemaining)
 		d.Due.Add(o.Currency, o.AmountRemaining)
 	}
@@ -69,6 +80,11 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 	// the first-seen order is that order.
 	for _, id := range order {
 		d.Vendors = append(d.Vendors, *sections[id])
+	}
+	for id := range omittedVendors {
+		if _, shown := sections[id]; !shown {
+			d.OmittedVendors++
+		}
 	}
 	slices.SortStableFunc(d.Vendors, func(a, b VendorSection) int { return boolOrder(len(a.Invoices) == 0, len(b.Invoices) == 0) })
 	if d.InboxURL, err = link(links.ActionInbox, 0); err != nil {

@@ -64,11 +64,11 @@ func checkEmailDigest(d Digest) error {
 // subject reads "3 vendors · 7 invoices · USD 12,340.00 due"; when every
 // invoice is on hold it says so rather than claiming an amount is due.
 func subject(d Digest) string {
-	n := d.InvoiceCount()
+	n := d.InvoiceCount() + d.Omitted
 	if n == 0 {
 		return plural(vendorsWith(d, true), "vendor") + " · " + plural(heldCount(d), "invoice") + " on hold"
 	}
-	return plural(vendorsWith(d, false), "vendor") + " · " + plural(n, "invoice") + " · " + joinTotals(dueOf(d), " + ") + " due"
+	return plural(vendorsWith(d, false)+d.OmittedVendors, "vendor") + " · " + plural(n, "invoice") + " · " + joinTotals(dueOf(d), " + ") + " due"
 }
 
 // vendorsWith counts vendors having remindable invoices, or (held) held ones.

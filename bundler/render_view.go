@@ -17,6 +17,9 @@ type emailView struct {
 	AsOf     string
 	Payer    vendorText // the payer's name as vendors pushed it
 	Vendors  []vendorView
+	// Omitted invoices (and vendors with nothing else shown) are counted in
+	// the totals but not listed, to keep the email under clients' size limits.
+	Omitted, OmittedVendors int
 
 	InboxURL, PreferencesURL, UnsubscribeURL string
 }
@@ -73,14 +76,16 @@ func newEmailView(d Digest) emailView {
 		InboxURL:       d.InboxURL,
 		PreferencesURL: d.PreferencesURL,
 		UnsubscribeURL: d.UnsubscribeURL,
+		Omitted:        d.Omitted,
+		OmittedVendors: d.OmittedVendors,
 	}
-	n, held := d.InvoiceCount(), heldCount(d)
+	n, held := d.InvoiceCount()+d.Omitted, heldCount(d)
 	if n == 0 {
 		v.Headline = "Nothing due right now"
 		v.Summary = plural(held, "invoice") + " from " + plural(vendorsWith(d, true), "vendor") + " on hold"
 	} else {
 		v.Headline = joinTotals(dueOf(d), " + ") + " due"
-		v.Summary = plural(n, "invoice") + " from " + plural(vendorsWith(d, false), "vendor")
+		v.Summary = plural(n, "invoice") + " from " + plural(vendorsWith(d, false)+d.OmittedVendors, "vendor")
 		if o := overdueCount(d); o > 0 {
 			v.Summary += " · " + strconv.Itoa(o) + " overdue"
 		}

@@ -336,3 +336,31 @@ func payerOfEmail(t *testing.T, n *network, email string) int64 {
 	}
 	return id
 }
+
+// TestLargeDigestStaysUnderClippingSize: a payer owing 75 invoices gets a
+// digest that lists the most urgent 30, counts all 75, and stays small
+// enough that Gmail does not clip away the unsubscribe link.
+func TestLargeDigestStaysUnderClippingSize(t *testing.T) {
+	n := newNetwork(t, dbtest.SQLite(t), time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	vs := []int64{n.vendor("Northwind", "northwind.example"), n.vendor("Contoso", "contoso.example"), n.vendor("Fabrikam", "fabrikam.example")}
+	for i := range 75 {
+		due := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -i).Format("2006-01-02")
+		n.push(vs[i%3], fmt.Sprintf("INV-%03d", i), "ap@acme.example", due, 1000, func(in *vendors.InvoiceInput) {
+			in.Memo = strings.Repeat("Pallets of paper, delivered to dock 4. ", 5)
+		})
+	}
+	run(t, n.runner(map[notify.Channel]notify.Sender{notify.Email: n.outbox}))
+	m := n.messages()[0]
+	if !strings.HasPrefix(m.Subject, "3 vendors · 75 invoices · USD 750.00 due") {
+		t.Errorf("subject = %q", m.Subject)
+	}
+	if len(m.HTML) > 102*1024 {
+		t.Errorf("HTML is %d bytes: Gmail clips it", len(m.HTML))
+	}
+	if !strings.Contains(m.Text, "And 45 more") || !strings.Contains(m.HTML, "And 45 more") {
+		t.Error("the omitted invoices are not announced")
+	}
+	if !strings.Contains(m.Text, "INV-074") || strings.Contains(m.Text, "INV-000 ") {
+		t.Error("the most overdue invoices should be listed first, the latest-due ones omitted")
+	}
+}
