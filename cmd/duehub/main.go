@@ -24,6 +24,7 @@ Usage:
   duehub keys list --vendor ID [--json]
   duehub keys revoke PREFIX
   duehub digests run [--now RFC3339] [--json]   plan and send due digests once
+  duehub demo [--now RFC3339] [--seed N] [--json]  seed a demo network, send its digests
 
 Every command takes --database-url (DUEHUB_DATABASE_URL); run "duehub CMD --help" for its flags.
 `
@@ -46,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"keys list":      keysListCmd,
 		"keys revoke":    keysRevokeCmd,
 		"digests run":    digestsRunCmd,
+		"demo":           demoCmd,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)
