@@ -85,6 +85,10 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_SECRET", "short", "serve"},
 		{"DUEHUB_DATABASE_URL", "postgres://", "migrate"},
 		{"DUEHUB_LOG_LEVEL", "loud", "migrate"},
+		{"DUEHUB_EMAIL", "carrier-pigeon", "serve"},
+		{"DUEHUB_EMAIL", "sendgrid", "serve"},   // without DUEHUB_SENDGRID_API_KEY
+		{"DUEHUB_SMS", "twilio", "digests run"}, // without DUEHUB_TWILIO_*
+		{"DUEHUB_SENDGRID_WEBHOOK_PUBLIC_KEY", "bm90IGEga2V5", "serve"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {
@@ -194,4 +198,30 @@ func waitReady(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal(fmt.Sprintf("%s never became ready", url))
+}
+
+func TestDigestsRunJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hub.db")
+	ctx := context.Background()
+	_, out, _ := duehub(ctx, "vendors", "create", "--name", "Northwind", "--json", "--database-url", db)
+	var created struct {
+		VendorID string `json:"vendor_id"`
+	}
+	json.Unmarshal([]byte(out), &created)
+	code, out, errOut := duehub(ctx, "digests", "run", "--now", "2026-11-23T14:00:00Z", "--json", "--database-url", db)
+	if code != 0 {
+		t.Fatalf("digests run: %d %s", code, errOut)
+	}
+	var rep struct {
+		Now        string         `json:"now"`
+		Considered *int           `json:"considered"`
+		Sent       *int           `json:"sent"`
+		Skipped    map[string]int `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Now != "2026-11-23T14:00:00Z" || rep.Considered == nil || rep.Sent == nil || rep.Skipped == nil {
+		t.Fatalf("digests run --json printed %q (%v)", out, err)
+	}
+	if code, _, errOut := duehub(ctx, "digests", "run", "--now", "monday", "--database-url", db); code != 2 || !strings.Contains(errOut, "--now") {
+		t.Fatalf("bad --now: %d %q", code, errOut)
+	}
 }
