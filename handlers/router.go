@@ -30,9 +30,14 @@ func (s *Server) routes() http.Handler {
 	}
 
 	if s.links != nil {
-		r.GET("/l/:token", s.landing)
+		r.GET("/l/:token", s.linkEntry)
 		r.POST("/l/:token", s.unsubscribe)
-		r.GET("/s/:token", s.shortLanding)
+		r.GET("/s/:token", s.shortEntry)
+		r.POST("/portal/fresh-link", s.freshLink)
+		portal := r.Group("/portal", s.portalAuth)
+		portal.GET("", s.inbox)
+		portal.GET("/invoices/:id", s.invoicePage)
+		portal.POST("/signout", s.signOutEverywhere)
 	}
 
 	// Provider webhooks exist only for the providers configured.

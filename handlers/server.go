@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/duehub/duehub/links"
+	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
@@ -39,6 +40,12 @@ type Config struct {
 	TwilioAuthToken string
 	// PublicURL is the hub's public base URL, as configured at the providers.
 	PublicURL string
+	// Secret signs portal sessions and CSRF tokens.
+	Secret string
+	// Mailer sends the portal's own emails (one-time codes, fresh links)
+	// from MailFrom.
+	Mailer   notify.Sender
+	MailFrom string
 }
 
 // Server holds the dependencies of the handlers.
@@ -56,6 +63,11 @@ type Server struct {
 	sendgridKey *ecdsa.PublicKey
 	twilioToken string
 	publicURL   string
+	secret      []byte
+	mailer      notify.Sender
+	mailFrom    string
+	// invoiceThreads loads the threads shown on a portal invoice page.
+	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 }
 
 // New returns the hub's HTTP handler.
@@ -74,6 +86,9 @@ func New(cfg Config) http.Handler {
 		sendgridKey: cfg.SendGridWebhookKey,
 		twilioToken: cfg.TwilioAuthToken,
 		publicURL:   cfg.PublicURL,
+		secret:      []byte(cfg.Secret),
+		mailer:      cfg.Mailer,
+		mailFrom:    cfg.MailFrom,
 	}
 	if s.now == nil {
 		s.now = time.Now

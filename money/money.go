@@ -1,6 +1,7 @@
 package money
 
 import (
+	"fmt"
 	"slices"
 
 	"strconv"
@@ -78,4 +79,33 @@ func (t Totals) String() string {
 		parts[i] = Format(t[c], c)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// Parse reads an amount typed by a person ("1,250.50", "1250.5", "1250")
+// into minor units of the currency. It refuses negatives, more decimals
+// than the currency has, and anything that is not a plain number.
+func Parse(s, code string) (int64, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	digits := Digits(code)
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if whole == "" && !hasDot || whole == "" && frac == "" {
+		return 0, fmt.Errorf("money: %q is not an amount", s)
+	}
+	if len(frac) > digits || (hasDot && digits == 0) {
+		return 0, fmt.Errorf("money: %s has %d decimals at most", code, digits)
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("money: %q is not an amount", s)
+		}
+	}
+	frac += strings.Repeat("0", digits-len(frac))
+	if len(whole+frac) > 17 {
+		return 0, fmt.Errorf("money: %q is too large", s)
+	}
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("money: %q is not an amount", s)
+	}
+	return n, nil
 }

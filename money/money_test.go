@@ -48,3 +48,27 @@ func TestTotals(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		in   string
+		code string
+		want int64
+	}{
+		{"1,250.50", "USD", 125050}, {"1250.5", "USD", 125050}, {"1250", "USD", 125000}, {" 0.05 ", "EUR", 5},
+		{".5", "USD", 50}, {"1500", "JPY", 1500}, {"1.500", "KWD", 1500},
+	}
+	for _, c := range cases {
+		if got, err := Parse(c.in, c.code); err != nil || got != c.want {
+			t.Errorf("Parse(%q, %s) = %d, %v; want %d", c.in, c.code, got, err, c.want)
+		}
+	}
+	for _, bad := range []struct{ in, code string }{
+		{"-5", "USD"}, {"1.234", "USD"}, {"1.5", "JPY"}, {"abc", "USD"}, {"", "USD"}, {".", "USD"}, {"1e5", "USD"},
+		{"99999999999999999999", "USD"}, {"$5", "USD"},
+	} {
+		if got, err := Parse(bad.in, bad.code); err == nil {
+			t.Errorf("Parse(%q, %s) accepted as %d", bad.in, bad.code, got)
+		}
+	}
+}

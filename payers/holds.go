@@ -17,8 +17,11 @@ type Hold struct {
 	InvoiceID  int64
 	Kind       string
 	Until      *time.Time
+	Amount     int64 // a promise's amount, if given
+	RefID      int64 // the thread or payment report that placed it
 	CreatedAt  time.Time
 	ReleasedAt *time.Time
+	BrokenAt   *time.Time
 }
 
 // PlaceHold records a hold on one of the payer's invoices.

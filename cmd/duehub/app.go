@@ -94,6 +94,7 @@ func (a *app) secret(ctx context.Context) (string, error) {
 
 // hub is the wired digest machinery: outbox, senders, link signer, runner.
 type hub struct {
+	secret  string
 	outbox  *outbox.Store
 	senders map[notify.Channel]notify.Sender
 	links   *links.Signer
@@ -119,5 +120,5 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) 
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
 		Now: clock, Log: a.log,
 	})
-	return &hub{outbox: box, senders: senders, links: signer, runner: runner}, nil
+	return &hub{secret: secret, outbox: box, senders: senders, links: signer, runner: runner}, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/migrations"
+	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 )
 
@@ -55,6 +56,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		SendGridWebhookKey: sgKey,
 		TwilioAuthToken:    cfg.Channels.TwilioToken,
 		PublicURL:          cfg.BaseURL,
+		Secret:             h.secret,
+		Mailer:             h.senders[notify.Email],
+		MailFrom:           cfg.Channels.EmailFrom,
 		Outbox:             box,
 		Payers:             a.payers,
 		Links:              h.links,

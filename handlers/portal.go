@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/payers"
+)
+
+// The payer portal: server-rendered pages, no JavaScript, every state change
+// a POST checked against the session's CSRF token, every query scoped by the
+// session's payer.
+
+//go:embed templates/portal/*.html
+var portalFS embed.FS
+
+// portalPages holds one template set per page: the layout plus the page's
+// own "content" block.
+var portalPages = func() map[string]*template.Template {
+	layout := template.Must(template.New("layout").ParseFS(portalFS, "templates/portal/layout.html"))
+	files, err := fs.Glob(portalFS, "templates/portal/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(portalFS, f))
+	}
+	return pages
+}()
+
+// portalPage is what every portal page gets; Data is the page's own.
+type portalPage struct {
+	Title      string
+	CSRF       string
+	PayerLabel string
+	Flash      string
+	Error      string
+	Data       any
+}
+
+// portalCSP allows nothing from anywhere else: no scripts at all, styles
+// only inline from our own pages.
+const portalCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+
+func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalPage) {
+	t, ok := portalPages[page]
+	if !ok {
+		panic("handlers: no portal page " + page)
+	}
+	if csrf, ok := c.Get(ctxCSRF); ok && p.CSRF == "" {
+		p.CSRF = csrf.(string)
+	}
+	if p.PayerLabel == "" && payerID(c) > 0 {
+		if payer, err := s.payers.Get(c.Request.Context(), payerID(c)); err == nil {
+			p.PayerLabel = payerLabel(payer)
+		}
+	}
+	p.Flash = firstNonEmpty(p.Flash, flashText[c.Query("done")])
+	c.Header("Content-Security-Policy", portalCSP)
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := t.ExecuteTemplate(c.Writer, "layout", p); err != nil {
+		s.log.Error("render portal page", "page", page, "err", err)
+	}
+}
+
+func payerLabel(p payers.Payer) string {
+	_, addr, _ := strings.Cut(p.Key, ":")
+	if p.Name != "" {
+		return p.Name + " · " + addr
+	}
+	return addr
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// flashText are the confirmations shown after a POST redirects (?done=…):
+// the redirect keeps a reload from posting twice.
+var flashText = map[string]string{
+	"question": "Your question was sent. The vendor's answer will appear here, and we will email you.",
+	"dispute":  "Your dispute was opened. Reminders for this invoice are paused until the vendor resolves it.",
+	"promise":  "Thank you. Reminders for this invoice are paused until the date you promised.",
+	"credit":   "The credit was applied.",
+	"mute":     "Muted. You will get no more reminders about this vendor's invoices.",
+	"pause":    "Reminders are paused.",
+	"payment":  "Thank you. Each vendor was told about your payment; reminders for those invoices pause while they confirm.",
+	"settings": "Your settings were saved.",
+	"code":     "We emailed you a 6-digit code. It is valid for 10 minutes.",
+}
+
+// seeOther redirects after a POST.
+func seeOther(c *gin.Context, to string) {
+	c.Redirect(http.StatusSeeOther, to)
+}

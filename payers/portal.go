@@ -1,0 +1,85 @@
+package payers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/civil"
+)
+
+// InvoiceDetail is one invoice as its payer sees it in the portal.
+type InvoiceDetail struct {
+	OpenInvoice
+	CustomerID int64
+	Status     string
+	AmountDue  int64
+	IssueDate  civil.Date
+}
+
+// Invoice returns one of the payer's invoices, whatever its status. An
+// invoice of another payer is ErrNotFound.
+func (s *Store) Invoice(ctx context.Context, payerID, invoiceID int64) (InvoiceDetail, error) {
+	var rows []InvoiceDetail
+	err := s.db.WithContext(ctx).Raw(`
+SELECT i.id AS invoice_id, i.external_id, i.vendor_id, v.name AS vendor_name, v.domain AS vendor_domain,
+       c.name AS customer_name, i.customer_id, i.number, i.currency, i.amount_due, i.amount_remaining,
+       i.issue_date, i.due_date, i.memo, i.pay_url, i.pdf_url, i.status,
+       COALESCE((SELECT h.kind FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
+                  AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1), '') AS hold_kind,
+       (SELECT h.until FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
+                  AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1) AS hold_until,
+       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
+FROM invoices i
+JOIN customers c ON c.id = i.customer_id
+JOIN vendors v ON v.id = i.vendor_id
+WHERE i.id = ? AND c.payer_id = ?`, s.now().UTC(), s.now().UTC(), invoiceID, payerID).Scan(&rows).Error
+	if err != nil {
+		return InvoiceDetail{}, fmt.Errorf("payers: invoice: %w", err)
+	}
+	if len(rows) == 0 {
+		return InvoiceDetail{}, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// FindByEmail returns the payer reached at an email address: its key, or
+// one of its email contacts.
+func (s *Store) FindByEmail(ctx context.Context, email string) (Payer, error) {
+	var p Payer
+	err := s.db.WithContext(ctx).Where("key = ? OR id IN (SELECT payer_id FROM payer_contacts WHERE kind = 'email' AND value = ?)",
+		"email:"+email, email).Order("id").Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Payer{}, ErrNotFound
+	}
+	if err != nil {
+		return Payer{}, fmt.Errorf("payers: find by email: %w", err)
+	}
+	return p, nil
+}
+
+// RevokeAll invalidates every link and session the payer holds: anything
+// issued before now no longer opens the portal.
+func (s *Store) RevokeAll(ctx context.Context, payerID int64) error {
+	now := s.now().UTC().Truncate(time.Second)
+	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
+		Updates(map[string]any{"tokens_valid_after": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("payers: revoke: %w", err)
+	}
+	return nil
+}
+
+// Touch records a portal action: no digest goes out within 24 hours of one.
+func (s *Store) Touch(ctx context.Context, payerID int64) error {
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
+		Updates(map[string]any{"last_action_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("payers: touch: %w", err)
+	}
+	return nil
+}
