@@ -64,6 +64,11 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 			rep.Channels[string(ch)] = &ChannelReport{Skipped: map[string]int{}}
 		}
 	}
+	// A promise whose day passed unpaid is reported broken before planning,
+	// so its invoice is remindable again in this very pass.
+	if _, err := r.cfg.Payers.BreakPromises(ctx, now); err != nil {
+		return rep, err
+	}
 	st, err := r.loadPlanState(ctx)
 	if err != nil {
 		return rep, err

@@ -94,7 +94,7 @@ func (s *Server) inbox(c *gin.Context) {
 			order = append(order, o.VendorID)
 			vendorTotals[o.VendorID] = money.Totals{}
 		}
-		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Due: o.DueDate.String(),
+		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
 			Amount: money.Format(o.AmountRemaining, o.Currency), Hold: holdText[o.HoldKind],
 			DaysOverdue: days, DueIn: -days, remaining: o.AmountRemaining, currency: o.Currency, due: o.DueDate})
 		data.Count++

@@ -36,8 +36,25 @@ func (s *Server) routes() http.Handler {
 		r.POST("/portal/fresh-link", s.freshLink)
 		portal := r.Group("/portal", s.portalAuth)
 		portal.GET("", s.inbox)
+		portal.GET("/payments/new", s.newPayment)
+		portal.POST("/payments", s.reportPayment)
+		portal.GET("/settings", s.settingsPage)
+		portal.POST("/settings", s.saveSettings)
+		portal.POST("/settings/code", s.sendContactCode)
+		portal.POST("/settings/contacts", s.addContact)
+		portal.POST("/settings/contacts/:id", s.changeContact)
+		portal.POST("/settings/unsubscribe", s.unsubscribeAll)
 		portal.GET("/invoices/:id", s.invoicePage)
+		portal.GET("/invoices/:id/credit", s.creditPage)
+		portal.POST("/invoices/:id/credit", s.applyCredit)
+		portal.POST("/invoices/:id/credit/code", s.creditCode)
 		portal.POST("/signout", s.signOutEverywhere)
+		portal.POST("/invoices/:id/pay", s.payInvoice)
+		portal.POST("/invoices/:id/questions", s.askQuestion)
+		portal.POST("/invoices/:id/disputes", s.openDispute)
+		portal.POST("/invoices/:id/promise", s.promiseToPay)
+		portal.POST("/vendors/:id/mute", s.muteVendor)
+		portal.POST("/pause", s.pauseReminders)
 	}
 
 	// Provider webhooks exist only for the providers configured.
@@ -59,5 +76,12 @@ func (s *Server) routes() http.Handler {
 	v1.GET("/credits", s.listCredits)
 	v1.GET("/reminder-policy", s.getPolicy)
 	v1.PUT("/reminder-policy", s.putPolicy)
+	v1.GET("/events", s.listEvents)
+	v1.POST("/webhook-endpoints", s.createEndpoint)
+	v1.GET("/webhook-endpoints", s.listEndpoints)
+	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
+	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
+	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
+	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
+	"github.com/duehub/duehub/webhooks"
 )
 
 // Config is what the HTTP layer needs, wired by main.
@@ -46,6 +47,9 @@ type Config struct {
 	// from MailFrom.
 	Mailer   notify.Sender
 	MailFrom string
+	// Webhooks decides which webhook endpoint URLs may be registered; nil
+	// refuses private and loopback targets and plain http.
+	Webhooks *webhooks.Guard
 }
 
 // Server holds the dependencies of the handlers.
@@ -66,6 +70,7 @@ type Server struct {
 	secret      []byte
 	mailer      notify.Sender
 	mailFrom    string
+	webhooks    *webhooks.Guard
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 }
@@ -89,7 +94,12 @@ func New(cfg Config) http.Handler {
 		secret:      []byte(cfg.Secret),
 		mailer:      cfg.Mailer,
 		mailFrom:    cfg.MailFrom,
+		webhooks:    cfg.Webhooks,
 	}
+	if s.webhooks == nil {
+		s.webhooks = webhooks.NewGuard(webhooks.GuardConfig{})
+	}
+	s.invoiceThreads = s.threadsOfInvoice
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/webhooks"
 )
 
 // PlanArgs asks for one planning pass of the bundler.
@@ -46,8 +47,14 @@ type Config struct {
 	Log    *slog.Logger
 	// PlanEvery is the planning period (default one minute).
 	PlanEvery time.Duration
-	// Workers is how many sends run at once (default 10).
+	// Workers is how many sends run at once (default 10), and how many
+	// webhook deliveries.
 	Workers int
+	// Webhooks, when set, delivers vendors' webhooks; WebhooksEvery is the
+	// period of the pass that fans events out and enqueues due deliveries
+	// (default 5 seconds).
+	Webhooks      *webhooks.Dispatcher
+	WebhooksEvery time.Duration
 }
 
 // Client is a started River client, whatever its driver.
@@ -67,7 +74,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &planWorker[TTx]{runner: cfg.Runner, log: cfg.Log})
 	river.AddWorker(workers, &sendWorker{runner: cfg.Runner, log: cfg.Log})
-	client, err := river.NewClient(driver, &river.Config{
+	rc := &river.Config{
 		Logger:  cfg.Log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers: workers,
@@ -75,7 +82,9 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 			func() (river.JobArgs, *river.InsertOpts) { return PlanArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
 		JobTimeout: 5 * time.Minute,
-	})
+	}
+	addWebhooks[TTx](cfg, workers, rc)
+	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}

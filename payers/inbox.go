@@ -28,6 +28,7 @@ type OpenInvoice struct {
 	Number          string
 	Currency        string
 	AmountRemaining int64
+	IssueDate       civil.Date
 	DueDate         civil.Date
 	Memo            string
 	PayURL          string
@@ -46,7 +47,7 @@ func (s *Store) OpenInvoices(ctx context.Context, payerID int64, now time.Time) 
 	var rows []OpenInvoice
 	err := s.db.WithContext(ctx).Raw(`
 SELECT i.id AS invoice_id, i.external_id, i.vendor_id, v.name AS vendor_name, v.domain AS vendor_domain,
-       c.name AS customer_name, i.number, i.currency, i.amount_remaining, i.due_date, i.memo,
+       c.name AS customer_name, i.number, i.currency, i.amount_remaining, i.issue_date, i.due_date, i.memo,
        i.pay_url, i.pdf_url,
        COALESCE((SELECT h.kind FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
                   AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1), '') AS hold_kind,

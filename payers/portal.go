@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/duehub/duehub/civil"
 )
 
 // InvoiceDetail is one invoice as its payer sees it in the portal.
@@ -17,7 +15,6 @@ type InvoiceDetail struct {
 	CustomerID int64
 	Status     string
 	AmountDue  int64
-	IssueDate  civil.Date
 }
 
 // Invoice returns one of the payer's invoices, whatever its status. An

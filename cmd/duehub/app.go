@@ -14,6 +14,7 @@ import (
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
+	"github.com/duehub/duehub/webhooks"
 )
 
 // app is the wired hub: the one place that knows every package.
@@ -99,6 +100,9 @@ type hub struct {
 	senders map[notify.Channel]notify.Sender
 	links   *links.Signer
 	runner  *bundler.Runner
+	// guard checks webhook URLs; webhooks delivers them.
+	guard    *webhooks.Guard
+	webhooks *webhooks.Dispatcher
 }
 
 // newHub wires the bundler with the configured channels. clock is the
@@ -120,5 +124,11 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) 
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
 		Now: clock, Log: a.log,
 	})
-	return &hub{secret: secret, outbox: box, senders: senders, links: signer, runner: runner}, nil
+	guard := webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: a.cfg.WebhooksAllowPrivate})
+	dispatcher := webhooks.New(webhooks.Config{
+		Vendors: a.vendors, Guard: guard, Mailer: senders[notify.Email], MailFrom: a.cfg.Channels.EmailFrom,
+		Now: time.Now, Log: a.log,
+	})
+	return &hub{secret: secret, outbox: box, senders: senders, links: signer, runner: runner,
+		guard: guard, webhooks: dispatcher}, nil
 }

@@ -20,6 +20,11 @@ type config struct {
 	Migrate     bool
 	LogLevel    string
 	Channels    channelConfig
+	// WebhooksAllowPrivate lifts the webhook SSRF guard (development and
+	// tests only); allowPrivateErr is a DUEHUB_WEBHOOKS_ALLOW_PRIVATE that is
+	// not a boolean.
+	WebhooksAllowPrivate bool
+	allowPrivateErr      error
 }
 
 // configError is bad configuration: it stops start-up with one line naming the variable.
@@ -55,6 +60,10 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 		fs.StringVar(&cfg.Secret, "secret", envOr("DUEHUB_SECRET", ""),
 			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
 		cfg.Channels.flags(fs)
+		allowPrivate, err := strconv.ParseBool(envOr("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "false"))
+		cfg.allowPrivateErr = err
+		fs.BoolVar(&cfg.WebhooksAllowPrivate, "webhooks-allow-private", allowPrivate,
+			"let webhooks reach private and loopback addresses over plain http: development and tests only (DUEHUB_WEBHOOKS_ALLOW_PRIVATE)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -104,6 +113,9 @@ func (c *config) validate() error {
 			return badConfig("DUEHUB_BASE_URL", "%q is not an absolute http(s) URL", c.BaseURL)
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.allowPrivateErr != nil {
+		return badConfig("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "must be true or false")
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return badConfig("DUEHUB_SECRET", "must be at least 32 characters")

@@ -16,7 +16,7 @@ import (
 // startJobs starts River on the hub's database: pgx on PostgreSQL, the
 // database/sql pool on SQLite. The returned func stops it gracefully.
 func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
-	cfg := jobs.Config{Runner: h.runner, Log: a.log}
+	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks}
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

@@ -25,6 +25,7 @@ Usage:
   duehub keys revoke PREFIX
   duehub digests run [--now RFC3339] [--json]   plan and send due digests once
   duehub demo [--now RFC3339] [--seed N] [--json]  seed a demo network, send its digests
+  duehub bench [--scale F] [--seed N] [--json]   measure the hub against PostgreSQL (wipes a *_bench database)
 
 Every command takes --database-url (DUEHUB_DATABASE_URL); run "duehub CMD --help" for its flags.
 `
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"keys revoke":    keysRevokeCmd,
 		"digests run":    digestsRunCmd,
 		"demo":           demoCmd,
+		"bench":          benchCmd,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)

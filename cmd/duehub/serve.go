@@ -35,6 +35,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.WebhooksAllowPrivate {
+		a.log.Warn("DUEHUB_WEBHOOKS_ALLOW_PRIVATE is true: webhooks may reach loopback, private and metadata " +
+			"addresses over plain http; use it for development and tests only")
+	}
 	// Jobs stop when serve stops them, gracefully, not when the signal arrives.
 	stopJobs, err := a.startJobs(context.WithoutCancel(ctx), h)
 	if err != nil {
@@ -62,6 +66,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Outbox:             box,
 		Payers:             a.payers,
 		Links:              h.links,
+		Webhooks:           h.guard,
 		Vendors:            a.vendors,
 		Log:                a.log,
 		Registry:           reg,

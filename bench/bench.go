@@ -1,0 +1,316 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/duehub/duehub/civil"
+)
+
+// Options choose the run.
+type Options struct {
+	Seed  uint64
+	Scale float64 // 1.0 = 1,000 vendors, 100,000 payers, 1,000,000 open invoices, 20,000 credits
+	// SimScale is the scale of the simulated network (0: Scale/2, at most 0.05).
+	SimScale float64
+	SimDays  int // default 90
+	// Rate and Duration are those of each latency attack.
+	Rate     int
+	Duration time.Duration
+	// Clients is the number of concurrent API clients (and COPY streams).
+	Clients int
+	// Deliveries is the number of digests delivered (0: 5,000 × scale, at least 200).
+	Deliveries int
+	// Workers is the number of concurrent sends in the simulation.
+	Workers int
+	// Wipe allows wiping a database whose name does not end in _bench.
+	Wipe bool
+	// ProfileDir, when set, receives one CPU profile per phase.
+	ProfileDir string
+	// Progress receives one line per phase; nil is silent.
+	Progress io.Writer
+
+	// anySchema lets the test run on a fresh schema of the test database.
+	anySchema bool
+}
+
+// The reference day of the main network, a Tuesday: the digest pass runs on
+// it at 10:00 UTC, an hour into every payer's weekday window (all payers are
+// on UTC: email payers by default, the SMS ones by their +1 numbers).
+var refDay = civil.Date{Year: 2026, Month: time.November, Day: 17}
+
+// simStart is the first day of the simulation, a Monday.
+var simStart = civil.Date{Year: 2026, Month: time.November, Day: 16}
+
+func (o *Options) defaults() {
+	if o.Scale <= 0 {
+		o.Scale = 1
+	}
+	if o.SimScale <= 0 {
+		o.SimScale = min(o.Scale/2, 0.05)
+	}
+	if o.SimDays <= 0 {
+		o.SimDays = 90
+	}
+	if o.Rate <= 0 {
+		o.Rate = 500
+	}
+	if o.Duration <= 0 {
+		o.Duration = 30 * time.Second
+	}
+	if o.Clients <= 0 {
+		o.Clients = 4
+	}
+	if o.Deliveries <= 0 {
+		o.Deliveries = max(200, int(5000*o.Scale))
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+}
+
+// Run wipes the hub's database, generates the network and measures every
+// figure, each against its baseline in the same run.
+func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
+	opt.defaults()
+	began := time.Now()
+	progress := func(format string, args ...any) {
+		if opt.Progress != nil {
+			fmt.Fprintf(opt.Progress, "bench: %s (%.0f s)\n", fmt.Sprintf(format, args...), time.Since(began).Seconds())
+		}
+	}
+	if !h.DB.Postgres() {
+		return nil, fmt.Errorf("bench: needs PostgreSQL")
+	}
+	if err := checkDatabase(ctx, h.DB, opt.Wipe || opt.anySchema); err != nil {
+		return nil, err
+	}
+	if err := wipe(ctx, h.DB); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, h.DB.URL)
+	if err != nil {
+		return nil, fmt.Errorf("bench: pool: %w", err)
+	}
+	defer pool.Close()
+	s, err := h.startServer()
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	phase := func(name string, fn func() error) error {
+		if opt.ProfileDir != "" {
+			f, err := os.Create(filepath.Join(opt.ProfileDir, name+".pprof"))
+			if err != nil {
+				return fmt.Errorf("bench: profile: %w", err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return fmt.Errorf("bench: profile: %w", err)
+			}
+			defer pprof.StopCPUProfile()
+		}
+		return fn()
+	}
+
+	r := &Result{Seed: opt.Seed, Scale: opt.Scale, CPUs: runtime.NumCPU()}
+	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&r.Postgres); err != nil {
+		return nil, fmt.Errorf("bench: server version: %w", err)
+	}
+	r.Postgres = "PostgreSQL " + r.Postgres
+	n := newNetwork(netConfig{Seed: opt.Seed, Scale: opt.Scale, Ref: refDay, DueMin: -60, DueMax: 45,
+		FirstOverdue: true, IssuedByRef: true})
+	r.Vendors, r.Payers, r.Invoices, r.Credits = len(n.vendors), n.payers, n.totalInvoices(), n.credits
+	progress("network of %s vendors, %s payers, %s invoices", num(r.Vendors), num(r.Payers), num(r.Invoices))
+	vk, err := createVendors(ctx, h, n)
+	if err != nil {
+		return nil, err
+	}
+
+	err = phase("ingest", func() error {
+		first, err := pushAll(ctx, s, n, vk, opt.Clients, "created")
+		if err != nil {
+			return err
+		}
+		progress("pushed %s invoices in %d batches through the API in %.1f s", num(first.Items), first.Batches, first.Duration.Seconds())
+		cp, err := copyBaseline(ctx, pool, n, vk, opt.Clients)
+		if err != nil {
+			return err
+		}
+		if cp.Rows != int64(first.Items) {
+			return fmt.Errorf("bench: COPY wrote %d rows, the API %d", cp.Rows, first.Items)
+		}
+		progress("copied the same rows in %.1f s", cp.Duration.Seconds())
+		if err := dropCopy(ctx, pool); err != nil {
+			return err
+		}
+		again, err := pushAll(ctx, s, n, vk, opt.Clients, "unchanged")
+		if err != nil {
+			return err
+		}
+		progress("re-pushed them unchanged in %.1f s", again.Duration.Seconds())
+		r.IngestBatches, r.IngestClients = first.Batches, opt.Clients
+		r.IngestAPISeconds, r.IngestCopySeconds, r.RepushSeconds = first.Duration.Seconds(), cp.Duration.Seconds(), again.Duration.Seconds()
+		r.IngestAPIPerSec = float64(first.Items) / first.Duration.Seconds()
+		r.IngestCopyPerSec = float64(cp.Rows) / cp.Duration.Seconds()
+		r.RepushPerSec = float64(again.Items) / again.Duration.Seconds()
+		r.IngestRatio = ratio(r.IngestAPIPerSec, r.IngestCopyPerSec)
+		r.RepushSpeedup = ratio(first.Duration.Seconds(), again.Duration.Seconds())
+		if err := pushCredits(ctx, h, n, vk); err != nil {
+			return err
+		}
+		// Both sides of the next figures plan with fresh statistics, as
+		// autovacuum would eventually give them.
+		_, err = pool.Exec(ctx, "ANALYZE")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	now := refDay.In(time.UTC).Add(10 * time.Hour)
+	err = phase("digest", func() error {
+		d, err := buildDigests(ctx, h, s, pool, now)
+		if err != nil {
+			return err
+		}
+		progress("built %s digests for %s payers in %.1f s; the aggregate took %.3f s", num(d.Sent), num(d.Considered),
+			d.Duration.Seconds(), d.AggDuration.Seconds())
+		r.DigestPayers, r.DigestsBuilt, r.DigestSkipped, r.DigestBytes = d.Considered, d.Sent, d.Skipped, d.Bytes
+		r.DigestSeconds, r.AggregateSeconds, r.AggregateRows = d.Duration.Seconds(), d.AggDuration.Seconds(), d.AggRows
+		r.DigestPerSec = float64(d.Sent) / d.Duration.Seconds()
+		r.DigestRatio = ratio(d.Duration.Seconds(), d.AggDuration.Seconds())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = phase("delivery", func() error {
+		d, err := deliver(ctx, h, s, now, opt.Deliveries)
+		if err != nil {
+			return err
+		}
+		progress("delivered %d digests through River in %.2f s, bare POSTs took %.2f s", d.N, d.RiverWindow.Seconds(), d.Bare.Seconds())
+		r.DeliveryN, r.DeliveryWorkers, r.DeliveryBytes = d.N, riverWorkers, d.Bytes
+		r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryBareSec = d.RiverWindow.Seconds(), d.RiverTotal.Seconds(), d.Bare.Seconds()
+		r.DeliveryRiverRate = float64(d.N) / d.RiverWindow.Seconds()
+		r.DeliveryBareRate = float64(d.N) / d.Bare.Seconds()
+		r.DeliveryRatio = ratio(r.DeliveryRiverRate, r.DeliveryBareRate)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = phase("latency", func() error { return measureLatency(ctx, h, s, n, vk, opt, r, progress) })
+	if err != nil {
+		return nil, err
+	}
+
+	err = phase("simulation", func() error {
+		if err := wipe(ctx, h.DB); err != nil {
+			return err
+		}
+		progress("simulating %d days at scale %g", opt.SimDays, opt.SimScale)
+		sim, err := simulate(ctx, h, s, netConfig{Seed: opt.Seed, Scale: opt.SimScale, Ref: simStart, DueMin: -45, DueMax: 120},
+			opt.SimDays, opt.Workers, progress)
+		if err != nil {
+			return err
+		}
+		r.SimScale, r.SimDays, r.SimStart = opt.SimScale, sim.Days, sim.Start.String()
+		r.SimVendors, r.SimPayers, r.SimInvoices = sim.Vendors, sim.Payers, sim.Invoices
+		r.StatusQuoMessages, r.PerInvoiceMessages, r.DuehubMessages = sim.StatusQuo, sim.StatusQuoPerInvoice, sim.Digests
+		r.DuehubByChannel, r.SimSendProblems, r.ReductionByVendors = sim.ByChannel, sim.SendProblems, sim.ByVendors
+		r.MessageReduction = sim.reduction()
+		r.ReductionPerInvoice = ratio(float64(sim.StatusQuoPerInvoice), float64(sim.Digests))
+		r.Coverage, r.CoverageEligible = sim.coverage(), sim.Eligible
+		r.CoverageBeforeDue = ratio(float64(sim.CoveredBefore), float64(sim.EligibleBefore))
+		r.CoverageOverdue = ratio(float64(sim.CoveredOverdue), float64(sim.EligibleOverdue))
+		r.CoverageOthers = ratio(float64(sim.CoveredOthers), float64(sim.EligibleOthers))
+		r.SimSeconds = sim.Duration.Seconds()
+		perPayerMonth := func(n int64) float64 { return float64(n) * 30 / float64(sim.Days) / float64(sim.Payers) }
+		r.StatusQuoPerPayerMon, r.DuehubPerPayerMonth = perPayerMonth(sim.StatusQuo), perPayerMonth(sim.Digests)
+		progress("simulation: %s digests against %s per-vendor reminders, coverage %.4f", num64(sim.Digests), num64(sim.StatusQuo), r.Coverage)
+		if sim.Digests == 0 {
+			return fmt.Errorf("bench: the simulation sent no digest")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	r.PeakRSSMB = peakRSSMB()
+	r.ElapsedSeconds = time.Since(began).Seconds()
+	r.roundAll()
+	r.judge()
+	return r, nil
+}
+
+// measureLatency attacks the single-invoice PUT and the heavy payer's inbox.
+func measureLatency(ctx context.Context, h Hub, s *server, n *network, vk vendorKeys, opt Options, r *Result, progress func(string, ...any)) error {
+	put := putTargeter(s, n, vk, 0)
+	if err := checkPut(ctx, put); err != nil {
+		return err
+	}
+	var heavy struct {
+		PayerID  int64
+		Invoices int
+		Vendors  int
+	}
+	err := h.DB.Gorm.WithContext(ctx).Raw(`SELECT c.payer_id, count(*) AS invoices, count(DISTINCT c.vendor_id) AS vendors
+		FROM customers c JOIN invoices i ON i.customer_id = c.id
+		WHERE c.external_id = ? AND i.status = 'open' GROUP BY c.payer_id`, n.customer(0).ExternalID).Scan(&heavy).Error
+	if err != nil || heavy.PayerID == 0 {
+		return fmt.Errorf("bench: the heavy payer: %v", err)
+	}
+	cookie, err := inboxSession(ctx, s, heavy.PayerID, n.vendors[heavyVendors-1].Name)
+	if err != nil {
+		return err
+	}
+	pr := attack("put", put, opt.Rate, opt.Duration)
+	progress("PUT at %d/s for %s: p99 %.1f ms, success %.3f", opt.Rate, opt.Duration, ms(pr.P99), pr.Success)
+	inbox := vegetaGet(s.baseURL+"/portal", cookie)
+	ir := attack("inbox", inbox, opt.Rate, opt.Duration)
+	progress("inbox at %d/s for %s: p99 %.1f ms, success %.3f", opt.Rate, opt.Duration, ms(ir.P99), ir.Success)
+	r.LatencyRate, r.LatencySeconds = opt.Rate, opt.Duration.Seconds()
+	r.PutRequests, r.PutSuccess, r.PutP50Ms, r.PutP99Ms, r.PutMaxMs = pr.Requests, pr.Success, ms(pr.P50), ms(pr.P99), ms(pr.Max)
+	r.InboxRequests, r.InboxSuccess, r.InboxP50Ms, r.InboxP99Ms, r.InboxMaxMs = ir.Requests, ir.Success, ms(ir.P50), ms(ir.P99), ms(ir.Max)
+	r.InboxInvoices, r.InboxVendors = heavy.Invoices, heavy.Vendors
+	for _, e := range append(pr.Errors, ir.Errors...) {
+		r.LatencyProblems = append(r.LatencyProblems, e)
+	}
+	if pr.Success == 0 || ir.Success == 0 {
+		return fmt.Errorf("bench: no request succeeded under load: PUT %v, inbox %v", pr.Codes, ir.Codes)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// roundAll keeps the printed JSON readable.
+func (r *Result) roundAll() {
+	for _, p := range []*float64{&r.IngestRatio, &r.RepushSpeedup, &r.DigestRatio, &r.DeliveryRatio, &r.PutP99Ms,
+		&r.InboxP99Ms, &r.PeakRSSMB, &r.MessageReduction, &r.ReductionPerInvoice, &r.PutP50Ms, &r.PutMaxMs,
+		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth} {
+		*p = round(*p, 3)
+	}
+	for _, p := range []*float64{&r.Coverage, &r.CoverageBeforeDue, &r.CoverageOverdue, &r.CoverageOthers} {
+		*p = round(*p, 5)
+	}
+	for _, p := range []*float64{&r.IngestAPISeconds, &r.IngestCopySeconds, &r.RepushSeconds, &r.DigestSeconds,
+		&r.AggregateSeconds, &r.DeliveryRiverSec, &r.DeliveryTotalSec, &r.DeliveryBareSec, &r.SimSeconds,
+		&r.ElapsedSeconds, &r.IngestAPIPerSec, &r.IngestCopyPerSec, &r.RepushPerSec, &r.DigestPerSec,
+		&r.DeliveryRiverRate, &r.DeliveryBareRate, &r.LatencySeconds} {
+		*p = round(*p, 3)
+	}
+}

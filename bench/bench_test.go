@@ -1,0 +1,127 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/jobs"
+	"github.com/duehub/duehub/migrations"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// testHub opens a fresh schema of the test database as cmd/duehub opens a
+// hub: duehub's and River's migrations applied, the stores over it.
+func testHub(t *testing.T) Hub {
+	t.Helper()
+	ctx := context.Background()
+	url := dbtest.PostgresURL(t)
+	db, err := database.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := migrations.Up(ctx, db.SQL, db.Dialect, nil); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := jobs.Migrate(ctx, riverpgxv5.New(pool), false); err != nil {
+		t.Fatal(err)
+	}
+	p := payers.NewStore(db.Gorm, time.Now)
+	return Hub{DB: db, Payers: p, Vendors: vendors.NewStore(db.Gorm, p, time.Now),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// The whole bench at a tiny scale: every figure is measured and the JSON a
+// CI script reads has every key with a sane value.
+func TestBenchAtTinyScale(t *testing.T) {
+	h := testHub(t)
+	res, err := Run(context.Background(), h, Options{Seed: 3, Scale: 0.002, Rate: 40, Duration: time.Second,
+		SimDays: 45, Deliveries: 20, anySchema: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"ingest_ratio", "repush_speedup", "digest_ratio", "delivery_ratio", "put_p99_ms",
+		"inbox_p99_ms", "peak_rss_mb", "message_reduction", "coverage",
+		"ingest_api_per_s", "ingest_copy_per_s", "digest_build_s", "digest_aggregate_s", "delivery_river_per_s",
+		"delivery_bare_per_s", "status_quo_messages", "duehub_messages"} {
+		v, ok := got[key].(float64)
+		switch {
+		case !ok:
+			t.Errorf("%s missing or not a number: %v", key, got[key])
+		case !(v > 0):
+			t.Errorf("%s = %v, want > 0", key, v)
+		}
+	}
+	if c := res.Coverage; c < 0 || c > 1 {
+		t.Errorf("coverage %v is not a share", c)
+	}
+	if res.Invoices < 2000 || res.InboxInvoices != heavyVendors*heavyInvoices || res.InboxVendors != heavyVendors {
+		t.Errorf("network: %d invoices, inbox of %d invoices from %d vendors", res.Invoices, res.InboxInvoices, res.InboxVendors)
+	}
+	if res.DigestsBuilt < res.Payers {
+		t.Errorf("%d digests built for %d payers, every payer is due", res.DigestsBuilt, res.Payers)
+	}
+	var table strings.Builder
+	if err := res.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{"ingest", "re-push", "digest build", "delivery", "PUT invoice", "portal inbox", "peak RSS", "coverage"} {
+		if !strings.Contains(table.String(), row) {
+			t.Errorf("the table has no %q row:\n%s", row, table.String())
+		}
+	}
+}
+
+// A database whose name does not say it is a bench database is refused
+// before anything is written.
+func TestBenchRefusesOtherDatabases(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"postgres://u@h:5432/duehub_bench?sslmode=disable": true,
+		"postgres://u@h:5432/duehub?sslmode=disable":       false,
+		"postgres://u@h/bench_prod":                        false,
+		"duehub.db":                                        false,
+	} {
+		if err := CheckURL(url, false); (err == nil) != ok {
+			t.Errorf("CheckURL(%s) = %v", url, err)
+		}
+	}
+	if err := CheckURL("postgres://u@h:5432/duehub", true); err != nil {
+		t.Errorf("with --i-understand-this-wipes: %v", err)
+	}
+	h := testHub(t)
+	ctx := context.Background()
+	if _, err := h.Vendors.CreateVendor(ctx, vendors.NewVendor{Name: "Keep me"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, h, Options{Scale: 0.002}); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("Run on the test database: %v, want a refusal", err)
+	}
+	var n int64
+	if err := h.DB.Gorm.Model(&vendors.Vendor{}).Count(&n).Error; err != nil || n != 1 {
+		t.Errorf("%d vendors left (%v): the refusal wiped the database", n, err)
+	}
+}

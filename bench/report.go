@@ -1,0 +1,238 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/duehub/duehub/bundler"
+)
+
+// Result is what `duehub bench --json` prints. The first keys are the
+// stable ones listed in DESIGN.md; the rest are the raw figures behind them.
+type Result struct {
+	IngestRatio      float64 `json:"ingest_ratio"`
+	RepushSpeedup    float64 `json:"repush_speedup"`
+	DigestRatio      float64 `json:"digest_ratio"`
+	DeliveryRatio    float64 `json:"delivery_ratio"`
+	PutP99Ms         float64 `json:"put_p99_ms"`
+	InboxP99Ms       float64 `json:"inbox_p99_ms"`
+	PeakRSSMB        float64 `json:"peak_rss_mb"`
+	MessageReduction float64 `json:"message_reduction"`
+	Coverage         float64 `json:"coverage"`
+
+	Seed     uint64  `json:"seed"`
+	Scale    float64 `json:"scale"`
+	Vendors  int     `json:"vendors"`
+	Payers   int     `json:"payers"`
+	Invoices int     `json:"invoices"`
+	Credits  int     `json:"credits"`
+
+	IngestBatches     int     `json:"ingest_batches"`
+	IngestClients     int     `json:"ingest_clients"`
+	IngestAPISeconds  float64 `json:"ingest_api_s"`
+	IngestAPIPerSec   float64 `json:"ingest_api_per_s"`
+	IngestCopySeconds float64 `json:"ingest_copy_s"`
+	IngestCopyPerSec  float64 `json:"ingest_copy_per_s"`
+	RepushSeconds     float64 `json:"repush_s"`
+	RepushPerSec      float64 `json:"repush_per_s"`
+
+	DigestPayers      int            `json:"digest_payers"`
+	DigestsBuilt      int            `json:"digests_built"`
+	DigestSkipped     map[string]int `json:"digest_skipped"`
+	DigestBytes       int64          `json:"digest_bytes"`
+	DigestSeconds     float64        `json:"digest_build_s"`
+	DigestPerSec      float64        `json:"digest_build_per_s"`
+	AggregateSeconds  float64        `json:"digest_aggregate_s"`
+	AggregateRows     int            `json:"digest_aggregate_rows"`
+	DeliveryN         int            `json:"delivery_n"`
+	DeliveryWorkers   int            `json:"delivery_workers"`
+	DeliveryRiverSec  float64        `json:"delivery_river_s"`
+	DeliveryRiverRate float64        `json:"delivery_river_per_s"`
+	DeliveryTotalSec  float64        `json:"delivery_river_total_s"`
+	DeliveryBareSec   float64        `json:"delivery_bare_s"`
+	DeliveryBareRate  float64        `json:"delivery_bare_per_s"`
+	DeliveryBytes     int64          `json:"delivery_bytes"`
+
+	LatencyRate     int      `json:"latency_rate"`
+	LatencySeconds  float64  `json:"latency_duration_s"`
+	PutRequests     uint64   `json:"put_requests"`
+	PutSuccess      float64  `json:"put_success"`
+	PutP50Ms        float64  `json:"put_p50_ms"`
+	PutMaxMs        float64  `json:"put_max_ms"`
+	InboxRequests   uint64   `json:"inbox_requests"`
+	InboxSuccess    float64  `json:"inbox_success"`
+	InboxP50Ms      float64  `json:"inbox_p50_ms"`
+	InboxMaxMs      float64  `json:"inbox_max_ms"`
+	InboxInvoices   int      `json:"inbox_invoices"`
+	InboxVendors    int      `json:"inbox_vendors"`
+	LatencyProblems []string `json:"latency_errors,omitempty"`
+
+	SimScale             float64                  `json:"sim_scale"`
+	SimDays              int                      `json:"sim_days"`
+	SimStart             string                   `json:"sim_start"`
+	SimVendors           int                      `json:"sim_vendors"`
+	SimPayers            int                      `json:"sim_payers"`
+	SimInvoices          int                      `json:"sim_invoices"`
+	StatusQuoMessages    int64                    `json:"status_quo_messages"`
+	PerInvoiceMessages   int64                    `json:"status_quo_per_invoice_messages"`
+	DuehubMessages       int64                    `json:"duehub_messages"`
+	DuehubByChannel      map[string]int64         `json:"duehub_messages_by_channel"`
+	ReductionPerInvoice  float64                  `json:"message_reduction_per_invoice"`
+	ReductionByVendors   map[string]*vendorBucket `json:"message_reduction_by_vendors"`
+	SimSendProblems      int64                    `json:"sim_send_problems"`
+	CoverageEligible     int                      `json:"coverage_eligible"`
+	CoverageBeforeDue    float64                  `json:"coverage_before_due"`
+	CoverageOverdue      float64                  `json:"coverage_overdue"`
+	CoverageOthers       float64                  `json:"coverage_without_heavy_payer"`
+	SimSeconds           float64                  `json:"sim_s"`
+	StatusQuoPerPayerMon float64                  `json:"status_quo_per_payer_month"`
+	DuehubPerPayerMonth  float64                  `json:"duehub_per_payer_month"`
+
+	Goals          map[string]Goal `json:"goals"`
+	CPUs           int             `json:"cpus"`
+	Postgres       string          `json:"postgres"`
+	ElapsedSeconds float64         `json:"elapsed_s"`
+}
+
+// Goal is one target of the issue and whether this run met it. Missing a
+// goal is a finding, never a failure of the command.
+type Goal struct {
+	Target string `json:"target"`
+	Met    bool   `json:"met"`
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow10(digits)
+	return math.Round(x*p) / p
+}
+
+// judge fills Goals from the figures.
+func (r *Result) judge() {
+	r.Goals = map[string]Goal{
+		"ingest_ratio":   {"≥ 0.5", r.IngestRatio >= 0.5},
+		"repush_speedup": {"≥ 3", r.RepushSpeedup >= 3},
+		"digest_ratio":   {"≤ 5", r.DigestRatio > 0 && r.DigestRatio <= 5},
+		"delivery_ratio": {"≥ 0.5", r.DeliveryRatio >= 0.5},
+		"put_p99_ms":     {"≤ 25", r.PutP99Ms > 0 && r.PutP99Ms <= 25},
+		"inbox_p99_ms":   {"≤ 25", r.InboxP99Ms > 0 && r.InboxP99Ms <= 25},
+		"peak_rss_mb":    {"≤ 300", r.PeakRSSMB > 0 && r.PeakRSSMB <= 300},
+		"coverage":       {"= 1", r.Coverage >= 1},
+	}
+}
+
+// WriteTable prints the run as one table.
+func (r *Result) WriteTable(w io.Writer) error {
+	fmt.Fprintf(w, "duehub bench — seed %d, scale %g: %s vendors, %s payers, %s open invoices, %s credit notes\n",
+		r.Seed, r.Scale, num(r.Vendors), num(r.Payers), num(r.Invoices), num(r.Credits))
+	fmt.Fprintf(w, "%d CPUs, %s, %.0f s\n\n", r.CPUs, r.Postgres, r.ElapsedSeconds)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "figure\tduehub\tbaseline (same run)\tratio\tgoal\t")
+	goal := func(key string) string {
+		g, ok := r.Goals[key]
+		if !ok {
+			return "—\t"
+		}
+		if g.Met {
+			return g.Target + "\tgoal met"
+		}
+		return g.Target + "\tmissed"
+	}
+	rows := [][]string{
+		{"ingest (HTTP batch API)", rate(r.IngestAPIPerSec, "invoices/s"), rate(r.IngestCopyPerSec, "rows/s COPY"),
+			fmt.Sprintf("%.2f", r.IngestRatio), goal("ingest_ratio")},
+		{"re-push unchanged", rate(r.RepushPerSec, "invoices/s"), rate(r.IngestAPIPerSec, "invoices/s first push"),
+			fmt.Sprintf("%.2f×", r.RepushSpeedup), goal("repush_speedup")},
+		{"digest build (plan+render, discard)", fmt.Sprintf("%s digests in %.2f s", num(r.DigestsBuilt), r.DigestSeconds),
+			fmt.Sprintf("aggregate %.3f s", r.AggregateSeconds), fmt.Sprintf("%.1f×", r.DigestRatio), goal("digest_ratio")},
+		{"delivery (River + sendgrid-go)", rate(r.DeliveryRiverRate, "digests/s"), rate(r.DeliveryBareRate, "bare POSTs/s"),
+			fmt.Sprintf("%.2f", r.DeliveryRatio), goal("delivery_ratio")},
+		{fmt.Sprintf("PUT invoice @ %d/s", r.LatencyRate), fmt.Sprintf("p99 %.1f ms (p50 %.1f)", r.PutP99Ms, r.PutP50Ms), "—", "—", goal("put_p99_ms")},
+		{fmt.Sprintf("portal inbox @ %d/s (%d inv, %d vendors)", r.LatencyRate, r.InboxInvoices, r.InboxVendors),
+			fmt.Sprintf("p99 %.1f ms (p50 %.1f)", r.InboxP99Ms, r.InboxP50Ms), "—", "—", goal("inbox_p99_ms")},
+		{"peak RSS", fmt.Sprintf("%.0f MB", r.PeakRSSMB), "—", "—", goal("peak_rss_mb")},
+		{fmt.Sprintf("messages, %d-day simulation", r.SimDays), num64(r.DuehubMessages) + " digests",
+			num64(r.StatusQuoMessages) + " per-vendor reminders", fmt.Sprintf("%.1f× fewer", r.MessageReduction), "—\t"},
+		{"coverage (before due and overdue)", fmt.Sprintf("%.4f of %s invoices", r.Coverage, num(r.CoverageEligible)),
+			"—", "—", goal("coverage")},
+	}
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nsimulation (scale %g: %s payers, %s invoices from %s): %.2f messages per payer per 30 days with duehub, %.2f per vendor, %.2f per invoice (%.1f× fewer)\n",
+		r.SimScale, num(r.SimPayers), num(r.SimInvoices), r.SimStart, r.DuehubPerPayerMonth, r.StatusQuoPerPayerMon,
+		float64(r.PerInvoiceMessages)*30/float64(max(1, r.SimDays))/float64(max(1, r.SimPayers)), r.ReductionPerInvoice)
+	fmt.Fprintf(w, "coverage: before due %.4f, overdue %.4f; %.4f without the heavy payer (%d invoices, %d listed per digest)\n",
+		r.CoverageBeforeDue, r.CoverageOverdue, r.CoverageOthers, heavyVendors*heavyInvoices, bundler.MaxLines)
+	buckets := make([]string, 0, len(r.ReductionByVendors))
+	for name := range r.ReductionByVendors {
+		buckets = append(buckets, name)
+	}
+	slices.Sort(buckets)
+	for _, name := range buckets {
+		b := r.ReductionByVendors[name]
+		fmt.Fprintf(w, "  payers billed by %-11s %6s payers: %s per-vendor reminders, %s digests (%.1f× fewer)\n",
+			name+":", num(b.Payers), num64(b.StatusQuo), num64(b.Duehub), b.Reduction)
+	}
+	fmt.Fprintf(w, "delivery: %d digests, River send window %.2f s (%.2f s from River's start), bare %.2f s\n",
+		r.DeliveryN, r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryBareSec)
+	if len(r.LatencyProblems) > 0 {
+		fmt.Fprintf(w, "latency errors: %s\n", strings.Join(r.LatencyProblems, "; "))
+	}
+	return nil
+}
+
+func rate(x float64, unit string) string { return num(int(math.Round(x))) + " " + unit }
+
+func num64(n int64) string { return num(int(n)) }
+
+// num writes n with thousands separators.
+func num(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// peakRSSMB reads the process's high-water resident set (VmHWM).
+func peakRSSMB() float64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				return 0
+			}
+			return kb / 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,58 @@
+package webhooks
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+// Event is an event as vendors see it, in GET /v1/events and as the body of
+// a webhook delivery.
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// EventOf returns the vendor-facing form of a stored event.
+func EventOf(e vendors.Event) Event {
+	data := json.RawMessage(e.Payload)
+	if !json.Valid(data) {
+		data = json.RawMessage("null")
+	}
+	return Event{ID: EventID(e.ID), Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Data: data}
+}
+
+const eventIDPrefix = "evt_"
+
+// EventID is the public id of an event. It is also the cursor after which
+// GET /v1/events continues.
+func EventID(id int64) string { return eventIDPrefix + strconv.FormatInt(id, 10) }
+
+// ParseEventID reads an id made by EventID.
+func ParseEventID(s string) (int64, bool) {
+	rest, ok := strings.CutPrefix(s, eventIDPrefix)
+	if !ok || rest == "" || rest[0] == '0' || rest[0] == '+' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// Sign returns the Duehub-Signature header of body sent at unix time t:
+// "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>".
+func Sign(secret string, t int64, body []byte) string {
+	ts := strconv.FormatInt(t, 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
