@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -14,6 +15,11 @@ import (
 
 	"github.com/duehub/duehub/civil"
 )
+
+// The phases, in order; each has its own CPU profile and peak RSS.
+var phases = []string{setupPhase, "ingest", "digest", "delivery", "latency", "simulation"}
+
+const setupPhase = "setup"
 
 // Options choose the run.
 type Options struct {
@@ -106,7 +112,19 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		return nil, err
 	}
 	defer s.close()
+	r := &Result{Seed: opt.Seed, Scale: opt.Scale, CPUs: runtime.NumCPU(), PeakRSSByPhase: map[string]float64{}}
+	perPhase := resetPeakRSS()
 	phase := func(name string, fn func() error) error {
+		if perPhase {
+			if _, ok := r.PeakRSSByPhase[setupPhase]; !ok {
+				r.PeakRSSByPhase[setupPhase] = peakRSSMB()
+			}
+			// Hand the previous phase's garbage back to the kernel, so that
+			// this phase's peak is its own.
+			debug.FreeOSMemory()
+			resetPeakRSS()
+			defer func() { r.PeakRSSByPhase[name] = peakRSSMB() }()
+		}
 		if opt.ProfileDir != "" {
 			f, err := os.Create(filepath.Join(opt.ProfileDir, name+".pprof"))
 			if err != nil {
@@ -121,7 +139,6 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		return fn()
 	}
 
-	r := &Result{Seed: opt.Seed, Scale: opt.Scale, CPUs: runtime.NumCPU()}
 	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&r.Postgres); err != nil {
 		return nil, fmt.Errorf("bench: server version: %w", err)
 	}
@@ -250,6 +267,13 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 	}
 
 	r.PeakRSSMB = peakRSSMB()
+	if perPhase {
+		for _, mb := range r.PeakRSSByPhase {
+			r.PeakRSSMB = max(r.PeakRSSMB, mb)
+		}
+	} else {
+		r.PeakRSSByPhase = nil
+	}
 	r.ElapsedSeconds = time.Since(began).Seconds()
 	r.roundAll()
 	r.judge()
@@ -299,6 +323,10 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // roundAll keeps the printed JSON readable.
 func (r *Result) roundAll() {
+	for ph, mb := range r.PeakRSSByPhase {
+		r.PeakRSSByPhase[ph] = round(mb, 1)
+	}
+	r.PutSuccess, r.InboxSuccess = round(r.PutSuccess, 4), round(r.InboxSuccess, 4)
 	for _, p := range []*float64{&r.IngestRatio, &r.RepushSpeedup, &r.DigestRatio, &r.DeliveryRatio, &r.PutP99Ms,
 		&r.InboxP99Ms, &r.PeakRSSMB, &r.MessageReduction, &r.ReductionPerInvoice, &r.PutP50Ms, &r.PutMaxMs,
 		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth} {

@@ -227,17 +227,22 @@ func postBare(ctx context.Context, fake *fakeSendGrid, spool io.Reader, n int) (
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range bodies {
+			failed := false
+			for b := range bodies { // drained even after a failure, so the reader ends
+				if failed {
+					continue
+				}
 				resp, err := http.Post(url, "application/json", bytes.NewReader(b))
 				if err != nil {
 					errc <- fmt.Errorf("bench: bare post: %w", err)
-					return
+					failed = true
+					continue
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusAccepted {
 					errc <- fmt.Errorf("bench: bare post: %s", resp.Status)
-					return
+					failed = true
 				}
 			}
 		}()

@@ -44,10 +44,8 @@ type apiInvoice struct {
 
 func (n *network) apiInvoice(inv genInvoice) apiInvoice {
 	c := n.customer(inv.Payer)
-	ac := apiCustomer{ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone, SMSConsent: c.SMSConsent}
-	if c.SMSConsent {
-		ac.SMSConsentSource = "bench: signed order form"
-	}
+	ac := apiCustomer{ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone, SMSConsent: c.SMSConsent,
+		SMSConsentSource: consentSource(c)}
 	return apiInvoice{ExternalID: inv.ExternalID, Number: inv.Number, Customer: ac, Currency: inv.Currency,
 		AmountDue: inv.AmountDue, AmountRemaining: inv.AmountRemaining, IssueDate: inv.Issue.String(),
 		DueDate: inv.Due.String(), PayURL: inv.PayURL, Status: vendors.StatusOpen, Memo: inv.Memo}
@@ -57,10 +55,8 @@ func (n *network) apiInvoice(inv genInvoice) apiInvoice {
 // through the store, as the demo does, rather than through HTTP).
 func (n *network) storeInput(inv genInvoice) vendors.InvoiceInput {
 	c := n.customer(inv.Payer)
-	ci := vendors.CustomerInput{ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone, SMSConsent: c.SMSConsent}
-	if c.SMSConsent {
-		ci.SMSConsentSource = "bench: signed order form"
-	}
+	ci := vendors.CustomerInput{ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone, SMSConsent: c.SMSConsent,
+		SMSConsentSource: consentSource(c)}
 	due, rem := inv.AmountDue, inv.AmountRemaining
 	return vendors.InvoiceInput{ExternalID: inv.ExternalID, Number: inv.Number, Customer: ci, Currency: inv.Currency,
 		AmountDue: &due, AmountRemaining: &rem, IssueDate: inv.Issue.String(), DueDate: inv.Due.String(),

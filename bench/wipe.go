@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/migrations"
 )
 
 // The bench empties its database: it must never be pointed at a real hub by
@@ -17,7 +18,7 @@ const benchSuffix = "_bench"
 // PostgreSQL, and a database whose name does not end in _bench unless the
 // operator said they understand.
 func CheckURL(rawURL string, understood bool) error {
-	if database.DialectOf(rawURL) != "postgres" {
+	if database.DialectOf(rawURL) != migrations.Postgres {
 		return fmt.Errorf("bench: needs PostgreSQL (postgres://…), not %q", rawURL)
 	}
 	u, err := url.Parse(rawURL)

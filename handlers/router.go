@@ -57,6 +57,24 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/pause", s.pauseReminders)
 	}
 
+	if s.payers != nil {
+		r.GET("/vendor/signin", s.signinPage)
+		r.POST("/vendor/signin", s.requestSignin)
+		r.GET("/vendor/signin/:token", s.signinConfirm)
+		r.POST("/vendor/signin/:token", s.signin)
+		vendor := r.Group("/vendor", s.vendorAuth)
+		vendor.GET("", s.vendorInbox)
+		vendor.POST("/signout", s.vendorSignout)
+		vendor.GET("/threads/:id", s.vendorThreadPage)
+		vendor.POST("/threads/:id/reply", s.vendorReply)
+		vendor.POST("/threads/:id/resolve", s.vendorResolve)
+		vendor.POST("/threads/:id/assign", s.vendorAssign)
+		vendor.POST("/payments/:id/confirm", s.vendorConfirmPayment)
+		vendor.GET("/members", s.membersPage)
+		vendor.POST("/members", s.requireAdmin, s.inviteMember)
+		vendor.POST("/members/:id/disable", s.requireAdmin, s.disableMember)
+	}
+
 	// Provider webhooks exist only for the providers configured.
 	if s.sendgridKey != nil {
 		r.POST("/webhooks/sendgrid", s.sendgridEvents)
@@ -76,6 +94,14 @@ func (s *Server) routes() http.Handler {
 	v1.GET("/credits", s.listCredits)
 	v1.GET("/reminder-policy", s.getPolicy)
 	v1.PUT("/reminder-policy", s.putPolicy)
+	v1.POST("/members", s.createMember)
+	v1.GET("/members", s.listMembers)
+	v1.GET("/threads", s.listThreads)
+	v1.GET("/threads/:id", s.getThread)
+	v1.POST("/threads/:id/messages", s.postThreadMessage)
+	v1.POST("/threads/:id/resolve", s.resolveThread)
+	v1.GET("/payments", s.listPayments)
+	v1.POST("/payments/:id/confirm", s.confirmPayment)
 	v1.GET("/events", s.listEvents)
 	v1.POST("/webhook-endpoints", s.createEndpoint)
 	v1.GET("/webhook-endpoints", s.listEndpoints)

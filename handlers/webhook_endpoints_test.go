@@ -122,10 +122,12 @@ func verifyHookSignature(t *testing.T, secret, header string, body []byte) {
 	}
 }
 
-func liftedGuard() *webhooks.Guard { return webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: true}) }
+func liftedGuard() *webhooks.Guard {
+	return webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: true})
+}
 
 // TestWebhookEndToEnd: an event recorded for vendor A is in A's feed and
-// reaches A's hookReceiver, signed, and shows in the delivery log; it can be
+// reaches A's receiver, signed, and shows in the delivery log; it can be
 // sent again.
 func TestWebhookEndToEnd(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
@@ -162,7 +164,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 		h.deliver()
 		hits := rc.received()
 		if len(hits) != 1 {
-			t.Fatalf("hookReceiver got %d webhooks, want 1 (the subscribed event)", len(hits))
+			t.Fatalf("the receiver got %d webhooks, want 1 (the subscribed event)", len(hits))
 		}
 		verifyHookSignature(t, ep.Secret, hits[0].header.Get("Duehub-Signature"), hits[0].body)
 		if got := hits[0].header.Get("Duehub-Event-Id"); got != event.ID {
@@ -193,7 +195,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 		}
 		h.deliver()
 		if hits = rc.received(); len(hits) != 2 || hits[1].header.Get("Duehub-Event-Id") != event.ID {
-			t.Fatalf("after resend the hookReceiver got %d webhooks", len(hits))
+			t.Fatalf("after resend the receiver got %d webhooks", len(hits))
 		}
 		verifyHookSignature(t, ep.Secret, hits[1].header.Get("Duehub-Signature"), hits[1].body)
 		h.do("GET", "/v1/webhook-endpoints/"+ep.ID+"/deliveries", key, nil).json(t, &log)
@@ -393,7 +395,7 @@ func TestWebhooksSeeOnlyTheirOwn(t *testing.T) {
 			t.Fatalf("A's delivery after B's walk: %+v", logA)
 		}
 		if n := len(rc.received()); n != 1 {
-			t.Fatalf("the hookReceiver got %d webhooks, want A's one (B has no event)", n)
+			t.Fatalf("the receiver got %d webhooks, want A's one (B has no event)", n)
 		}
 	})
 }

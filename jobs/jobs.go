@@ -55,6 +55,10 @@ type Config struct {
 	// (default 5 seconds).
 	Webhooks      *webhooks.Dispatcher
 	WebhooksEvery time.Duration
+	// Team, when set, emails vendors' teams about new threads and their
+	// daily summary; TeamEvery is the period of its pass (default one minute).
+	Team      *TeamMail
+	TeamEvery time.Duration
 }
 
 // Client is a started River client, whatever its driver.
@@ -84,6 +88,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 		JobTimeout: 5 * time.Minute,
 	}
 	addWebhooks[TTx](cfg, workers, rc)
+	addTeamMail(cfg, workers, rc)
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

@@ -3,8 +3,6 @@ package jobs_test
 import (
 	"context"
 	"io"
-	"log/slog"
-	"os"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -100,10 +98,10 @@ func TestWebhooksOnRiver(t *testing.T) {
 		for range 2 {
 			d := webhooks.New(webhooks.Config{
 				Vendors: vs, Guard: webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: true, Timeout: 2 * time.Second}),
-				Mailer: box, Log: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+				Mailer: box, Log: quiet(),
 				Schedule: webhooks.Schedule{First: 300 * time.Millisecond, Max: time.Second, Window: time.Hour, Jitter: 0.2},
 			})
-			startWith(t, db, jobs.Config{Runner: runner(db, ps, vs, box), Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), PlanEvery: time.Minute,
+			startWith(t, db, jobs.Config{Runner: runner(db, ps, vs, box), Log: quiet(), PlanEvery: time.Minute,
 				Webhooks: d, WebhooksEvery: time.Second})
 		}
 		const events = 10

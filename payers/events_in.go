@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/duehub/duehub/vendors"
 	"strconv"
 	"strings"
 	"time"
@@ -271,8 +272,49 @@ func suppressIn(tx *gorm.DB, channel, address, reason, detail string, now time.T
 		detail = detail[:500]
 	}
 	sup := Suppression{Channel: channel, Address: address, Reason: reason, Detail: detail, CreatedAt: now}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sup).Error; err != nil {
-		return fmt.Errorf("suppress: %w", err)
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sup)
+	if res.Error != nil {
+		return fmt.Errorf("suppress: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil // already suppressed: the vendors were told then
+	}
+	return tellVendorsOfSuppression(tx, channel, address, reason, now)
+}
+
+// tellVendorsOfSuppression writes contact.bounced (a dead address) or
+// contact.unsubscribed (an opt-out) for each vendor whose own customer
+// records use the address, naming only that vendor's customers.
+func tellVendorsOfSuppression(tx *gorm.DB, channel, address, reason string, now time.Time) error {
+	column := "email"
+	if channel == "sms" {
+		column = "phone"
+	}
+	var custs []struct {
+		VendorID   int64
+		ExternalID string
+	}
+	err := tx.Table("customers").Select("vendor_id", "external_id").Where(column+" = ?", address).
+		Order("vendor_id, external_id").Scan(&custs).Error
+	if err != nil {
+		return fmt.Errorf("suppress: find customers: %w", err)
+	}
+	typ := vendors.EventContactUnsubscribe
+	if reason == SuppressBounce || reason == SuppressInvalid {
+		typ = vendors.EventContactBounced
+	}
+	for i := 0; i < len(custs); {
+		j, ids := i, []string{}
+		for ; j < len(custs) && custs[j].VendorID == custs[i].VendorID; j++ {
+			ids = append(ids, custs[j].ExternalID)
+		}
+		err := writeVendorEvent(tx, custs[i].VendorID, typ, map[string]any{
+			"channel": channel, "address": address, "reason": reason, "customers": ids,
+		}, now)
+		if err != nil {
+			return err
+		}
+		i = j
 	}
 	return nil
 }

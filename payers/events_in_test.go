@@ -3,6 +3,7 @@ package payers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,6 +236,50 @@ func TestApplyInboundSMS(t *testing.T) {
 		step("SM4", "start", true) // nor a replayed START a later STOP
 		if n := countRows(t, db, "provider_events"); n != 3 {
 			t.Errorf("provider_events = %d, want 3 (keywords only)", n)
+		}
+	})
+}
+
+func TestSuppressionTellsTheVendorsOfThatAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+		ps := NewStore(db.Gorm, now)
+		vs := vendors.NewStore(db.Gorm, ps, now)
+		a, _ := vs.CreateVendor(ctx, vendors.NewVendor{Name: "A"})
+		b, _ := vs.CreateVendor(ctx, vendors.NewVendor{Name: "B"})
+		c, _ := vs.CreateVendor(ctx, vendors.NewVendor{Name: "C"})
+		amount := int64(100)
+		for _, v := range []struct {
+			id       int64
+			customer string
+			email    string
+		}{{a.ID, "A-ACME", "ap@acme.example"}, {b.ID, "B-ACME", "ap@acme.example"}, {c.ID, "C-OTHER", "ap@other.example"}} {
+			vs.PushInvoices(ctx, v.id, []vendors.InvoiceInput{{ExternalID: "I", Currency: "USD", AmountDue: &amount, DueDate: "2026-12-01",
+				Customer: vendors.CustomerInput{ExternalID: v.customer, Email: v.email}}})
+		}
+		if err := ps.Suppress(ctx, "email", "ap@acme.example", SuppressBounce, "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		ps.Suppress(ctx, "email", "ap@acme.example", SuppressBounce, "again") // already suppressed: no second event
+		for _, v := range []struct {
+			id   int64
+			want string
+		}{{a.ID, "A-ACME"}, {b.ID, "B-ACME"}} {
+			evs, _ := vs.Events(ctx, v.id, 0, 10)
+			if len(evs) != 1 || evs[0].Type != vendors.EventContactBounced || !strings.Contains(evs[0].Payload, v.want) {
+				t.Fatalf("vendor %d events: %+v", v.id, evs)
+			}
+			if strings.Contains(evs[0].Payload, "A-ACME") && strings.Contains(evs[0].Payload, "B-ACME") {
+				t.Fatal("one vendor's event names another vendor's customer")
+			}
+		}
+		if evs, _ := vs.Events(ctx, c.ID, 0, 10); len(evs) != 0 {
+			t.Fatalf("a vendor without that address was told: %+v", evs)
+		}
+		ps.Suppress(ctx, "email", "ap@other.example", SuppressUnsubscribe, "")
+		if evs, _ := vs.Events(ctx, c.ID, 0, 10); len(evs) != 1 || evs[0].Type != vendors.EventContactUnsubscribe {
+			t.Fatalf("unsubscribe event: %+v", evs)
 		}
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm/clause"
+	"gorm.io/gorm"
 )
 
 // Suppression reasons.
@@ -28,12 +28,14 @@ type Suppression struct {
 }
 
 // Suppress records that address must get nothing more on channel. Doing it
-// twice keeps the first reason.
+// twice keeps the first reason. The vendors whose customers use the address
+// are told (contact.bounced or contact.unsubscribed).
 func (s *Store) Suppress(ctx context.Context, channel, address, reason, detail string) error {
-	sup := Suppression{Channel: channel, Address: address, Reason: reason, Detail: detail, CreatedAt: s.now().UTC()}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sup).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return suppressIn(tx, channel, address, reason, detail, s.now().UTC())
+	})
 	if err != nil {
-		return fmt.Errorf("payers: suppress: %w", err)
+		return fmt.Errorf("payers: %w", err)
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ const MaxWebhookEndpoints = 20
 // A new event type must be added here to be subscribable by name.
 var EventTypes = []string{
 	"question.created", "dispute.created", "thread.message", "thread.resolved",
-	"credit.applied", "promise.created", "promise.broken", "payment.reported", "pay.clicked",
+	"credit.applied", "promise.created", "promise.broken", "payment.reported", "payment.confirmed", "pay.clicked",
 	EventDigestDelivered, EventContactBounced, EventContactUnsubscribe,
 }
 

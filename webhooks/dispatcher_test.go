@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/vendors"
+	"github.com/duehub/duehub/webhooks"
 )
 
 func TestMigratedSchemaHoldsWebhookModels(t *testing.T) {
@@ -283,6 +286,55 @@ func TestEndpointsGetOnlyNewEvents(t *testing.T) {
 		e.run()
 		if rc.count() != 3 {
 			t.Fatal("another vendor's event was delivered to this vendor's endpoint")
+		}
+	})
+}
+
+// flakyMailer fails its first send the way a provider hiccup does.
+type flakyMailer struct {
+	notify.Sender
+	failures int
+}
+
+func (f *flakyMailer) Send(ctx context.Context, m notify.Message) (notify.Result, error) {
+	if f.failures > 0 {
+		f.failures--
+		return notify.Result{}, &notify.Error{Code: "503", Err: errors.New("try later")}
+	}
+	return f.Sender.Send(ctx, m)
+}
+
+// TestDisabledNoticeIsRetried: when the email about a disabled endpoint
+// fails, a later pass sends it, once.
+func TestDisabledNoticeIsRetried(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db, open())
+		e.d = webhooks.New(webhooks.Config{
+			Vendors: e.vendors, Guard: open(), Mailer: &flakyMailer{Sender: e.box, failures: 1}, Now: e.clock.Now,
+			Schedule: webhooks.Schedule{First: time.Minute, Max: time.Hour, Window: 6 * time.Hour},
+		})
+		rc := newReceiver(t)
+		rc.Close() // down for good
+		ep := e.endpoint(rc.URL)
+		e.event("question.created", nil)
+		for i := 0; i < 50 && e.reload(ep).Status == vendors.EndpointEnabled; i++ {
+			e.run()
+			e.next()
+		}
+		if ep = e.reload(ep); ep.Status != vendors.EndpointDisabled || !strings.Contains(ep.DisabledReason, "6h0m0s") {
+			t.Fatalf("endpoint: %+v", ep)
+		}
+		ctx := context.Background()
+		if msgs, _ := e.box.List(ctx, 0); len(msgs) != 0 {
+			t.Fatalf("%d emails while the mailer fails", len(msgs))
+		}
+		for range 2 {
+			if err := e.d.NotifyDisabled(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if msgs, _ := e.box.List(ctx, 0); len(msgs) != 1 || msgs[0].To[0] != "ar@northwind.example" {
+			t.Fatalf("outbox after two passes: %+v", msgs)
 		}
 	})
 }

@@ -19,6 +19,12 @@ func (d *Dispatcher) notifyDisabled(ctx context.Context, ep vendors.WebhookEndpo
 		return err
 	}
 	if err := d.sendNotice(ctx, ep); err != nil {
+		if notify.IsPermanent(err) {
+			// Retrying will not help (an address the provider refuses): say so once.
+			d.cfg.Log.Warn("cannot email the vendor's team about a disabled webhook endpoint",
+				slog.String("endpoint", ep.PublicID), slog.Any("err", err))
+			return nil
+		}
 		if rerr := d.cfg.Vendors.ReleaseEndpointNotice(ctx, ep.VendorID, ep.ID); rerr != nil {
 			d.cfg.Log.Error("giving back an endpoint notice", slog.String("endpoint", ep.PublicID), slog.Any("err", rerr))
 		}

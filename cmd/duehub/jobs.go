@@ -11,12 +11,15 @@ import (
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/jobs"
+	"github.com/duehub/duehub/notify"
 )
 
 // startJobs starts River on the hub's database: pgx on PostgreSQL, the
 // database/sql pool on SQLite. The returned func stops it gracefully.
 func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
-	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks}
+	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks,
+		Team: jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: a.vendors, Payers: a.payers, Mailer: h.senders[notify.Email],
+			From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})}
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

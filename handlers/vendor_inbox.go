@@ -1,0 +1,308 @@
+package handlers
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// The vendor web inbox: the AR team's queues of what payers sent, scoped by
+// the signed-in member's vendor. Server-rendered like the portal, with its
+// own templates and session.
+
+//go:embed templates/vendor/*.html
+var vendorFS embed.FS
+
+var vendorPages = func() map[string]*template.Template {
+	layout := template.Must(template.New("layout").ParseFS(vendorFS, "templates/vendor/layout.html"))
+	files, err := fs.Glob(vendorFS, "templates/vendor/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(vendorFS, f))
+	}
+	return pages
+}()
+
+// vendorPage is what every vendor page gets; Data is the page's own.
+type vendorPage struct {
+	Title      string
+	CSRF       string
+	Member     vendors.Member
+	VendorName string
+	Flash      string
+	Error      string
+	Data       any
+}
+
+func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorPage) {
+	t, ok := vendorPages[page]
+	if !ok {
+		panic("handlers: no vendor page " + page)
+	}
+	if csrf, ok := c.Get(ctxCSRF); ok && p.CSRF == "" {
+		p.CSRF = csrf.(string)
+	}
+	if m := member(c); m.ID != 0 && p.Member.ID == 0 {
+		p.Member = m
+		if v, err := s.vendors.GetVendor(c.Request.Context(), m.VendorID); err == nil {
+			p.VendorName = v.Name
+		}
+	}
+	p.Flash = firstNonEmpty(p.Flash, vendorFlash[c.Query("done")])
+	c.Header("Content-Security-Policy", portalCSP)
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := t.ExecuteTemplate(c.Writer, "layout", p); err != nil {
+		s.log.Error("render vendor page", "page", page, "err", err)
+	}
+}
+
+var vendorFlash = map[string]string{
+	"reply":   "Your reply was sent. The customer sees it in their inbox and is emailed.",
+	"resolve": "The thread is resolved. The customer sees the outcome in their inbox.",
+	"assign":  "The thread's assignment was saved.",
+	"payment": "The payment is confirmed. Reminders for its invoices are no longer paused by it.",
+	"invite":  "The member was invited: they got an email with a sign-in link.",
+	"disable": "The member is disabled and signed out.",
+}
+
+func (s *Server) vendorNotFound(c *gin.Context) {
+	s.renderVendor(c, http.StatusNotFound, "message", vendorPage{Title: "Not found",
+		Data: "There is nothing here for your team: it may belong to another vendor, or it no longer exists."})
+	c.Abort()
+}
+
+// queueThread is one thread in a queue.
+type queueThread struct {
+	ID                                      int64
+	Subject, Customer, Age, State, Assignee string
+	Reason, Amount                          string
+	Waiting                                 bool
+}
+
+type queuePromise struct {
+	Invoice, Customer, Amount, By, BrokenOn string
+	Broken                                  bool
+}
+
+type queuePayment struct {
+	ID                                          int64
+	Invoices, Amount, PaidOn, Method, Reference string
+}
+
+type queueContact struct {
+	Customer, Address, Reason, Since string
+}
+
+type vendorInboxData struct {
+	FirstReply, Resolution   string
+	FirstReplyN, ResolutionN int
+	Questions, Disputes      []queueThread
+	Promises                 []queuePromise
+	Payments                 []queuePayment
+	Contacts                 []queueContact
+}
+
+// Queue windows: promises due within a week or broken within two.
+const (
+	promisesAhead   = 7 * 24 * time.Hour
+	promisesBehind  = 14 * 24 * time.Hour
+	responseWindow  = 30 * 24 * time.Hour
+	vendorDateStamp = "2006-01-02"
+)
+
+// vendorInbox answers GET /vendor.
+func (s *Server) vendorInbox(c *gin.Context) {
+	ctx := c.Request.Context()
+	m := member(c)
+	loc := s.vendorLocation(ctx, m.VendorID)
+	now := s.now()
+	var d vendorInboxData
+	var err error
+	if d.Questions, err = s.threadQueue(ctx, m.VendorID, payers.ThreadQuestion, now); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, payers.ThreadDispute, now); err != nil {
+		s.fail(c, err)
+		return
+	}
+	rt, err := s.payers.InboxResponseTimes(ctx, m.VendorID, now.Add(-responseWindow))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.FirstReply, d.FirstReplyN = durationText(rt.FirstReply, rt.FirstReplyN), rt.FirstReplyN
+	d.Resolution, d.ResolutionN = durationText(rt.Resolution, rt.ResolutionN), rt.ResolutionN
+
+	promises, err := s.payers.InboxPromises(ctx, m.VendorID, now.Add(promisesAhead), now.Add(-promisesBehind))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, p := range promises {
+		amount := p.Amount
+		if amount == 0 {
+			amount = p.AmountRemaining
+		}
+		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
+			By: p.Until.In(loc).Add(-time.Second).Format(vendorDateStamp), Broken: p.BrokenAt != nil}
+		if p.BrokenAt != nil {
+			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
+		}
+		d.Promises = append(d.Promises, q)
+	}
+	payments, err := s.payers.VendorPayments(ctx, m.VendorID, payers.VendorPaymentFilter{Status: payers.PaymentPending, Limit: 200})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, p := range payments {
+		numbers := make([]string, len(p.Invoices))
+		for i, l := range p.Invoices {
+			numbers[i] = l.InvoiceNumber
+		}
+		d.Payments = append(d.Payments, queuePayment{ID: p.ID, Invoices: strings.Join(numbers, ", "),
+			Amount: money.Format(p.Amount, p.Currency), PaidOn: p.PaidOn.String(),
+			Method: strings.ReplaceAll(p.Method, "_", " "), Reference: p.Reference})
+	}
+	contacts, err := s.payers.InboxContacts(ctx, m.VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, ct := range contacts {
+		d.Contacts = append(d.Contacts, queueContact{Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
+			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: ct.CreatedAt.In(loc).Format(vendorDateStamp)})
+	}
+	s.renderVendor(c, http.StatusOK, "inbox", vendorPage{Title: "Inbox", Data: d})
+}
+
+var suppressionText = map[string]string{
+	payers.SuppressBounce: "Bounced", payers.SuppressComplaint: "Marked as spam", payers.SuppressUnsubscribe: "Unsubscribed",
+	payers.SuppressSMSStop: "Replied STOP", payers.SuppressInvalid: "Invalid address",
+}
+
+// threadQueue lists the vendor's unresolved threads of a kind: those
+// awaiting a reply first, oldest first.
+func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time) ([]queueThread, error) {
+	var views []payers.VendorThreadView
+	for _, state := range []string{payers.ThreadOpen, payers.ThreadAnswered} {
+		vs, err := s.payers.VendorThreads(ctx, vendorID, payers.VendorThreadFilter{Kind: kind, State: state, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, vs...)
+	}
+	ids := make([]int64, len(views))
+	for i, v := range views {
+		ids[i] = v.ID
+	}
+	assignees, err := s.payers.ThreadAssignees(ctx, vendorID, ids)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.memberNames(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]queueThread, len(views))
+	for i, v := range views {
+		q := queueThread{ID: v.ID, Subject: threadSubject(v), Age: ageText(now.Sub(v.CreatedAt)),
+			State: vendorStateText[v.State], Waiting: v.State == payers.ThreadOpen, Assignee: names[assignees[v.ID]]}
+		if v.Customer != nil {
+			q.Customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
+		}
+		if v.Kind == payers.ThreadDispute {
+			q.Reason, q.Amount = reasonLabel(v.Reason), money.Format(v.DisputedAmount, v.Currency)
+		}
+		out[i] = q
+	}
+	return out, nil
+}
+
+var vendorStateText = map[string]string{payers.ThreadOpen: "Awaiting your reply", payers.ThreadAnswered: "Answered",
+	payers.ThreadResolved: "Resolved"}
+
+func threadSubject(v payers.VendorThreadView) string {
+	if v.Invoice != nil {
+		return "Invoice " + v.Invoice.Number
+	}
+	return "Account"
+}
+
+// memberNames names the vendor's members by id.
+func (s *Server) memberNames(ctx context.Context, vendorID int64) (map[int64]string, error) {
+	ms, err := s.vendors.Members(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(ms))
+	for _, m := range ms {
+		names[m.ID] = m.Label()
+	}
+	return names, nil
+}
+
+// vendorLocation is the vendor's timezone, UTC when unknown.
+func (s *Server) vendorLocation(ctx context.Context, vendorID int64) *time.Location {
+	if v, err := s.vendors.GetVendor(ctx, vendorID); err == nil {
+		if loc, err := time.LoadLocation(v.Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// ageText says how long ago, roughly: "3 days", "5 hours", "12 minutes".
+func ageText(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= time.Hour:
+		return "1 hour"
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return "a minute"
+}
+
+// durationText shows a median: "2 h 15 min", "1 d 4 h", "—" with no data.
+func durationText(d time.Duration, n int) string {
+	if n == 0 {
+		return "—"
+	}
+	d = d.Round(time.Minute)
+	switch days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute); {
+	case days > 0:
+		return fmt.Sprintf("%d d %d h", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%d h %d min", hours, mins)
+	default:
+		return fmt.Sprintf("%d min", mins)
+	}
+}

@@ -1,0 +1,145 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+// A vendor member's session is a signed cookie like the payer's, but under
+// its own name, path and HMAC purpose: a payer's cookie never opens /vendor,
+// and a member's never opens /portal. The member row is read on every
+// request, so disabling a member ends their sessions at once.
+
+const (
+	vendorCookie     = "duehub_vendor_session"
+	vendorSessionTTL = 12 * time.Hour
+	ctxMember        = "duehub.vendor_member"
+)
+
+type vendorSession struct {
+	MemberID int64
+	IssuedAt int64
+	Expires  int64
+}
+
+func (s *Server) vendorMAC(purpose, payload string) []byte {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(purpose + "\x00" + payload))
+	return m.Sum(nil)
+}
+
+func (s *Server) issueVendorSession(c *gin.Context, memberID int64) {
+	now := s.now()
+	payload := fmt.Sprintf("%d.%d.%d", memberID, now.Unix(), now.Add(vendorSessionTTL).Unix())
+	value := base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." +
+		base64.RawURLEncoding.EncodeToString(s.vendorMAC("vendor-session", payload))
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: vendorCookie, Value: value, Path: "/vendor", MaxAge: int(vendorSessionTTL.Seconds()),
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearVendorSession(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: vendorCookie, Value: "", Path: "/vendor", MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) readVendorSession(c *gin.Context) (vendorSession, bool) {
+	raw, err := c.Cookie(vendorCookie)
+	if err != nil {
+		return vendorSession{}, false
+	}
+	p64, m64, ok := strings.Cut(raw, ".")
+	if !ok {
+		return vendorSession{}, false
+	}
+	payload, err1 := base64.RawURLEncoding.DecodeString(p64)
+	mac, err2 := base64.RawURLEncoding.DecodeString(m64)
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, s.vendorMAC("vendor-session", string(payload))) {
+		return vendorSession{}, false
+	}
+	var vs vendorSession
+	if _, err := fmt.Sscanf(string(payload), "%d.%d.%d", &vs.MemberID, &vs.IssuedAt, &vs.Expires); err != nil {
+		return vendorSession{}, false
+	}
+	if s.now().Unix() >= vs.Expires || vs.MemberID <= 0 {
+		return vendorSession{}, false
+	}
+	return vs, true
+}
+
+// vendorCSRF is bound to the member's session.
+func (s *Server) vendorCSRF(vs vendorSession) string {
+	return hex.EncodeToString(s.vendorMAC("vendor-csrf", fmt.Sprintf("%d.%d", vs.MemberID, vs.IssuedAt)))
+}
+
+// vendorAuth admits requests with a live session of an active member, and
+// POSTs only with the session's CSRF token. Every page behind it is scoped
+// by the member's vendor.
+func (s *Server) vendorAuth(c *gin.Context) {
+	vs, ok := s.readVendorSession(c)
+	var m vendors.Member
+	if ok {
+		var err error
+		m, err = s.vendors.SessionMember(c.Request.Context(), vs.MemberID)
+		switch {
+		case errors.Is(err, vendors.ErrNotFound):
+			ok = false
+		case err != nil:
+			s.fail(c, err)
+			return
+		case !m.Active():
+			ok = false
+		}
+	}
+	if !ok {
+		s.clearVendorSession(c)
+		if c.Request.Method == http.MethodGet {
+			c.Redirect(http.StatusSeeOther, "/vendor/signin")
+		} else {
+			s.renderVendor(c, http.StatusUnauthorized, "signin", vendorPage{Title: "Sign in to your team's inbox",
+				Error: "Your session has ended. Sign in again."})
+		}
+		c.Abort()
+		return
+	}
+	csrf := s.vendorCSRF(vs)
+	c.Set(ctxMember, m)
+	c.Set(ctxCSRF, csrf)
+	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
+		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
+			Error: "Please go back, reload the page and try again."})
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// member is the signed-in member of a /vendor request.
+func member(c *gin.Context) vendors.Member {
+	m, _ := c.Get(ctxMember)
+	mm, _ := m.(vendors.Member)
+	return mm
+}
+
+// requireAdmin lets only the vendor's admins through.
+func (s *Server) requireAdmin(c *gin.Context) {
+	if member(c).Role != vendors.RoleAdmin {
+		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "Admins only",
+			Error: "Only an admin of your team can invite or disable members."})
+		c.Abort()
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,222 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// The thread page of the vendor inbox: the invoice, the customer as the
+// vendor pushed it, the conversation, and the forms to reply, resolve and
+// assign. Each action is one store call scoped by the member's vendor,
+// then a redirect.
+
+type vendorThreadData struct {
+	ID                             int64
+	Title, State, Opened, Assignee string
+	Reason, Disputed, Outcome      string
+	Waiting, Resolved              bool
+	Invoice                        *threadInvoiceView
+	Customer                       *payers.ThreadCustomer
+	Messages                       []messageView
+	Members                        []memberOption
+	Outcomes                       []reasonOption
+}
+
+type threadInvoiceView struct {
+	Number, ExternalID, AmountDue, Remaining, Due, Status string
+}
+
+type memberOption struct {
+	ID       int64
+	Label    string
+	Selected bool
+}
+
+// threadOutcomes are the outcomes a thread is resolved with.
+var threadOutcomes = []reasonOption{
+	{"answered", "Answered"}, {"credit_issued", "Credit issued"}, {"invoice_corrected", "Invoice corrected"}, {"rejected", "Rejected"},
+}
+
+func outcomeLabel(code string) string {
+	for _, o := range threadOutcomes {
+		if o.Code == code {
+			return o.Label
+		}
+	}
+	return code
+}
+
+// vendorThreadID reads :id; a malformed id is the not-found page.
+func (s *Server) vendorThreadID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.vendorNotFound(c)
+		return 0, false
+	}
+	return id, true
+}
+
+// vendorThreadPage answers GET /vendor/threads/:id.
+func (s *Server) vendorThreadPage(c *gin.Context) {
+	id, ok := s.vendorThreadID(c)
+	if !ok {
+		return
+	}
+	s.renderThread(c, http.StatusOK, id, "")
+}
+
+func (s *Server) renderThread(c *gin.Context, status int, id int64, formError string) {
+	ctx := c.Request.Context()
+	m := member(c)
+	v, err := s.payers.VendorThread(ctx, m.VendorID, id)
+	if err != nil {
+		s.vendorFailed(c, err)
+		return
+	}
+	assignees, err := s.payers.ThreadAssignees(ctx, m.VendorID, []int64{id})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	members, err := s.vendors.Members(ctx, m.VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	loc := s.vendorLocation(ctx, m.VendorID)
+	d := vendorThreadData{ID: v.ID, State: vendorStateText[v.State], Opened: v.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"),
+		Waiting: v.State == payers.ThreadOpen, Resolved: v.State == payers.ThreadResolved, Customer: v.Customer,
+		Outcomes: threadOutcomes}
+	d.Title = "Question"
+	if v.Kind == payers.ThreadDispute {
+		d.Title = "Dispute"
+		d.Reason, d.Disputed = reasonLabel(v.Reason), money.Format(v.DisputedAmount, v.Currency)
+	}
+	if v.Outcome != "" {
+		d.Outcome = outcomeLabel(v.Outcome)
+	}
+	if inv := v.Invoice; inv != nil {
+		d.Title += " on invoice " + inv.Number
+		d.Invoice = &threadInvoiceView{Number: inv.Number, ExternalID: inv.ExternalID,
+			AmountDue: money.Format(inv.AmountDue, inv.Currency), Remaining: money.Format(inv.AmountRemaining, inv.Currency),
+			Due: inv.DueDate.String(), Status: inv.Status}
+	}
+	customer := "Customer"
+	if v.Customer != nil {
+		customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
+	}
+	for _, msg := range v.Messages {
+		mv := messageView{Who: customer, At: msg.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: msg.Body}
+		if msg.Author == "vendor" {
+			mv.Who, mv.FromVendor = "Your team", true
+		}
+		d.Messages = append(d.Messages, mv)
+	}
+	for _, mm := range members {
+		if mm.ID == assignees[id] {
+			d.Assignee = mm.Label()
+		}
+		if mm.Active() {
+			d.Members = append(d.Members, memberOption{ID: mm.ID, Label: mm.Label(), Selected: mm.ID == assignees[id]})
+		}
+	}
+	s.renderVendor(c, status, "thread", vendorPage{Title: d.Title, Error: formError, Data: d})
+}
+
+// vendorFailed shows another vendor's object, or a missing one, as the
+// not-found page; anything else is a server error.
+func (s *Server) vendorFailed(c *gin.Context, err error) {
+	if errors.Is(err, vendors.ErrNotFound) || errors.Is(err, payers.ErrNotFound) {
+		s.vendorNotFound(c)
+		return
+	}
+	s.fail(c, err)
+}
+
+// vendorActionFailed re-renders the thread with the validation message, or
+// fails like vendorFailed.
+func (s *Server) vendorActionFailed(c *gin.Context, id int64, err error) {
+	var ve *vendors.ValidationError
+	if errors.As(err, &ve) {
+		msgs := make([]string, len(ve.Fields))
+		for i, f := range ve.Fields {
+			label := map[string]string{"body": "The reply", "note": "The note", "outcome": "The outcome", "id": "This thread"}[f.Field]
+			msgs[i] = firstNonEmpty(label, f.Field) + " " + f.Message + "."
+		}
+		s.renderThread(c, http.StatusUnprocessableEntity, id, strings.Join(msgs, " "))
+		return
+	}
+	s.vendorFailed(c, err)
+}
+
+// vendorReply answers POST /vendor/threads/:id/reply.
+func (s *Server) vendorReply(c *gin.Context) {
+	id, ok := s.vendorThreadID(c)
+	if !ok {
+		return
+	}
+	ctx, m := c.Request.Context(), member(c)
+	body := c.PostForm("body")
+	if _, err := s.payers.VendorReply(ctx, m.VendorID, id, body); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
+	s.notifyAnswer(ctx, m.VendorID, id, strings.TrimSpace(body))
+	seeOther(c, "/vendor/threads/"+strconv.FormatInt(id, 10)+"?done=reply")
+}
+
+// vendorResolve answers POST /vendor/threads/:id/resolve.
+func (s *Server) vendorResolve(c *gin.Context) {
+	id, ok := s.vendorThreadID(c)
+	if !ok {
+		return
+	}
+	ctx, m := c.Request.Context(), member(c)
+	note := c.PostForm("note")
+	if _, err := s.payers.ResolveThread(ctx, m.VendorID, id, c.PostForm("outcome"), note); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
+	s.notifyAnswer(ctx, m.VendorID, id, strings.TrimSpace(note))
+	seeOther(c, "/vendor/threads/"+strconv.FormatInt(id, 10)+"?done=resolve")
+}
+
+// vendorAssign answers POST /vendor/threads/:id/assign.
+func (s *Server) vendorAssign(c *gin.Context) {
+	id, ok := s.vendorThreadID(c)
+	if !ok {
+		return
+	}
+	memberID, err := strconv.ParseInt(c.PostForm("member_id"), 10, 64)
+	if err != nil || memberID < 0 {
+		s.vendorNotFound(c)
+		return
+	}
+	if err := s.payers.AssignThread(c.Request.Context(), member(c).VendorID, id, memberID); err != nil {
+		s.vendorFailed(c, err)
+		return
+	}
+	seeOther(c, "/vendor/threads/"+strconv.FormatInt(id, 10)+"?done=assign")
+}
+
+// vendorConfirmPayment answers POST /vendor/payments/:id/confirm.
+func (s *Server) vendorConfirmPayment(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.vendorNotFound(c)
+		return
+	}
+	if _, err := s.payers.ConfirmPayment(c.Request.Context(), member(c).VendorID, id); err != nil {
+		s.vendorFailed(c, err)
+		return
+	}
+	seeOther(c, "/vendor?done=payment")
+}

@@ -1,0 +1,188 @@
+package payers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/vendors"
+)
+
+// What a vendor's AR team works through in its web inbox and daily summary,
+// besides threads and reported payments: promises, contacts that cannot be
+// reached, and how fast the team answers. Every query is scoped by the
+// vendor and shows only the vendor's own records of its customers.
+
+// InboxPromise is a promise to pay on one of the vendor's open invoices.
+type InboxPromise struct {
+	HoldID          int64
+	InvoiceID       int64
+	InvoiceNumber   string
+	CustomerName    string
+	Currency        string
+	Amount          int64 // 0: the whole remaining amount
+	AmountRemaining int64
+	Until           time.Time
+	BrokenAt        *time.Time
+}
+
+// InboxPromises returns the vendor's promises that fall due before
+// dueBefore and those broken since brokenSince, on invoices still open,
+// soonest first.
+func (s *Store) InboxPromises(ctx context.Context, vendorID int64, dueBefore, brokenSince time.Time) ([]InboxPromise, error) {
+	var rows []InboxPromise
+	err := s.db.WithContext(ctx).Raw(`
+SELECT h.id AS hold_id, i.id AS invoice_id, i.number AS invoice_number, c.name AS customer_name, i.currency,
+       h.amount, i.amount_remaining, h.until, h.broken_at
+FROM holds h
+JOIN invoices i ON i.id = h.invoice_id AND i.vendor_id = h.vendor_id
+JOIN customers c ON c.id = i.customer_id
+WHERE h.vendor_id = ? AND h.kind = ? AND h.released_at IS NULL AND h.until IS NOT NULL
+  AND i.status = 'open' AND i.amount_remaining > 0
+  AND ((h.broken_at IS NULL AND h.until <= ?) OR (h.broken_at IS NOT NULL AND h.broken_at >= ?))
+ORDER BY h.until, h.id
+LIMIT 200`, vendorID, HoldPromise, dueBefore.UTC(), brokenSince.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: inbox promises: %w", err)
+	}
+	return rows, nil
+}
+
+// InboxContact is one of the vendor's customer addresses nothing is sent to
+// any more: it bounced, complained, unsubscribed or sent STOP.
+type InboxContact struct {
+	CustomerID   int64
+	ExternalID   string
+	CustomerName string
+	Channel      string
+	Address      string
+	Reason       string
+	CreatedAt    time.Time
+}
+
+// InboxContacts returns the vendor's customer addresses that are
+// suppressed, newest first. Only addresses the vendor itself pushed are
+// shown, never other contacts of the payer.
+func (s *Store) InboxContacts(ctx context.Context, vendorID int64) ([]InboxContact, error) {
+	var rows []InboxContact
+	err := s.db.WithContext(ctx).Raw(`
+SELECT c.id AS customer_id, c.external_id, c.name AS customer_name, s.channel, s.address, s.reason, s.created_at
+FROM suppressions s
+JOIN customers c ON c.vendor_id = ?
+ AND ((s.channel = 'email' AND c.email = s.address) OR (s.channel = 'sms' AND c.phone = s.address))
+ORDER BY s.created_at DESC, c.id
+LIMIT 200`, vendorID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: inbox contacts: %w", err)
+	}
+	return rows, nil
+}
+
+// ResponseTimes are the medians of how long the vendor's team took to
+// answer and to resolve threads: over threads first answered (resolved)
+// since a time. A zero count means there is no median.
+type ResponseTimes struct {
+	FirstReply  time.Duration
+	FirstReplyN int
+	Resolution  time.Duration
+	ResolutionN int
+	Since       time.Time
+}
+
+// InboxResponseTimes computes the vendor's median time from a thread's
+// opening to its first vendor reply, and to its resolution, over the
+// threads answered (resolved) since since.
+func (s *Store) InboxResponseTimes(ctx context.Context, vendorID int64, since time.Time) (ResponseTimes, error) {
+	rt := ResponseTimes{Since: since}
+	var rows []struct {
+		CreatedAt       time.Time
+		FirstResponseAt *time.Time
+		ResolvedAt      *time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`
+SELECT created_at, first_response_at, resolved_at FROM threads
+WHERE vendor_id = ? AND (first_response_at >= ? OR resolved_at >= ?)`, vendorID, since.UTC(), since.UTC()).Scan(&rows).Error
+	if err != nil {
+		return rt, fmt.Errorf("payers: response times: %w", err)
+	}
+	var first, resolved []time.Duration
+	for _, r := range rows {
+		if r.FirstResponseAt != nil && !r.FirstResponseAt.Before(since) {
+			first = append(first, r.FirstResponseAt.Sub(r.CreatedAt))
+		}
+		if r.ResolvedAt != nil && !r.ResolvedAt.Before(since) {
+			resolved = append(resolved, r.ResolvedAt.Sub(r.CreatedAt))
+		}
+	}
+	rt.FirstReply, rt.FirstReplyN = median(first), len(first)
+	rt.Resolution, rt.ResolutionN = median(resolved), len(resolved)
+	return rt, nil
+}
+
+// median of ds; the mean of the middle two for an even count.
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	mid := len(ds) / 2
+	if len(ds)%2 == 1 {
+		return ds[mid]
+	}
+	return ds[mid-1] + (ds[mid]-ds[mid-1])/2
+}
+
+// AssignThread gives one of the vendor's threads to one of its active
+// members; memberID 0 unassigns it. A thread or member of another vendor
+// is vendors.ErrNotFound.
+func (s *Store) AssignThread(ctx context.Context, vendorID, threadID, memberID int64) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var assignee any
+		if memberID != 0 {
+			var n int64
+			err := tx.Table("vendor_members").Where("id = ? AND vendor_id = ? AND disabled_at IS NULL", memberID, vendorID).Count(&n).Error
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("payers: member %d: %w", memberID, vendors.ErrNotFound)
+			}
+			assignee = memberID
+		}
+		res := tx.Table("threads").Where("id = ? AND vendor_id = ?", threadID, vendorID).
+			Updates(map[string]any{"assignee_id": assignee, "updated_at": s.now().UTC().Truncate(time.Microsecond)})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return threadNotFound(threadID)
+		}
+		return nil
+	})
+	if err != nil {
+		return wrapVendorAction("assign thread", err)
+	}
+	return nil
+}
+
+// ThreadAssignees returns the member each of the vendor's threads is
+// assigned to, for the threads given; unassigned threads are absent.
+func (s *Store) ThreadAssignees(ctx context.Context, vendorID int64, threadIDs []int64) (map[int64]int64, error) {
+	out := make(map[int64]int64, len(threadIDs))
+	if len(threadIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct{ ID, AssigneeID int64 }
+	err := s.db.WithContext(ctx).Raw(`SELECT id, assignee_id FROM threads WHERE vendor_id = ? AND id IN ? AND assignee_id IS NOT NULL`,
+		vendorID, threadIDs).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: thread assignees: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.AssigneeID
+	}
+	return out, nil
+}

@@ -1,0 +1,233 @@
+package vendors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Member roles: an admin also invites and disables members.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// ErrSignInUsed means a sign-in link was used before.
+var ErrSignInUsed = errors.New("sign-in link already used")
+
+// Member is one person of a vendor's AR team who uses the web inbox.
+type Member struct {
+	ID         int64
+	VendorID   int64
+	Email      string
+	Name       string
+	Role       string
+	CreatedAt  time.Time
+	DisabledAt *time.Time
+}
+
+func (Member) TableName() string { return "vendor_members" }
+
+// Active is whether the member may sign in.
+func (m Member) Active() bool { return m.DisabledAt == nil }
+
+// Label is how the member is named on pages and in emails.
+func (m Member) Label() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Email
+}
+
+// NewMember is an invitation.
+type NewMember struct {
+	Email string
+	Name  string
+	Role  string
+}
+
+func (in NewMember) validate() (Member, error) {
+	var fe fieldErrors
+	m := Member{Name: strings.TrimSpace(in.Name), Role: in.Role}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		fe.add("email", err.Error())
+	}
+	m.Email = email
+	if utf8.RuneCountInString(m.Name) > 200 {
+		fe.add("name", "must be at most 200 characters")
+	}
+	if m.Role != RoleAdmin && m.Role != RoleAgent {
+		fe.add("role", "must be admin or agent")
+	}
+	if len(fe) > 0 {
+		return m, &ValidationError{Fields: fe}
+	}
+	return m, nil
+}
+
+// InviteMember adds a member to the vendor's team. Inviting a disabled
+// member again enables them with the new name and role; inviting an active
+// one is a validation error on email.
+func (s *Store) InviteMember(ctx context.Context, vendorID int64, in NewMember) (Member, error) {
+	m, err := in.validate()
+	if err != nil {
+		return Member{}, err
+	}
+	now := s.clock()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var existing []Member
+		if err := tx.Where("vendor_id = ? AND email = ?", vendorID, m.Email).Find(&existing).Error; err != nil {
+			return err
+		}
+		if len(existing) == 0 {
+			m.VendorID, m.CreatedAt = vendorID, now
+			return tx.Create(&m).Error
+		}
+		if existing[0].Active() {
+			return Invalid("email", "is already a member of this team")
+		}
+		m.ID, m.VendorID, m.CreatedAt = existing[0].ID, vendorID, existing[0].CreatedAt
+		return tx.Model(&Member{}).Where("id = ? AND vendor_id = ?", m.ID, vendorID).
+			Updates(map[string]any{"name": m.Name, "role": m.Role, "disabled_at": nil}).Error
+	})
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return Member{}, err
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("vendors: invite member: %w", err)
+	}
+	return m, nil
+}
+
+// Members returns the vendor's team, active members first, by name.
+func (s *Store) Members(ctx context.Context, vendorID int64) ([]Member, error) {
+	var ms []Member
+	err := s.db.WithContext(ctx).Where("vendor_id = ?", vendorID).
+		Order("CASE WHEN disabled_at IS NULL THEN 0 ELSE 1 END, lower(name), email").Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("vendors: members: %w", err)
+	}
+	return ms, nil
+}
+
+// Member returns one member of the vendor; another vendor's is ErrNotFound.
+func (s *Store) Member(ctx context.Context, vendorID, memberID int64) (Member, error) {
+	var m Member
+	err := s.db.WithContext(ctx).Where("id = ? AND vendor_id = ?", memberID, vendorID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Member{}, ErrNotFound
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("vendors: member: %w", err)
+	}
+	return m, nil
+}
+
+// SessionMember returns the member a signed session or sign-in link names,
+// whatever its vendor: the session is the authority, and every later query
+// is scoped by the member's VendorID.
+func (s *Store) SessionMember(ctx context.Context, memberID int64) (Member, error) {
+	var m Member
+	err := s.db.WithContext(ctx).Where("id = ?", memberID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Member{}, ErrNotFound
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("vendors: session member: %w", err)
+	}
+	return m, nil
+}
+
+// ActiveMembersByEmail returns every active membership of an address, one
+// per vendor whose team it belongs to.
+func (s *Store) ActiveMembersByEmail(ctx context.Context, email string) ([]Member, error) {
+	var ms []Member
+	err := s.db.WithContext(ctx).Where("email = ? AND disabled_at IS NULL", email).Order("id").Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("vendors: members by email: %w", err)
+	}
+	return ms, nil
+}
+
+// DisableMember stops a member of the vendor from signing in; their open
+// sessions end at their next request. Another vendor's member is
+// ErrNotFound. Disabling twice keeps the first time.
+func (s *Store) DisableMember(ctx context.Context, vendorID, memberID int64) error {
+	if _, err := s.Member(ctx, vendorID, memberID); err != nil {
+		return err
+	}
+	err := s.db.WithContext(ctx).Model(&Member{}).
+		Where("id = ? AND vendor_id = ? AND disabled_at IS NULL", memberID, vendorID).
+		Update("disabled_at", s.clock()).Error
+	if err != nil {
+		return fmt.Errorf("vendors: disable member: %w", err)
+	}
+	return nil
+}
+
+// TeamEmails are where the vendor's team is emailed: its active members,
+// else the vendor's support address. Empty when it has neither.
+func (s *Store) TeamEmails(ctx context.Context, vendorID int64) ([]string, error) {
+	var emails []string
+	err := s.db.WithContext(ctx).Model(&Member{}).Where("vendor_id = ? AND disabled_at IS NULL", vendorID).
+		Order("id").Pluck("email", &emails).Error
+	if err != nil {
+		return nil, fmt.Errorf("vendors: team emails: %w", err)
+	}
+	if len(emails) > 0 {
+		return emails, nil
+	}
+	v, err := s.GetVendor(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	if v.SupportEmail != "" {
+		return []string{v.SupportEmail}, nil
+	}
+	return nil, nil
+}
+
+// UseSignIn records that the sign-in link jti of the member was used; a
+// second use is ErrSignInUsed. Rows of links long expired are dropped on the
+// way, so the table stays small.
+func (s *Store) UseSignIn(ctx context.Context, memberID int64, jti string, expiresAt time.Time) error {
+	now := s.clock()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("DELETE FROM vendor_signins WHERE expires_at < ?", now.Add(-24*time.Hour)).Error; err != nil {
+			return err
+		}
+		row := map[string]any{"jti": jti, "member_id": memberID, "expires_at": expiresAt.UTC(), "used_at": now}
+		res := tx.Table("vendor_signins").Clauses(clause.OnConflict{DoNothing: true}).Create(row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrSignInUsed
+		}
+		return nil
+	})
+	if errors.Is(err, ErrSignInUsed) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("vendors: use sign-in: %w", err)
+	}
+	return nil
+}
+
+// SignInUsed reports whether the sign-in link jti was used already.
+func (s *Store) SignInUsed(ctx context.Context, jti string) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Table("vendor_signins").Where("jti = ?", jti).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("vendors: sign-in used: %w", err)
+	}
+	return n > 0, nil
+}
