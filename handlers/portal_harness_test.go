@@ -52,6 +52,7 @@ func newPortalHub(t *testing.T, db *database.DB) *portalHub {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
 		Secret: "portal-secret-portal-secret-xxxx", Mailer: h.outbox, MailFrom: "hub@hub.example",
+		Webhooks: liftedGuard(), // receivers in tests listen on loopback
 	})
 	return h
 }
