@@ -2,10 +2,7 @@ package handlers
 
 import (
 	"embed"
-	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -22,22 +19,7 @@ var portalFS embed.FS
 
 // portalPages holds one template set per page: the layout plus the page's
 // own "content" block.
-var portalPages = func() map[string]*template.Template {
-	layout := template.Must(template.New("layout").ParseFS(portalFS, "templates/portal/layout.html"))
-	files, err := fs.Glob(portalFS, "templates/portal/*.html")
-	if err != nil {
-		panic(err)
-	}
-	pages := map[string]*template.Template{}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(portalFS, f))
-	}
-	return pages
-}()
+var portalPages = pageSet(portalFS, "templates/portal")
 
 // portalPage is what every portal page gets; Data is the page's own.
 type portalPage struct {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
@@ -25,22 +22,7 @@ import (
 //go:embed templates/vendor/*.html
 var vendorFS embed.FS
 
-var vendorPages = func() map[string]*template.Template {
-	layout := template.Must(template.New("layout").ParseFS(vendorFS, "templates/vendor/layout.html"))
-	files, err := fs.Glob(vendorFS, "templates/vendor/*.html")
-	if err != nil {
-		panic(err)
-	}
-	pages := map[string]*template.Template{}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(vendorFS, f))
-	}
-	return pages
-}()
+var vendorPages = pageSet(vendorFS, "templates/vendor")
 
 // vendorPage is what every vendor page gets; Data is the page's own.
 type vendorPage struct {
