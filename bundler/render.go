@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"slices"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -128,22 +127,7 @@ func vendorDue(v VendorSection) money.Totals {
 	return t
 }
 
-// totalsList formats totals one per currency, in currency-code order (the
-// order money.Totals.String uses).
-func totalsList(t money.Totals) []string {
-	codes := make([]string, 0, len(t))
-	for c := range t {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = money.Format(t[c], c)
-	}
-	return out
-}
-
-func joinTotals(t money.Totals, sep string) string { return strings.Join(totalsList(t), sep) }
+func joinTotals(t money.Totals, sep string) string { return strings.Join(t.List(), sep) }
 
 func plural(n int, word string) string {
 	if n == 1 {

@@ -70,7 +70,7 @@ const (
 func newEmailView(d Digest) emailView {
 	v := emailView{
 		Subject:        subject(d),
-		Totals:         totalsList(dueOf(d)),
+		Totals:         dueOf(d).List(),
 		AsOf:           longDate(d.Today),
 		Payer:          newVendorText(d.PayerName, maxName),
 		InboxURL:       d.InboxURL,
@@ -97,7 +97,7 @@ func newEmailView(d Digest) emailView {
 		vv := vendorView{
 			Name:   newVendorText(s.Name, maxName),
 			Domain: newVendorText(s.Domain, maxDomain),
-			Totals: totalsList(vendorDue(s)),
+			Totals: vendorDue(s).List(),
 		}
 		vv.HasDomain = vv.Domain.s != ""
 		for _, l := range s.Invoices {

@@ -51,7 +51,7 @@ func RenderSMS(d Digest) (string, error) {
 			unnamed++
 		}
 	}
-	s := smsParts{totals: totalsList(dueOf(d)), invoices: n, overdue: overdueCount(d), held: held, link: d.ShortURL}
+	s := smsParts{totals: dueOf(d).List(), invoices: n, overdue: overdueCount(d), held: held, link: d.ShortURL}
 	for c := len(s.totals); c >= 0; c-- {
 		if due && c == 0 {
 			break

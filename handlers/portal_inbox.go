@@ -105,7 +105,7 @@ func (s *Server) inbox(c *gin.Context) {
 	}
 	for _, id := range order {
 		v := byVendor[id]
-		v.Totals = totalsOf(vendorTotals[id])
+		v.Totals = vendorTotals[id].List()
 		switch sort {
 		case "amount":
 			slices.SortStableFunc(v.Lines, func(a, b inboxLine) int {
@@ -118,23 +118,10 @@ func (s *Server) inbox(c *gin.Context) {
 		slices.SortStableFunc(data.Vendors, func(a, b inboxVendor) int { return cmp.Compare(a.Name, b.Name) })
 	}
 	data.VendorCount = len(data.Vendors)
-	data.Totals = totalsOf(due)
+	data.Totals = due.List()
 	data.Filters = choices(c, "filter", filter, [][2]string{{"", "All"}, {"overdue", "Overdue"}, {"due7", "Due in 7 days"}, {"hold", "On hold"}})
 	data.Sorts = choices(c, "sort", sort, [][2]string{{"due", "Due date"}, {"amount", "Amount"}, {"vendor", "Vendor"}})
 	s.renderPortal(c, http.StatusOK, "inbox", portalPage{Title: "Your invoices", Data: data})
-}
-
-func totalsOf(t money.Totals) []string {
-	codes := make([]string, 0, len(t))
-	for code := range t {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
-	out := make([]string, len(codes))
-	for i, code := range codes {
-		out[i] = money.Format(t[code], code)
-	}
-	return out
 }
 
 // choices builds filter or sort links that keep the other query parameters.

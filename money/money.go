@@ -67,8 +67,8 @@ type Totals map[string]int64
 // Add adds amount to the currency's total.
 func (t Totals) Add(code string, amount int64) { t[code] += amount }
 
-// String formats the totals in currency-code order, "EUR 5.00 · USD 12.00".
-func (t Totals) String() string {
+// List formats the totals one per currency, in currency-code order.
+func (t Totals) List() []string {
 	codes := make([]string, 0, len(t))
 	for c := range t {
 		codes = append(codes, c)
@@ -78,8 +78,11 @@ func (t Totals) String() string {
 	for i, c := range codes {
 		parts[i] = Format(t[c], c)
 	}
-	return strings.Join(parts, " · ")
+	return parts
 }
+
+// String formats the totals in currency-code order, "EUR 5.00 · USD 12.00".
+func (t Totals) String() string { return strings.Join(t.List(), " · ") }
 
 // Parse reads an amount typed by a person ("1,250.50", "1250.5", "1250")
 // into minor units of the currency. It refuses negatives, more decimals
