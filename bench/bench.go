@@ -112,9 +112,11 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		return nil, err
 	}
 	defer s.close()
-	r := &Result{Seed: opt.Seed, Scale: opt.Scale, CPUs: runtime.NumCPU(), PeakRSSByPhase: map[string]float64{}}
+	r := &Result{Seed: opt.Seed, Scale: opt.Scale, CPUs: runtime.NumCPU(), PeakRSSByPhase: map[string]float64{},
+		LoadByPhase: map[string]float64{}}
 	perPhase := resetPeakRSS()
 	phase := func(name string, fn func() error) error {
+		defer func() { r.LoadByPhase[name] = loadAverage() }()
 		if perPhase {
 			if _, ok := r.PeakRSSByPhase[setupPhase]; !ok {
 				r.PeakRSSByPhase[setupPhase] = peakRSSMB()

@@ -97,6 +97,9 @@ type Result struct {
 	// PeakRSSByPhase is each phase's own peak, when the kernel lets the
 	// bench reset the high-water mark between phases.
 	PeakRSSByPhase map[string]float64 `json:"peak_rss_mb_by_phase,omitempty"`
+	// LoadByPhase is the machine's 1-minute load average at the end of each
+	// phase: above the number of CPUs, something else was running too.
+	LoadByPhase map[string]float64 `json:"load_by_phase,omitempty"`
 
 	Goals          map[string]Goal `json:"goals"`
 	CPUs           int             `json:"cpus"`
@@ -202,6 +205,15 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "peak RSS by phase: %s\n", strings.Join(parts, ", "))
 	}
+	if len(r.LoadByPhase) > 0 {
+		var parts []string
+		for _, ph := range phases {
+			if l, ok := r.LoadByPhase[ph]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.1f", ph, l))
+			}
+		}
+		fmt.Fprintf(w, "load average after each phase (%d CPUs): %s\n", r.CPUs, strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "delivery: %d digests, River send window %.2f s (%.2f s from River's start), bare %.2f s\n",
 		r.DeliveryN, r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryBareSec)
 	if len(r.LatencyProblems) > 0 {
@@ -230,6 +242,16 @@ func num(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// loadAverage reads the 1-minute load average.
+func loadAverage() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(raw) + " 0")[0], 64)
+	return f
 }
 
 // resetPeakRSS starts a new high-water mark of the resident set (Linux 4.0+:

@@ -86,6 +86,10 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 			func() (river.JobArgs, *river.InsertOpts) { return PlanArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
 		JobTimeout: 5 * time.Minute,
+		// River's default 100 ms between fetches caps a client at about 100
+		// jobs a second, whatever the workers: the delivery bench measured
+		// exactly that (BENCHMARKS.md).
+		FetchCooldown: 5 * time.Millisecond,
 	}
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)

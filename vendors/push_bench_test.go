@@ -34,21 +34,26 @@ func BenchmarkPushInvoices(b *testing.B) {
 	if _, err := s.PushInvoices(ctx, v.ID, warm); err != nil {
 		b.Fatal(err)
 	}
+	// The server this was written on runs without autovacuum: fresh
+	// statistics keep the plans those of a live hub.
+	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unchanged", func(b *testing.B) {
+		for b.Loop() {
+			res, err := s.PushInvoices(ctx, v.ID, warm)
+			if err != nil || res[0].Result != vendors.ResultUnchanged {
+				b.Fatalf("%v %v", err, res[0])
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/vendors.MaxBatch, "ns/invoice")
+	})
 	b.Run("created", func(b *testing.B) {
 		round := 0
 		for b.Loop() {
 			round++
 			res, err := s.PushInvoices(ctx, v.ID, benchItems(fmt.Sprintf("NEW%d", round), vendors.MaxBatch))
 			if err != nil || res[0].Result != vendors.ResultCreated {
-				b.Fatalf("%v %v", err, res[0])
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/vendors.MaxBatch, "ns/invoice")
-	})
-	b.Run("unchanged", func(b *testing.B) {
-		for b.Loop() {
-			res, err := s.PushInvoices(ctx, v.ID, warm)
-			if err != nil || res[0].Result != vendors.ResultUnchanged {
 				b.Fatalf("%v %v", err, res[0])
 			}
 		}

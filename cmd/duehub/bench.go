@@ -37,7 +37,7 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	// The bench's own progress lines say what happens; the hub's info logs
 	// (River, the planner) would bury them.
 	if !set["log-level"] && os.Getenv("DUEHUB_LOG_LEVEL") == "" {
-		cfg.LogLevel = "warn"
+		cfg.LogLevel = "error"
 	}
 	if opt.Duration == 0 && opt.Scale <= 0.01 {
 		opt.Duration = 3 * time.Second
