@@ -1,5 +1,8 @@
 // Package payers holds the payer network: a payer is the accounts-payable
 // team behind one normalised contact (email first, else E.164 phone), shared
 // by every vendor that bills it. It links vendors' customers to payers and
-// will hold the payer's contacts, preferences, holds and threads.
+// keeps what payers do and are: contacts, preferences, suppressions, holds,
+// threads, credit applications, payment reports, one-time codes. Portal
+// queries take the payer ID explicitly; the vendor-side views of threads and
+// payments take the vendor ID explicitly.
 package payers
