@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,22 +52,11 @@ func creditOut(v vendors.CreditView) creditResponse {
 }
 
 func (s *Server) putCredit(c *gin.Context) {
-	var req creditRequest
-	if err := decodeOne(c, &req, func(r *creditRequest) *string { return &r.ExternalID }); err != nil {
-		s.fail(c, err)
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, vid := c.Request.Context(), vendorID(c)
-	results, err := s.vendors.PushCredits(ctx, vid, []vendors.CreditInput{in})
-	s.pushOne(c, results, err, func() (any, error) {
-		v, err := s.vendors.GetCredit(ctx, vid, in.ExternalID)
-		return creditOut(v), err
-	})
+	putOne(s, c, func(r *creditRequest) *string { return &r.ExternalID }, creditRequest.input, s.vendors.PushCredits,
+		func(ctx context.Context, vendorID int64, externalID string) (any, error) {
+			v, err := s.vendors.GetCredit(ctx, vendorID, externalID)
+			return creditOut(v), err
+		})
 }
 
 func (s *Server) getCredit(c *gin.Context) {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/civil"
@@ -8,22 +10,11 @@ import (
 )
 
 func (s *Server) putInvoice(c *gin.Context) {
-	var req invoiceRequest
-	if err := decodeOne(c, &req, func(r *invoiceRequest) *string { return &r.ExternalID }); err != nil {
-		s.fail(c, err)
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx, vid := c.Request.Context(), vendorID(c)
-	results, err := s.vendors.PushInvoices(ctx, vid, []vendors.InvoiceInput{in})
-	s.pushOne(c, results, err, func() (any, error) {
-		v, err := s.vendors.GetInvoice(ctx, vid, in.ExternalID)
-		return invoiceOut(v), err
-	})
+	putOne(s, c, func(r *invoiceRequest) *string { return &r.ExternalID }, invoiceRequest.input, s.vendors.PushInvoices,
+		func(ctx context.Context, vendorID int64, externalID string) (any, error) {
+			v, err := s.vendors.GetInvoice(ctx, vendorID, externalID)
+			return invoiceOut(v), err
+		})
 }
 
 func (s *Server) batchInvoices(c *gin.Context) {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -22,28 +23,36 @@ type batchResponse struct {
 	Counts  map[string]int    `json:"counts"`
 }
 
-// decodeOne reads a single-object PUT body into req, whose external_id must
-// agree with the path.
-func decodeOne[R any](c *gin.Context, req *R, externalID func(*R) *string) error {
+// putOne answers a single-object PUT (an invoice or a credit note): the body's
+// external_id must agree with the path; the item is pushed like a batch of
+// one and answered 201 created, 200 updated or unchanged, or 422 with its
+// field errors, with the stored object read back.
+func putOne[R any, I any](s *Server, c *gin.Context, externalID func(*R) *string, convert func(R) (I, error),
+	push func(ctx context.Context, vendorID int64, items []I) ([]vendors.PushResult, error),
+	read func(ctx context.Context, vendorID int64, externalID string) (any, error)) {
 	body, err := readBody(c, maxSingleBody)
 	if err != nil {
-		return err
+		s.fail(c, err)
+		return
 	}
-	if err := decodeStrict(body, req); err != nil {
-		return err
+	var req R
+	if err := decodeStrict(body, &req); err != nil {
+		s.fail(c, err)
+		return
 	}
-	id := externalID(req)
-	path := c.Param("external_id")
+	id, path := externalID(&req), c.Param("external_id")
 	if *id != "" && *id != path {
-		return vendors.Invalid("external_id", "does not match the external_id in the URL")
+		s.fail(c, vendors.Invalid("external_id", "does not match the external_id in the URL"))
+		return
 	}
 	*id = path
-	return nil
-}
-
-// pushOne answers a single PUT from its one push result: 201 created,
-// 200 updated or unchanged, 422 with the field errors.
-func (s *Server) pushOne(c *gin.Context, results []vendors.PushResult, err error, read func() (any, error)) {
+	in, err := convert(req)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx, vid := c.Request.Context(), vendorID(c)
+	results, err := push(ctx, vid, []I{in})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -52,7 +61,7 @@ func (s *Server) pushOne(c *gin.Context, results []vendors.PushResult, err error
 		s.fail(c, &vendors.ValidationError{Fields: r.Errors})
 		return
 	}
-	out, err := read()
+	out, err := read(ctx, vid, path)
 	if err != nil {
 		s.fail(c, err)
 		return
