@@ -44,18 +44,23 @@ func (d *Dispatcher) sendNotice(ctx context.Context, ep vendors.WebhookEndpoint)
 		return err
 	}
 	log := d.cfg.Log.With(slog.Int64("vendor", v.ID), slog.String("endpoint", ep.PublicID))
-	if v.SupportEmail == "" || d.cfg.Mailer == nil {
+	// The AR team's active members, else the vendor's support address.
+	to, err := d.cfg.Vendors.TeamEmails(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	if len(to) == 0 || d.cfg.Mailer == nil {
 		log.Warn("webhook endpoint disabled, and nobody to email about it")
 		return nil
 	}
-	if _, err := d.cfg.Mailer.Send(ctx, disabledNotice(v, ep, d.cfg.MailFrom)); err != nil {
+	if _, err := d.cfg.Mailer.Send(ctx, disabledNotice(v, ep, to, d.cfg.MailFrom)); err != nil {
 		return err
 	}
 	log.Info("vendor's team told about a disabled webhook endpoint")
 	return nil
 }
 
-func disabledNotice(v vendors.Vendor, ep vendors.WebhookEndpoint, from string) notify.Message {
+func disabledNotice(v vendors.Vendor, ep vendors.WebhookEndpoint, to []string, from string) notify.Message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Hello %s team,\n\n", v.Name)
 	fmt.Fprintf(&b, "duehub has disabled your webhook endpoint %s\n\n    %s\n\n", ep.PublicID, ep.URL)
@@ -69,7 +74,7 @@ func disabledNotice(v vendors.Vendor, ep vendors.WebhookEndpoint, from string) n
 		ID:      "webhook-disabled-" + ep.PublicID,
 		Channel: notify.Email,
 		From:    from,
-		To:      []string{v.SupportEmail},
+		To:      to,
 		Subject: "duehub: your webhook endpoint was disabled",
 		Text:    b.String(),
 	}
