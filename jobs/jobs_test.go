@@ -67,8 +67,13 @@ func runner(db *database.DB, ps *payers.Store, vs *vendors.Store, email notify.S
 // start runs a River client of the dialect on db until the test ends.
 func start(t *testing.T, db *database.DB, r *bundler.Runner) {
 	t.Helper()
+	startWith(t, db, jobs.Config{Runner: r, Log: quiet(), PlanEvery: time.Second})
+}
+
+// startWith runs a River client of the dialect on db with cfg until the test ends.
+func startWith(t *testing.T, db *database.DB, cfg jobs.Config) {
+	t.Helper()
 	ctx := context.Background()
-	cfg := jobs.Config{Runner: r, Log: quiet(), PlanEvery: time.Second}
 	var client jobs.Client
 	var err error
 	if db.Postgres() {

@@ -10,10 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
@@ -340,40 +336,12 @@ func TestDailySummaryAt0800VendorLocal(t *testing.T) {
 // question reaches the team with nothing but River running.
 func TestRiverRunsTeamMail(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
 		w := newTeamWorld(t, db, time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC))
 		north := w.vendor("Northwind Supplies", "UTC", "", "alice@northwind.example")
 		w.ask(w.invoice(north, "N-1"), "Which PO?")
 
 		cfg := jobs.Config{Runner: runner(db, w.payers, w.vendors, w.box), Log: quiet(), Team: w.team(w.box), TeamEvery: time.Second}
-		var client jobs.Client
-		var err error
-		if db.Postgres() {
-			pool, perr := pgxpool.New(ctx, db.URL)
-			if perr != nil {
-				t.Fatal(perr)
-			}
-			t.Cleanup(pool.Close)
-			driver := riverpgxv5.New(pool)
-			if err := jobs.Migrate(ctx, driver, false); err != nil {
-				t.Fatal(err)
-			}
-			client, err = jobs.Start(ctx, driver, cfg)
-		} else {
-			driver := riversqlite.New(db.SQL)
-			if err := jobs.Migrate(ctx, driver, false); err != nil {
-				t.Fatal(err)
-			}
-			client, err = jobs.Start(ctx, driver, cfg)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			client.Stop(stop)
-		})
+		startWith(t, db, cfg)
 		deadline := time.Now().Add(30 * time.Second)
 		for len(w.mails("team-thread-")) == 0 {
 			if time.Now().After(deadline) {

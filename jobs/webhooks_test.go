@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/jobs"
@@ -21,40 +17,6 @@ import (
 	"github.com/duehub/duehub/vendors"
 	"github.com/duehub/duehub/webhooks"
 )
-
-// startWith runs a River client of the dialect on db with cfg until the test ends.
-func startWith(t *testing.T, db *database.DB, cfg jobs.Config) {
-	t.Helper()
-	ctx := context.Background()
-	var client jobs.Client
-	var err error
-	if db.Postgres() {
-		pool, perr := pgxpool.New(ctx, db.URL)
-		if perr != nil {
-			t.Fatal(perr)
-		}
-		t.Cleanup(pool.Close)
-		driver := riverpgxv5.New(pool)
-		if err := jobs.Migrate(ctx, driver, false); err != nil {
-			t.Fatal(err)
-		}
-		client, err = jobs.Start(ctx, driver, cfg)
-	} else {
-		driver := riversqlite.New(db.SQL)
-		if err := jobs.Migrate(ctx, driver, false); err != nil {
-			t.Fatal(err)
-		}
-		client, err = jobs.Start(ctx, driver, cfg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		client.Stop(stop)
-	})
-}
 
 // flakyReceiver answers 500 to the first delivery of each event, then 200,
 // and counts requests per event id.
