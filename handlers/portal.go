@@ -31,10 +31,6 @@ type portalPage struct {
 	Data       any
 }
 
-// portalCSP allows nothing from anywhere else: no scripts at all, styles
-// only inline from our own pages.
-const portalCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
-
 func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalPage) {
 	t, ok := portalPages[page]
 	if !ok {
@@ -49,15 +45,7 @@ func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalP
 		}
 	}
 	p.Flash = firstNonEmpty(p.Flash, flashText[c.Query("done")])
-	c.Header("Content-Security-Policy", portalCSP)
-	c.Header("Referrer-Policy", "no-referrer")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	if err := t.ExecuteTemplate(c.Writer, "layout", p); err != nil {
-		s.log.Error("render portal page", "page", page, "err", err)
-	}
+	s.renderPage(c, status, t, page, p)
 }
 
 func payerLabel(p payers.Payer) string {

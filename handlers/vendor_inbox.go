@@ -50,15 +50,7 @@ func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorP
 		}
 	}
 	p.Flash = firstNonEmpty(p.Flash, vendorFlash[c.Query("done")])
-	c.Header("Content-Security-Policy", portalCSP)
-	c.Header("Referrer-Policy", "no-referrer")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	if err := t.ExecuteTemplate(c.Writer, "layout", p); err != nil {
-		s.log.Error("render vendor page", "page", page, "err", err)
-	}
+	s.renderPage(c, status, t, page, p)
 }
 
 var vendorFlash = map[string]string{

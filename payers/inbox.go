@@ -40,15 +40,13 @@ type OpenInvoice struct {
 	Muted bool
 }
 
-// OpenInvoices returns every open invoice with something remaining that the
-// payer owes, from every vendor, ordered by due date. now decides which
-// holds are still active.
-func (s *Store) OpenInvoices(ctx context.Context, payerID int64, now time.Time) ([]OpenInvoice, error) {
-	var rows []OpenInvoice
-	err := s.db.WithContext(ctx).Raw(`
+// payerInvoicesSQL reads invoices as their payer sees them: vendor, the
+// active hold if any (two ? for now), and whether the payer muted the vendor.
+// Callers add the WHERE clause, always scoped by c.payer_id.
+const payerInvoicesSQL = `
 SELECT i.id AS invoice_id, i.external_id, i.vendor_id, v.name AS vendor_name, v.domain AS vendor_domain,
-       c.name AS customer_name, i.number, i.currency, i.amount_remaining, i.issue_date, i.due_date, i.memo,
-       i.pay_url, i.pdf_url,
+       c.name AS customer_name, i.customer_id, i.number, i.currency, i.amount_due, i.amount_remaining,
+       i.issue_date, i.due_date, i.memo, i.pay_url, i.pdf_url, i.status,
        COALESCE((SELECT h.kind FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
                   AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1), '') AS hold_kind,
        (SELECT h.until FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
@@ -56,7 +54,14 @@ SELECT i.id AS invoice_id, i.external_id, i.vendor_id, v.name AS vendor_name, v.
        EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
 FROM invoices i
 JOIN customers c ON c.id = i.customer_id
-JOIN vendors v ON v.id = i.vendor_id
+JOIN vendors v ON v.id = i.vendor_id`
+
+// OpenInvoices returns every open invoice with something remaining that the
+// payer owes, from every vendor, ordered by due date. now decides which
+// holds are still active.
+func (s *Store) OpenInvoices(ctx context.Context, payerID int64, now time.Time) ([]OpenInvoice, error) {
+	var rows []OpenInvoice
+	err := s.db.WithContext(ctx).Raw(payerInvoicesSQL+`
 WHERE c.payer_id = ? AND i.status = 'open' AND i.amount_remaining > 0
 ORDER BY i.due_date, i.id`, now.UTC(), now.UTC(), payerID).Scan(&rows).Error
 	if err != nil {

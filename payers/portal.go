@@ -21,18 +21,7 @@ type InvoiceDetail struct {
 // invoice of another payer is ErrNotFound.
 func (s *Store) Invoice(ctx context.Context, payerID, invoiceID int64) (InvoiceDetail, error) {
 	var rows []InvoiceDetail
-	err := s.db.WithContext(ctx).Raw(`
-SELECT i.id AS invoice_id, i.external_id, i.vendor_id, v.name AS vendor_name, v.domain AS vendor_domain,
-       c.name AS customer_name, i.customer_id, i.number, i.currency, i.amount_due, i.amount_remaining,
-       i.issue_date, i.due_date, i.memo, i.pay_url, i.pdf_url, i.status,
-       COALESCE((SELECT h.kind FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-                  AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1), '') AS hold_kind,
-       (SELECT h.until FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-                  AND (h.until IS NULL OR h.until > ?) ORDER BY h.id LIMIT 1) AS hold_until,
-       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
-FROM invoices i
-JOIN customers c ON c.id = i.customer_id
-JOIN vendors v ON v.id = i.vendor_id
+	err := s.db.WithContext(ctx).Raw(payerInvoicesSQL+`
 WHERE i.id = ? AND c.payer_id = ?`, s.now().UTC(), s.now().UTC(), invoiceID, payerID).Scan(&rows).Error
 	if err != nil {
 		return InvoiceDetail{}, fmt.Errorf("payers: invoice: %w", err)
