@@ -110,12 +110,23 @@ func (s *Server) promiseToPay(c *gin.Context) {
 // actionFailed answers a refused invoice action on the invoice page: 422
 // naming the fields, 409 when the invoice closed meanwhile.
 func (s *Server) actionFailed(c *gin.Context, inv payers.InvoiceDetail, err error, labels map[string]string) {
+	if errors.Is(err, payers.ErrInvoiceClosed) {
+		s.renderInvoice(c, http.StatusConflict, inv, "This invoice is no longer open: there is nothing left to act on.")
+		return
+	}
+	s.formFailed(c, err, func(ve *vendors.ValidationError) {
+		s.renderInvoice(c, http.StatusUnprocessableEntity, inv, fieldMessages(ve, labels))
+	})
+}
+
+// formFailed answers a refused portal form: field errors show the form
+// again (rerender answers 422), another payer's object is a 404, anything
+// else is a server error.
+func (s *Server) formFailed(c *gin.Context, err error, rerender func(*vendors.ValidationError)) {
 	var ve *vendors.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		s.renderInvoice(c, http.StatusUnprocessableEntity, inv, fieldMessages(ve, labels))
-	case errors.Is(err, payers.ErrInvoiceClosed):
-		s.renderInvoice(c, http.StatusConflict, inv, "This invoice is no longer open: there is nothing left to act on.")
+		rerender(ve)
 	case errors.Is(err, payers.ErrNotFound):
 		s.portalNotFound(c)
 	default:

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -129,15 +128,9 @@ func (s *Server) reportPayment(c *gin.Context) {
 }
 
 func (s *Server) paymentFailed(c *gin.Context, form paymentForm, err error) {
-	var ve *vendors.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	s.formFailed(c, err, func(ve *vendors.ValidationError) {
 		s.renderPayment(c, http.StatusUnprocessableEntity, form, ve.Fields)
-	case errors.Is(err, payers.ErrNotFound):
-		s.portalNotFound(c)
-	default:
-		s.fail(c, err)
-	}
+	})
 }
 
 // paymentLabels name the form's fields in error messages.

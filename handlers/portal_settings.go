@@ -255,16 +255,10 @@ func (s *Server) unsubscribeAll(c *gin.Context) {
 }
 
 func (s *Server) settingsFailed(c *gin.Context, state settingsState, err error) {
-	var ve *vendors.ValidationError
-	switch {
-	case errors.As(err, &ve):
+	s.formFailed(c, err, func(ve *vendors.ValidationError) {
 		state.errs = ve.Fields
 		s.renderSettings(c, http.StatusUnprocessableEntity, state)
-	case errors.Is(err, payers.ErrNotFound):
-		s.portalNotFound(c)
-	default:
-		s.fail(c, err)
-	}
+	})
 }
 
 // settingsLabels name the fields in error messages.
