@@ -2,13 +2,18 @@ package money
 
 import (
 	"fmt"
+	"math"
 	"slices"
-
 	"strconv"
 	"strings"
 
 	"github.com/bojanz/currency"
 )
+
+// MaxAmount is the largest amount the hub accepts, in minor units of any
+// currency (10^12: USD 10,000,000,000.00). A vendor's amount above it is
+// refused, and so no total of a payer's invoices comes near the int64 range.
+const MaxAmount int64 = 1_000_000_000_000
 
 // Valid reports whether code is a current ISO 4217 code in upper case.
 func Valid(code string) bool {
@@ -61,13 +66,36 @@ func FormatNumber(amount int64, code string) string {
 	return b.String()
 }
 
-// Totals sums amounts per currency. The zero value is ready to use.
+// Totals sums amounts per currency. The zero value is ready to use. A total
+// never wraps around: one that would leave the int64 range stays at the
+// bound (math.MaxInt64 or math.MinInt64) and is listed as "over …" (or
+// "under …"), however much is added after.
 type Totals map[string]int64
 
-// Add adds amount to the currency's total.
-func (t Totals) Add(code string, amount int64) { t[code] += amount }
+// Add adds amount to the currency's total without overflowing.
+func (t Totals) Add(code string, amount int64) {
+	cur := t[code]
+	if cur == math.MaxInt64 || cur == math.MinInt64 {
+		return // already out of range: a later amount must not bring it back
+	}
+	t[code] = Sum(cur, amount)
+}
 
-// List formats the totals one per currency, in currency-code order.
+// Sum returns a+b, or the bound it would cross (math.MaxInt64 or
+// math.MinInt64) when the true sum is out of the int64 range.
+func Sum(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
+// List formats the totals one per currency, in currency-code order. A total
+// that reached a bound reads "over USD 92,233,720,368,547,758.07".
 func (t Totals) List() []string {
 	codes := make([]string, 0, len(t))
 	for c := range t {
@@ -76,7 +104,14 @@ func (t Totals) List() []string {
 	slices.Sort(codes)
 	parts := make([]string, len(codes))
 	for i, c := range codes {
-		parts[i] = Format(t[c], c)
+		switch t[c] {
+		case math.MaxInt64:
+			parts[i] = "over " + Format(t[c], c)
+		case math.MinInt64:
+			parts[i] = "under " + Format(t[c], c)
+		default:
+			parts[i] = Format(t[c], c)
+		}
 	}
 	return parts
 }
@@ -86,7 +121,7 @@ func (t Totals) String() string { return strings.Join(t.List(), " · ") }
 
 // Parse reads an amount typed by a person ("1,250.50", "1250.5", "1250")
 // into minor units of the currency. It refuses negatives, more decimals
-// than the currency has, and anything that is not a plain number.
+// than the currency has, amounts over MaxAmount, and anything that is not a plain number.
 func Parse(s, code string) (int64, error) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
 	digits := Digits(code)
@@ -109,6 +144,9 @@ func Parse(s, code string) (int64, error) {
 	n, err := strconv.ParseInt(whole+frac, 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("money: %q is not an amount", s)
+	}
+	if n > MaxAmount {
+		return 0, fmt.Errorf("money: %q is more than %s", s, FormatNumber(MaxAmount, code))
 	}
 	return n, nil
 }
