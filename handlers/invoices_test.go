@@ -147,8 +147,12 @@ func TestListInvoicesFiltersAndPages(t *testing.T) {
 		_, key := h.vendor("Northwind")
 		var items []any
 		for i := 1; i <= 7; i++ {
-			items = append(items, invoice(fmt.Sprintf("INV-%d", i), set("due_date", fmt.Sprintf("2026-12-%02d", i)),
-				set("status", map[bool]string{true: "paid", false: "open"}[i == 7])))
+			inv := invoice(fmt.Sprintf("INV-%d", i), set("due_date", fmt.Sprintf("2026-12-%02d", i)))
+			if i == 7 {
+				set("status", "paid")(inv)
+				set("amount_remaining", 0)(inv)
+			}
+			items = append(items, inv)
 		}
 		items = append(items, invoice("INV-8", set("customer.external_id", "C-88"), set("customer.email", "ap@other.example")))
 		h.do("POST", "/v1/invoices/batch", key, map[string]any{"invoices": items})

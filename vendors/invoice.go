@@ -75,10 +75,15 @@ func (in InvoiceInput) validate() (Invoice, Customer, []FieldError) {
 		inv.AmountDue = *in.AmountDue
 		inv.AmountRemaining = *in.AmountDue
 	}
+	if in.Status == StatusPaid {
+		inv.AmountRemaining = 0 // a paid invoice's remaining defaults to nothing
+	}
 	if in.AmountRemaining != nil {
 		inv.AmountRemaining = *in.AmountRemaining
 		if in.AmountDue != nil && *in.AmountRemaining > *in.AmountDue {
 			fe.add("amount_remaining", "must not exceed amount_due")
+		} else if in.Status == StatusPaid && *in.AmountRemaining > 0 {
+			fe.add("amount_remaining", "must be 0 when status is paid")
 		}
 	}
 	inv.IssueDate = parseDate("issue_date", in.IssueDate, false, &fe)

@@ -45,8 +45,16 @@ func checkAmount(field string, v *int64, required bool, fe *fieldErrors) {
 		fe.add(field, "is required, in minor units (cents)")
 	case v != nil && *v < 0:
 		fe.add(field, "must not be negative")
+	case v != nil && *v > money.MaxAmount:
+		fe.add(field, fmt.Sprintf("must be at most %d minor units", money.MaxAmount))
 	}
 }
+
+// Dates outside this range are typos (year 1, 20266) rather than invoices.
+var (
+	minDate = civil.Date{Year: 2000, Month: 1, Day: 1}
+	maxDate = civil.Date{Year: 2099, Month: 12, Day: 31}
+)
 
 func parseDate(field, s string, required bool, fe *fieldErrors) civil.Date {
 	if s == "" {
@@ -56,13 +64,17 @@ func parseDate(field, s string, required bool, fe *fieldErrors) civil.Date {
 		return civil.Date{}
 	}
 	d, err := civil.Parse(s)
-	if err != nil {
+	switch {
+	case err != nil:
 		fe.add(field, "must be a date like 2026-12-01")
+	case d.Before(minDate) || d.After(maxDate):
+		fe.add(field, fmt.Sprintf("must be between %s and %s", minDate, maxDate))
 	}
 	return d
 }
 
-// checkLink accepts https URLs, and plain http only for localhost.
+// checkLink accepts absolute https URLs, and plain http only for localhost;
+// never with a user name or password, which would be shown to every payer.
 func checkLink(field, raw string, fe *fieldErrors) {
 	if raw == "" {
 		return
@@ -70,6 +82,10 @@ func checkLink(field, raw string, fe *fieldErrors) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || len(raw) > maxURL {
 		fe.add(field, "must be an absolute https URL")
+		return
+	}
+	if u.User != nil {
+		fe.add(field, "must not contain a user name or password")
 		return
 	}
 	switch u.Scheme {
