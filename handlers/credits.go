@@ -17,7 +17,7 @@ type creditRequest struct {
 	Amount          *int64        `json:"amount"`
 	AmountRemaining *int64        `json:"amount_remaining"`
 	IssueDate       string        `json:"issue_date"`
-	Memo            string        `json:"memo"`
+	Memo            string        `json:"memo" text:"multiline"`
 }
 
 type creditResponse struct {

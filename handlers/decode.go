@@ -1,17 +1,16 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/duehub/duehub/vendors"
 )
 
 const (
@@ -19,66 +18,61 @@ const (
 	maxBatchBody  = 8 << 20   // 1000 invoices with long memos and URLs
 )
 
-// readBody reads the request body, at most limit bytes.
+// errUnsupportedMediaType is a request body that is not declared as JSON.
+var errUnsupportedMediaType = errors.New("the body must be sent with Content-Type: application/json")
+
+// readBody reads a JSON request body, at most limit bytes. A body (even an
+// empty one is fine without) must be declared application/json, with no
+// charset or charset=utf-8; a missing Content-Type is refused too, since a
+// client that does not say JSON may not be sending it.
 func readBody(c *gin.Context, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if c.Request.ContentLength > 0 {
+		if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
+			return nil, err
+		}
+	}
+	body, err := readRaw(c, limit)
 	if err != nil {
 		return nil, err
+	}
+	if len(body) > 0 {
+		if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
+			return nil, err
+		}
 	}
 	return body, nil
 }
 
-// decodeStrict decodes one JSON value into v, rejecting unknown fields and
-// trailing data, and turns type errors into field errors.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+// readRaw reads the request body as bytes, at most limit.
+func readRaw(c *gin.Context, limit int64) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+}
+
+func checkContentType(header string) error {
+	if header == "" {
+		return fmt.Errorf("%w (the request has none)", errUnsupportedMediaType)
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: data after the JSON value", errMalformedJSON)
+	mediaType, params, err := mime.ParseMediaType(header)
+	if err != nil || mediaType != "application/json" {
+		return fmt.Errorf("%w, not %q", errUnsupportedMediaType, header)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return fmt.Errorf("%w; the only charset is utf-8, not %q", errUnsupportedMediaType, cs)
 	}
 	return nil
 }
 
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
-		}
-		return vendors.Invalid(field, fmt.Sprintf("must be %s, not a JSON %s", describeType(typeErr.Type.Kind().String()), typeErr.Value))
-	case errors.As(err, &syntaxErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: %v", errMalformedJSON, err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return vendors.Invalid(name, "is not a known field")
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
+// decodeStrict decodes one JSON value into v (a pointer). checkJSON first
+// refuses, all at once and with their JSON paths, the keys, duplicates,
+// strings and types encoding/json would accept loosely or report one by one;
+// trailing data is malformed JSON.
+func decodeStrict(data []byte, v any) error {
+	if err := checkJSON(data, reflect.TypeOf(v)); err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: %v", errMalformedJSON, err)
-}
-
-func describeType(kind string) string {
-	switch kind {
-	case "int64", "int", "int32":
-		return "an integer (minor units)"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "ptr":
-		return "an integer (minor units)"
-	case "struct", "map":
-		return "an object"
-	case "slice":
-		return "an array"
+	if err := json.Unmarshal(data, v); err != nil {
+		// checkJSON let through something encoding/json refuses: still the client's fault.
+		return fmt.Errorf("%w: %v", errMalformedJSON, err)
 	}
-	return "another type"
+	return nil
 }

@@ -28,7 +28,7 @@ func (s *Server) idempotent(c *gin.Context) {
 		s.fail(c, vendors.Invalid("Idempotency-Key", "must be at most 255 printable ASCII characters"))
 		return
 	}
-	body, err := readBody(c, maxBatchBody)
+	body, err := readRaw(c, maxBatchBody)
 	if err != nil {
 		s.fail(c, err)
 		return

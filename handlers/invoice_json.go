@@ -27,7 +27,7 @@ type invoiceRequest struct {
 	PayURL          string        `json:"pay_url"`
 	PDFURL          string        `json:"pdf_url"`
 	Status          string        `json:"status"`
-	Memo            string        `json:"memo"`
+	Memo            string        `json:"memo" text:"multiline"`
 }
 
 type invoiceResponse struct {

@@ -45,6 +45,8 @@ func problemFor(err error) problem {
 		return p
 	case errors.As(err, &tooLarge):
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large", err.Error())
+	case errors.Is(err, errUnsupportedMediaType):
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type", "The body must be JSON", err.Error())
 	case errors.Is(err, errMalformedJSON):
 		return newProblem(http.StatusBadRequest, "malformed_json", "The body is not valid JSON", err.Error())
 	case errors.Is(err, vendors.ErrUnauthorized):

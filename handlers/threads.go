@@ -67,12 +67,12 @@ type threadList struct {
 }
 
 type threadMessageRequest struct {
-	Body string `json:"body"`
+	Body string `json:"body" text:"multiline"`
 }
 
 type threadResolveRequest struct {
 	Outcome string `json:"outcome"`
-	Note    string `json:"note"`
+	Note    string `json:"note" text:"multiline"`
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -17,7 +17,7 @@ var badInvoices = []struct {
 	field string
 }{
 	{"unknown field", invoice("X", set("colour", "red")), "colour"},
-	{"unknown customer field", invoice("X", set("customer.vat", "GB1")), "vat"},
+	{"unknown customer field", invoice("X", set("customer.vat", "GB1")), "customer.vat"},
 	{"amount as string", invoice("X", set("amount_due", "125000")), "amount_due"},
 	{"customer as string", invoice("X", set("customer", "C-77")), "customer"},
 	{"consent as string", invoice("X", set("customer.sms_consent", "yes")), "customer.sms_consent"},
