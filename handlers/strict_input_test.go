@@ -393,3 +393,21 @@ func TestInvoiceSanityRules(t *testing.T) {
 		}
 	})
 }
+
+func TestIDsThatCannotBeStoredAreNotFound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newHub(t, db)
+		_, key := h.vendor("Northwind")
+		for _, path := range []string{"/v1/invoices/A%00B", "/v1/invoices/A%FFB", "/v1/credits/A%00", "/v1/credits/%C3%28"} {
+			if p := h.do("GET", path, key, nil).problem(t, http.StatusNotFound); p.Code != "not_found" {
+				t.Errorf("GET %s: %+v", path, p)
+			}
+		}
+		// A PUT names its invoice by the path: an id that is not UTF-8 is the external_id's error.
+		fieldMessage(t, h.do("PUT", "/v1/invoices/A%FFB", key, invoice("X", drop("external_id"))).problem(t, 422).Errors, "external_id")
+		fieldMessage(t, h.do("PUT", "/v1/invoices/A%00B", key, invoice("X", drop("external_id"))).problem(t, 422).Errors, "external_id")
+		if n := h.count("invoices", ""); n != 0 {
+			t.Fatalf("%d invoices stored", n)
+		}
+	})
+}

@@ -102,6 +102,9 @@ func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditI
 
 // GetCredit returns one of the vendor's credit notes by its external id.
 func (s *Store) GetCredit(ctx context.Context, vendorID int64, externalID string) (CreditView, error) {
+	if !findable(externalID) {
+		return CreditView{}, ErrNotFound
+	}
 	var cn CreditNote
 	err := s.db.WithContext(ctx).Where("vendor_id = ? AND external_id = ?", vendorID, externalID).Take(&cn).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

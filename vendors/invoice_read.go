@@ -18,6 +18,9 @@ type InvoiceView struct {
 
 // GetInvoice returns one of the vendor's invoices by its external id.
 func (s *Store) GetInvoice(ctx context.Context, vendorID int64, externalID string) (InvoiceView, error) {
+	if !findable(externalID) {
+		return InvoiceView{}, ErrNotFound
+	}
 	var inv Invoice
 	err := s.db.WithContext(ctx).Where("vendor_id = ? AND external_id = ?", vendorID, externalID).Take(&inv).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/money"
@@ -23,9 +24,18 @@ func checkExternalID(field, id string, fe *fieldErrors) {
 		fe.add(field, "is required")
 	case len([]rune(id)) > maxExternalID:
 		fe.add(field, fmt.Sprintf("must be at most %d characters", maxExternalID))
+	case !utf8.ValidString(id):
+		fe.add(field, "must be valid UTF-8")
 	case strings.IndexFunc(id, unicode.IsControl) >= 0:
 		fe.add(field, "must not contain control characters")
 	}
+}
+
+// findable reports whether an id from a URL could name a stored object: one
+// that is not valid UTF-8 or holds a control character cannot have been
+// stored, and PostgreSQL refuses to even compare such text (NUL).
+func findable(id string) bool {
+	return utf8.ValidString(id) && strings.IndexFunc(id, unicode.IsControl) < 0
 }
 
 func checkCurrency(field, code string, fe *fieldErrors) {
