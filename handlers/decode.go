@@ -21,10 +21,11 @@ const (
 // errUnsupportedMediaType is a request body that is not declared as JSON.
 var errUnsupportedMediaType = errors.New("the body must be sent with Content-Type: application/json")
 
-// readBody reads a JSON request body, at most limit bytes. A body (even an
-// empty one is fine without) must be declared application/json, with no
-// charset or charset=utf-8; a missing Content-Type is refused too, since a
-// client that does not say JSON may not be sending it.
+// readBody reads a JSON request body, at most limit bytes. A body declared
+// as anything but application/json (no charset or charset=utf-8) is refused
+// with 415; a body with no Content-Type at all is read as JSON, strictly, as
+// scripts and some HTTP clients send JSON without saying so and a body that
+// is not JSON fails to decode anyway (400).
 func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	if c.Request.ContentLength > 0 {
 		if err := checkContentType(c.GetHeader("Content-Type")); err != nil {
@@ -50,7 +51,7 @@ func readRaw(c *gin.Context, limit int64) ([]byte, error) {
 
 func checkContentType(header string) error {
 	if header == "" {
-		return fmt.Errorf("%w (the request has none)", errUnsupportedMediaType)
+		return nil
 	}
 	mediaType, params, err := mime.ParseMediaType(header)
 	if err != nil || mediaType != "application/json" {

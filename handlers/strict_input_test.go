@@ -303,7 +303,7 @@ func TestBodiesMustBeDeclaredJSON(t *testing.T) {
 			{"POST", "/v1/payments/1/confirm", `{}`},
 		}
 		for _, rt := range routes {
-			for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=iso-8859-1", "application/jsonx"} {
+			for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/json; charset=iso-8859-1", "application/jsonx", "multipart/form-data; boundary=x"} {
 				p := h.sendAs(rt.method, rt.path, key, ct, rt.body).problem(t, http.StatusUnsupportedMediaType)
 				if p.Code != "unsupported_media_type" || p.Type != "/problems/unsupported_media_type" {
 					t.Errorf("%s %s as %q: %+v", rt.method, rt.path, ct, p)
@@ -315,10 +315,15 @@ func TestBodiesMustBeDeclaredJSON(t *testing.T) {
 				t.Errorf("%s: %d rows stored from refused bodies", table, n)
 			}
 		}
-		// Parameters are fine, and so is a body-less confirm without a type.
+		// Parameters are fine; a body without Content-Type is read as JSON, strictly.
 		if r := h.sendAs("PUT", "/v1/invoices/CT", key, "application/json; charset=UTF-8", good); r.status != http.StatusCreated {
 			t.Fatalf("charset=UTF-8: %d %s", r.status, r.body)
 		}
+		if r := h.sendAs("PUT", "/v1/invoices/CT", key, "", good); r.status != http.StatusOK {
+			t.Fatalf("no Content-Type: %d %s", r.status, r.body)
+		}
+		fieldMessage(t, h.sendAs("PUT", "/v1/invoices/CT", key, "", strings.Replace(good, `"memo"`, `"Memo"`, 1)).problem(t, 422).Errors, "Memo")
+		h.sendAs("PUT", "/v1/invoices/CT", key, "", "external_id=CT").problem(t, http.StatusBadRequest)
 		if r := h.sendAs("POST", "/v1/payments/1/confirm", key, "", ""); r.status != http.StatusNotFound {
 			t.Fatalf("empty confirm: %d %s", r.status, r.body)
 		}
