@@ -84,11 +84,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, r Rule) (Decision, erro
 		return Decision{}, fmt.Errorf("ratelimit: count %s: %w", key, err)
 	}
 	l.prune(ctx, now)
-	c := counts{cur: row.Cur, prev: row.Prev}
-	if row.Ok != 1 {
-		return l.decide(now, w, r, c, false), nil
-	}
-	return l.decide(now, w, r, c, true), nil
+	return l.decide(now, w, r, counts{cur: row.Cur, prev: row.Prev}, row.Ok == 1), nil
 }
 
 // Peek says whether one more request of key would fit, counting nothing.
