@@ -30,10 +30,11 @@ func TestEventsFeed(t *testing.T) {
 			t.Fatalf("no events yet: %+v", empty)
 		}
 
-		record(a, "question.created", map[string]any{"thread_id": 1, "invoice": "INV-1"})
-		record(b, "question.created", map[string]any{"secret": "of-B"})
-		record(a, "dispute.created", map[string]any{"thread_id": 2, "reason": "pricing"})
-		record(a, "digest.delivered", map[string]any{"invoices": []string{"INV-1", "INV-2"}})
+		record(a, "question.created", eventData(t, "question.created", map[string]any{"thread_id": 1, "invoice_external_id": "INV-1"}))
+		record(b, "question.created", eventData(t, "question.created", map[string]any{"thread_id": 3,
+			"invoice_external_id": "B-1", "invoice_number": "B-1", "body": "of-B"}))
+		record(a, "dispute.created", eventData(t, "dispute.created", map[string]any{"thread_id": 2, "reason": "pricing"}))
+		record(a, "digest.delivered", eventData(t, "digest.delivered", map[string]any{"invoice_ids": []string{"INV-1", "INV-2"}}))
 
 		var all eventList
 		h.do("GET", "/v1/events", keyA, nil).json(t, &all)
@@ -67,7 +68,7 @@ func TestEventsFeed(t *testing.T) {
 		if len(p3.Data) != 0 || p3.HasMore || *p3.NextCursor != *p2.NextCursor {
 			t.Fatalf("caught up: %+v", p3)
 		}
-		record(a, "pay.clicked", map[string]any{"invoice": "INV-2"})
+		record(a, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"invoice_external_id": "INV-2"}))
 		h.do("GET", "/v1/events?after="+*p3.NextCursor, keyA, nil).json(t, &p3)
 		if len(p3.Data) != 1 || p3.Data[0].Type != "pay.clicked" {
 			t.Fatalf("after a new event: %+v", p3)
@@ -97,7 +98,7 @@ func TestEventsLimit(t *testing.T) {
 		h := newHub(t, db)
 		a, key := h.vendor("Northwind")
 		for i := 0; i < 501; i++ {
-			if err := h.vendors.RecordEvent(context.Background(), a, "pay.clicked", map[string]int{"n": i}); err != nil {
+			if err := h.vendors.RecordEvent(context.Background(), a, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"amount_remaining": i})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -107,7 +108,7 @@ func TestEventsLimit(t *testing.T) {
 			t.Fatalf("%d events, has_more %v; want 500 and more", len(page.Data), page.HasMore)
 		}
 		h.do("GET", "/v1/events?after="+*page.NextCursor, key, nil).json(t, &page)
-		if len(page.Data) != 1 || string(page.Data[0].Data) != `{"n":500}` {
+		if len(page.Data) != 1 || !bytes.Contains(page.Data[0].Data, []byte(`"amount_remaining":500,`)) {
 			t.Fatalf("the last event: %+v", page.Data)
 		}
 	})

@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/openapi.yaml", s.openapi)
+	r.GET("/problems/:code", s.problemPage)
 	if s.outbox != nil {
 		r.GET("/dev/outbox", s.outboxList)
 		r.GET("/dev/outbox.json", s.outboxJSON)

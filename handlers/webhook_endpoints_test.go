@@ -148,10 +148,11 @@ func TestWebhookEndToEnd(t *testing.T) {
 		}
 
 		ctx := context.Background()
-		if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", map[string]any{"invoice": "INV-1"}); err != nil { // not subscribed
+		if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"invoice_external_id": "INV-1"})); err != nil { // not subscribed
 			t.Fatal(err)
 		}
-		if err := h.vendors.RecordEvent(ctx, a, "question.created", map[string]any{"thread_id": 7, "invoice": "INV-1", "body": "Which PO?"}); err != nil {
+		if err := h.vendors.RecordEvent(ctx, a, "question.created",
+			eventData(t, "question.created", map[string]any{"thread_id": 7, "invoice_external_id": "INV-1", "body": "Which PO?"})); err != nil {
 			t.Fatal(err)
 		}
 		var feed eventList
@@ -349,7 +350,8 @@ func TestWebhooksSeeOnlyTheirOwn(t *testing.T) {
 		var epA, epB createdEndpoint
 		h.do("POST", "/v1/webhook-endpoints", keyA, map[string]any{"url": rc.URL + "/a", "description": "A-secret-hook"}).json(t, &epA)
 		h.do("POST", "/v1/webhook-endpoints", keyB, map[string]any{"url": rc.URL + "/b"}).json(t, &epB)
-		if err := h.vendors.RecordEvent(context.Background(), a, "question.created", map[string]any{"body": "A-private-question"}); err != nil {
+		if err := h.vendors.RecordEvent(context.Background(), a, "question.created",
+			eventData(t, "question.created", map[string]any{"body": "A-private-question"})); err != nil {
 			t.Fatal(err)
 		}
 		h.deliver()
