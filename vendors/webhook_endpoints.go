@@ -44,10 +44,12 @@ type WebhookEndpoint struct {
 	Secret         string
 	Status         string
 	DisabledReason string
-	// EventCursor is the id of the last event fanned out into deliveries.
-	EventCursor   int64
-	LastSuccessAt *time.Time
-	DisabledAt    *time.Time
+	// EventCursorXid and EventCursor are the feed position (FeedPos) of
+	// the last event fanned out into deliveries.
+	EventCursorXid uint64
+	EventCursor    int64
+	LastSuccessAt  *time.Time
+	DisabledAt     *time.Time
 	// NotifyPending means the vendor's team is still to be told that the
 	// endpoint was disabled.
 	NotifyPending bool
@@ -142,11 +144,11 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 		if n >= MaxWebhookEndpoints {
 			return Invalid("url", fmt.Sprintf("you already have %d endpoints, the most allowed: delete one first", n))
 		}
-		var last struct{ ID int64 }
-		if err := tx.Model(&Event{}).Select("COALESCE(MAX(id), 0) AS id").Where("vendor_id = ?", vendorID).Scan(&last).Error; err != nil {
+		last, err := s.feedEnd(tx, vendorID)
+		if err != nil {
 			return err
 		}
-		e.EventCursor = last.ID
+		e.EventCursorXid, e.EventCursor = last.Xid, last.ID
 		return tx.Create(&e).Error
 	})
 	var ve *ValidationError
