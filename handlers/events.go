@@ -15,7 +15,7 @@ import (
 // the last event given (or the cursor sent, when there is nothing new): a
 // poller always passes it back as after. Any event id the vendor holds (from
 // this feed or a webhook) is a cursor too; the feed is gap-free from it (see
-// vendors.Store.settled).
+// vendors.Store.sequence).
 type eventList struct {
 	Data       []webhooks.Event `json:"data"`
 	NextCursor *string          `json:"next_cursor"`
@@ -32,7 +32,7 @@ func (s *Server) listEvents(c *gin.Context) {
 		}
 		limit = n
 	}
-	var after vendors.FeedPos
+	var after int64
 	var cursor *string
 	if raw := c.Query("after"); raw != "" {
 		if !vendors.ValidEventID(raw) {

@@ -171,7 +171,7 @@ func csrfOf(t *testing.T, body string) string {
 
 // events returns the types of a vendor's events, oldest first.
 func (h *portalHub) events(vendorID int64) []string {
-	evs, err := h.vendors.Events(context.Background(), vendorID, vendors.FeedPos{}, 1000)
+	evs, err := h.vendors.Events(context.Background(), vendorID, 0, 1000)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (h *portalHub) invoiceIn(vendorID int64, ext, email, currency string, amoun
 // paymentEventsOf returns the payloads of a vendor's payment.reported events.
 func (h *portalHub) paymentEventsOf(vendorID int64) []string {
 	h.t.Helper()
-	evs, err := h.vendors.Events(context.Background(), vendorID, vendors.FeedPos{}, 1000)
+	evs, err := h.vendors.Events(context.Background(), vendorID, 0, 1000)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -61,16 +61,16 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 	sent := 0
 	var errs []error
 	stopped := map[int64]bool{}
-	cursor := map[int64]vendors.FeedPos{}
+	cursor := map[int64]int64{}
 	for _, ev := range evs {
 		if stopped[ev.VendorID] {
 			continue
 		}
 		from, ok := cursor[ev.VendorID]
 		if !ok {
-			from = ev.Cursor()
+			from = ev.Cursor
 		}
-		won, err := t.cfg.Vendors.ClaimTeamEvent(ctx, ev.VendorID, from, ev.Pos())
+		won, err := t.cfg.Vendors.ClaimTeamEvent(ctx, ev.VendorID, from, ev.Pos)
 		if err != nil || !won {
 			// Another process is announcing this vendor's threads.
 			stopped[ev.VendorID] = true
@@ -79,7 +79,7 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		cursor[ev.VendorID] = ev.Pos()
+		cursor[ev.VendorID] = ev.Pos
 		announced, err := t.announce(ctx, ev.Event)
 		if notify.IsPermanent(err) {
 			// Retrying will not help (an address the provider refuses):
@@ -91,7 +91,7 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 		if err != nil {
 			stopped[ev.VendorID] = true
 			errs = append(errs, fmt.Errorf("jobs: announce event %d to vendor %d: %w", ev.ID, ev.VendorID, err))
-			if rerr := t.cfg.Vendors.ReleaseTeamEvent(ctx, ev.VendorID, ev.Pos(), from); rerr != nil {
+			if rerr := t.cfg.Vendors.ReleaseTeamEvent(ctx, ev.VendorID, ev.Pos, from); rerr != nil {
 				errs = append(errs, rerr)
 			}
 			continue

@@ -224,7 +224,7 @@ func TestCreditRules(t *testing.T) {
 		if sum, count := n.applied(small); sum != 1000 || count != 1 {
 			t.Fatalf("application rows: %d in %d", sum, count)
 		}
-		evs, _ := n.vs.Events(ctx, north, vendors.FeedPos{}, 10)
+		evs, _ := n.vs.Events(ctx, north, 0, 10)
 		var payload map[string]any
 		if len(evs) != 1 || evs[0].Type != "credit.applied" || json.Unmarshal([]byte(evs[0].Payload), &payload) != nil {
 			t.Fatalf("vendor events: %+v", evs)
@@ -235,7 +235,7 @@ func TestCreditRules(t *testing.T) {
 				t.Errorf("event %s = %v, want %v", k, payload[k], want)
 			}
 		}
-		if evs, _ := n.vs.Events(ctx, contoso, vendors.FeedPos{}, 10); len(evs) != 0 {
+		if evs, _ := n.vs.Events(ctx, contoso, 0, 10); len(evs) != 0 {
 			t.Fatalf("another vendor heard of it: %+v", evs)
 		}
 		if p, _ := n.ps.Get(ctx, payer); p.LastActionAt == nil || !p.LastActionAt.Equal(n.now) {
@@ -307,7 +307,7 @@ func TestHundredConcurrentApplications(t *testing.T) {
 				if ok != c.successes || sum != c.each*int64(ok) || int(count) != ok || sum > 10000 {
 					t.Fatalf("%d successes applying %d in %d rows; want %d successes", ok, sum, count, c.successes)
 				}
-				evs, err := n.vs.Events(context.Background(), north, vendors.FeedPos{}, 1000)
+				evs, err := n.vs.Events(context.Background(), north, 0, 1000)
 				if err != nil {
 					t.Fatal(err)
 				}

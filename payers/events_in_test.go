@@ -266,7 +266,7 @@ func TestSuppressionTellsTheVendorsOfThatAddress(t *testing.T) {
 			id   int64
 			want string
 		}{{a.ID, "A-ACME"}, {b.ID, "B-ACME"}} {
-			evs, _ := vs.Events(ctx, v.id, vendors.FeedPos{}, 10)
+			evs, _ := vs.Events(ctx, v.id, 0, 10)
 			if len(evs) != 1 || evs[0].Type != vendors.EventContactBounced || !strings.Contains(evs[0].Payload, v.want) {
 				t.Fatalf("vendor %d events: %+v", v.id, evs)
 			}
@@ -274,11 +274,11 @@ func TestSuppressionTellsTheVendorsOfThatAddress(t *testing.T) {
 				t.Fatal("one vendor's event names another vendor's customer")
 			}
 		}
-		if evs, _ := vs.Events(ctx, c.ID, vendors.FeedPos{}, 10); len(evs) != 0 {
+		if evs, _ := vs.Events(ctx, c.ID, 0, 10); len(evs) != 0 {
 			t.Fatalf("a vendor without that address was told: %+v", evs)
 		}
 		ps.Suppress(ctx, "email", "ap@other.example", SuppressUnsubscribe, "")
-		if evs, _ := vs.Events(ctx, c.ID, vendors.FeedPos{}, 10); len(evs) != 1 || evs[0].Type != vendors.EventContactUnsubscribe {
+		if evs, _ := vs.Events(ctx, c.ID, 0, 10); len(evs) != 1 || evs[0].Type != vendors.EventContactUnsubscribe {
 			t.Fatalf("unsubscribe event: %+v", evs)
 		}
 	})

@@ -81,7 +81,7 @@ func (n *payNet) count(table string) int64 {
 
 func paymentEvents(t *testing.T, vs *vendors.Store, vendorID int64) []vendors.Event {
 	t.Helper()
-	evs, err := vs.Events(context.Background(), vendorID, vendors.FeedPos{}, 100)
+	evs, err := vs.Events(context.Background(), vendorID, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,7 @@ func (w *actionWorld) payer(email string) int64 {
 // events returns the vendor's events as type → payloads.
 func (w *actionWorld) events(vendorID int64) map[string][]map[string]any {
 	w.t.Helper()
-	evs, err := w.vendors.Events(context.Background(), vendorID, vendors.FeedPos{}, 1000)
+	evs, err := w.vendors.Events(context.Background(), vendorID, 0, 1000)
 	if err != nil {
 		w.t.Fatal(err)
 	}

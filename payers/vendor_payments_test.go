@@ -74,7 +74,7 @@ func TestConfirmPayment(t *testing.T) {
 		if h := activeHolds(t, db, c1); len(h) != 1 || h[0] != payers.HoldPaymentReported {
 			t.Errorf("Contoso's hold: %v", h)
 		}
-		evs, _ := n.vendors.Events(ctx, north, vendors.FeedPos{}, 100)
+		evs, _ := n.vendors.Events(ctx, north, 0, 100)
 		var confirmed []string
 		for _, e := range evs {
 			if e.Type == payers.EventPaymentConfirmed {
@@ -89,7 +89,7 @@ func TestConfirmPayment(t *testing.T) {
 		if err != nil || !again.ConfirmedAt.Equal(*p.ConfirmedAt) {
 			t.Fatalf("confirming again: %+v %v", again, err)
 		}
-		evs, _ = n.vendors.Events(ctx, north, vendors.FeedPos{}, 100)
+		evs, _ = n.vendors.Events(ctx, north, 0, 100)
 		if len(evs) != 2 { // payment.reported, payment.confirmed
 			t.Errorf("events after confirming twice: %d", len(evs))
 		}

@@ -21,29 +21,27 @@ const (
 )
 
 // TeamEvent is a new thread's event the vendor's team has not been emailed
-// about; Cursor is where the vendor's cursor stood when it was read.
+// about; Cursor is where the vendor's cursor (a feed position, Event.Pos)
+// stood when it was read.
 type TeamEvent struct {
 	Event
-	CursorXid uint64 `gorm:"column:team_cursor_xid"`
-	CursorID  int64  `gorm:"column:team_cursor"`
+	Cursor int64 `gorm:"column:team_cursor"`
 }
 
-// Cursor is where the vendor's team mail cursor stood when ev was read.
-func (ev TeamEvent) Cursor() FeedPos { return FeedPos{Xid: ev.CursorXid, ID: ev.CursorID} }
-
-// PendingTeamEvents returns up to limit settled events of new questions and
-// disputes not yet announced to their vendor's team, in feed order. Like
-// every feed reader it takes only settled events, so a thread whose
-// transaction commits late is still announced.
+// PendingTeamEvents returns up to limit events of new questions and
+// disputes not yet announced to their vendor's team, in feed order. It
+// reads by feed position like every feed reader (see Store.sequence), so a
+// thread whose transaction commits late is still announced.
 func (s *Store) PendingTeamEvents(ctx context.Context, limit int) ([]TeamEvent, error) {
+	if err := s.sequenceAll(ctx); err != nil {
+		return nil, err
+	}
 	var rows []TeamEvent
 	err := s.db.WithContext(ctx).Raw(`
-SELECT e.id, e.public_id, e.vendor_id, e.type, e.payload, e.xid, e.created_at,
-       COALESCE(m.event_cursor_xid, `+s.zeroXid()+`) AS team_cursor_xid, COALESCE(m.event_cursor, 0) AS team_cursor
+SELECT e.id, e.public_id, e.vendor_id, e.type, e.payload, e.feed_pos, e.created_at, COALESCE(m.event_cursor, 0) AS team_cursor
 FROM events e LEFT JOIN vendor_team_mail m ON m.vendor_id = e.vendor_id
-WHERE e.type IN (?, ?) AND (e.xid, e.id) > (COALESCE(m.event_cursor_xid, `+s.zeroXid()+`), COALESCE(m.event_cursor, 0))
-  AND `+s.settled("e")+`
-ORDER BY e.xid, e.id
+WHERE e.type IN (?, ?) AND e.feed_pos > COALESCE(m.event_cursor, 0)
+ORDER BY e.feed_pos
 LIMIT ?`, EventQuestionCreated, EventDisputeCreated, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("vendors: pending team events: %w", err)
@@ -58,26 +56,26 @@ func (s *Store) ensureTeamMail(ctx context.Context, vendorID int64) error {
 	return s.db.WithContext(ctx).Table("vendor_team_mail").Clauses(clause.OnConflict{DoNothing: true}).Create(row).Error
 }
 
-// ClaimTeamEvent moves the vendor's cursor from `from` to the event at
-// `to`. False means another process moved it first: that process sends the
-// email.
-func (s *Store) ClaimTeamEvent(ctx context.Context, vendorID int64, from, to FeedPos) (bool, error) {
+// ClaimTeamEvent moves the vendor's cursor from `from` to eventID (both
+// feed positions). False
+// means another process moved it first: that process sends the email.
+func (s *Store) ClaimTeamEvent(ctx context.Context, vendorID, from, eventID int64) (bool, error) {
 	if err := s.ensureTeamMail(ctx, vendorID); err != nil {
 		return false, fmt.Errorf("vendors: claim team event: %w", err)
 	}
-	res := s.db.WithContext(ctx).Exec(`UPDATE vendor_team_mail SET event_cursor_xid = ?, event_cursor = ?, updated_at = ?
-WHERE vendor_id = ? AND event_cursor_xid = ? AND event_cursor = ?`, to.Xid, to.ID, s.clock(), vendorID, from.Xid, from.ID)
+	res := s.db.WithContext(ctx).Exec(`UPDATE vendor_team_mail SET event_cursor = ?, updated_at = ?
+WHERE vendor_id = ? AND event_cursor = ?`, eventID, s.clock(), vendorID, from)
 	if res.Error != nil {
 		return false, fmt.Errorf("vendors: claim team event: %w", res.Error)
 	}
 	return res.RowsAffected == 1, nil
 }
 
-// ReleaseTeamEvent moves the cursor back from the event at `from` to `to`
-// after the email could not be sent.
-func (s *Store) ReleaseTeamEvent(ctx context.Context, vendorID int64, from, to FeedPos) error {
-	err := s.db.WithContext(ctx).Exec(`UPDATE vendor_team_mail SET event_cursor_xid = ?, event_cursor = ?, updated_at = ?
-WHERE vendor_id = ? AND event_cursor_xid = ? AND event_cursor = ?`, to.Xid, to.ID, s.clock(), vendorID, from.Xid, from.ID).Error
+// ReleaseTeamEvent moves the cursor back from eventID to `to` after the
+// email could not be sent.
+func (s *Store) ReleaseTeamEvent(ctx context.Context, vendorID, eventID, to int64) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE vendor_team_mail SET event_cursor = ?, updated_at = ?
+WHERE vendor_id = ? AND event_cursor = ?`, to, s.clock(), vendorID, eventID).Error
 	if err != nil {
 		return fmt.Errorf("vendors: release team event: %w", err)
 	}

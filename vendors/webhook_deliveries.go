@@ -161,16 +161,17 @@ func (s *Store) ResendWebhookDelivery(ctx context.Context, vendorID int64, endpo
 	return views[0], nil
 }
 
-// FanOutWebhooks creates a pending delivery of every settled event after
-// each enabled endpoint's cursor that the endpoint subscribes to, and returns
-// how many it created. Events are recorded inside other transactions and
-// commit in any order; reading only settled events in feed order (see
-// Store.settled) means an event committing late is still ahead of the
-// cursor, so the cursor moves past every event it reads and none is skipped.
+// FanOutWebhooks creates a pending delivery of every event after each
+// enabled endpoint's cursor that the endpoint subscribes to, and returns how
+// many it created. It reads the feed GET /v1/events reads, by feed position
+// (see Store.sequence): an event committing late still lands after the
+// cursor, so no grace period is needed and none is skipped.
 func (s *Store) FanOutWebhooks(ctx context.Context, now time.Time, batch int) (int, error) {
+	if err := s.sequenceAll(ctx); err != nil {
+		return 0, err
+	}
 	var eps []WebhookEndpoint
-	err := s.db.WithContext(ctx).Where("status = ? AND EXISTS (SELECT 1 FROM events WHERE events.vendor_id = webhook_endpoints.vendor_id"+
-		" AND (events.xid, events.id) > (webhook_endpoints.event_cursor_xid, webhook_endpoints.event_cursor) AND "+s.settled("events")+")",
+	err := s.db.WithContext(ctx).Where("status = ? AND EXISTS (SELECT 1 FROM events WHERE events.vendor_id = webhook_endpoints.vendor_id AND events.feed_pos > webhook_endpoints.event_cursor)",
 		EndpointEnabled).Order("id").Find(&eps).Error
 	if err != nil {
 		return 0, fmt.Errorf("vendors: endpoints to fan out: %w", err)
@@ -187,11 +188,9 @@ func (s *Store) FanOutWebhooks(ctx context.Context, now time.Time, batch int) (i
 }
 
 func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, batch int) (int, error) {
-	from := FeedPos{Xid: ep.EventCursorXid, ID: ep.EventCursor}
 	var evs []Event
-	err := s.db.WithContext(ctx).Select("id", "xid", "type").
-		Where("vendor_id = ? AND (xid, id) > (?, ?) AND "+s.settled("events"), ep.VendorID, from.Xid, from.ID).
-		Order("xid, id").Limit(batch).Find(&evs).Error
+	err := s.db.WithContext(ctx).Select("id", "feed_pos", "type").Where("vendor_id = ? AND feed_pos > ?", ep.VendorID, ep.EventCursor).
+		Order("feed_pos").Limit(batch).Find(&evs).Error
 	if err != nil {
 		return 0, fmt.Errorf("vendors: events to fan out: %w", err)
 	}
@@ -207,7 +206,7 @@ func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, b
 			})
 		}
 	}
-	to := evs[len(evs)-1].Pos()
+	cursor := evs[len(evs)-1].Pos
 	var created int64
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(ds) > 0 {
@@ -218,8 +217,8 @@ func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, b
 			created = res.RowsAffected
 		}
 		// Another pass may have moved the cursor meanwhile: never move it back.
-		return tx.Model(&WebhookEndpoint{}).Where("id = ? AND (event_cursor_xid, event_cursor) < (?, ?)", ep.ID, to.Xid, to.ID).
-			Updates(map[string]any{"event_cursor_xid": to.Xid, "event_cursor": to.ID, "updated_at": now}).Error
+		return tx.Model(&WebhookEndpoint{}).Where("id = ? AND event_cursor < ?", ep.ID, cursor).
+			Updates(map[string]any{"event_cursor": cursor, "updated_at": now}).Error
 	})
 	if err != nil {
 		return 0, fmt.Errorf("vendors: fan out events to endpoint %d: %w", ep.ID, err)

@@ -44,12 +44,11 @@ type WebhookEndpoint struct {
 	Secret         string
 	Status         string
 	DisabledReason string
-	// EventCursorXid and EventCursor are the feed position (FeedPos) of
-	// the last event fanned out into deliveries.
-	EventCursorXid uint64
-	EventCursor    int64
-	LastSuccessAt  *time.Time
-	DisabledAt     *time.Time
+	// EventCursor is the feed position (Event.Pos) of the last event fanned
+	// out into deliveries.
+	EventCursor   int64
+	LastSuccessAt *time.Time
+	DisabledAt    *time.Time
 	// NotifyPending means the vendor's team is still to be told that the
 	// endpoint was disabled.
 	NotifyPending bool
@@ -136,6 +135,9 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 	e.VendorID, e.Status, e.CreatedAt, e.UpdatedAt = vendorID, EndpointEnabled, now, now
 	e.PublicID = "we_" + randomBase62(24)
 	e.Secret = "whsec_" + randomBase62(40)
+	if e.EventCursor, err = s.feedEnd(ctx, vendorID); err != nil {
+		return WebhookEndpoint{}, err
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&WebhookEndpoint{}).Where("vendor_id = ?", vendorID).Count(&n).Error; err != nil {
@@ -144,11 +146,6 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 		if n >= MaxWebhookEndpoints {
 			return Invalid("url", fmt.Sprintf("you already have %d endpoints, the most allowed: delete one first", n))
 		}
-		last, err := s.feedEnd(tx, vendorID)
-		if err != nil {
-			return err
-		}
-		e.EventCursorXid, e.EventCursor = last.Xid, last.ID
 		return tx.Create(&e).Error
 	})
 	var ve *ValidationError

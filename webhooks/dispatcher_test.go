@@ -236,7 +236,7 @@ func TestSignedRequest(t *testing.T) {
 			t.Fatal("the signature verifies with another secret")
 		}
 		// The event's id is the one GET /v1/events shows: random, not its row id.
-		evs, err := e.vendors.Events(context.Background(), e.vendor.ID, vendors.FeedPos{}, 10)
+		evs, err := e.vendors.Events(context.Background(), e.vendor.ID, 0, 10)
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("events %+v, %v", evs, err)
 		}
