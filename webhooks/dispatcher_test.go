@@ -273,7 +273,7 @@ func TestEndpointsGetOnlyNewEvents(t *testing.T) {
 		}
 		for i := 0; i < 3; i++ {
 			e.run()
-			e.clock.Set(e.clock.Now().Add(2 * time.Minute)) // past the settle time
+			e.clock.Set(e.clock.Now().Add(2 * time.Minute)) // passes at other times
 		}
 		if rc.count() != 3 {
 			t.Fatalf("%d requests, want the 3 events recorded after registration", rc.count())
