@@ -210,6 +210,7 @@ func TestEventsFeedLateCommit(t *testing.T) {
 	cursor := *first.NextCursor
 
 	slow := db.Gorm.Begin()
+	defer slow.Rollback() // a no-op once it ended; on failure it releases the schema
 	late := vendors.Event{VendorID: a, Type: "dispute.created", Payload: `{"n":1}`, CreatedAt: time.Now().UTC()}
 	if err := slow.Create(&late).Error; err != nil {
 		t.Fatal(err)
@@ -218,6 +219,7 @@ func TestEventsFeedLateCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rolled := db.Gorm.Begin()
+	defer rolled.Rollback() // a no-op once it ended; on failure it releases the schema
 	if err := rolled.Create(&vendors.Event{VendorID: a, Type: "pay.clicked", Payload: `{"n":3}`, CreatedAt: time.Now().UTC()}).Error; err != nil {
 		t.Fatal(err)
 	}

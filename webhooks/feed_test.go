@@ -18,12 +18,14 @@ func TestFanOutLateCommit(t *testing.T) {
 	e.endpoint(rc.URL)
 
 	slow := db.Gorm.Begin()
+	defer slow.Rollback() // a no-op once it ended; on failure it releases the schema
 	late := vendors.Event{VendorID: e.vendor.ID, Type: "dispute.created", Payload: `{"n":1}`, CreatedAt: start}
 	if err := slow.Create(&late).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.event("pay.clicked", map[string]any{"n": 2})
 	rolled := db.Gorm.Begin()
+	defer rolled.Rollback() // a no-op once it ended; on failure it releases the schema
 	if err := rolled.Create(&vendors.Event{VendorID: e.vendor.ID, Type: "pay.clicked", Payload: `{"n":3}`, CreatedAt: start}).Error; err != nil {
 		t.Fatal(err)
 	}
