@@ -57,8 +57,8 @@ func (s *Store) ensureTeamMail(ctx context.Context, vendorID int64) error {
 }
 
 // ClaimTeamEvent moves the vendor's cursor from `from` to eventID (both
-// feed positions). False
-// means another process moved it first: that process sends the email.
+// feed positions, Event.Pos). False means another process moved it first:
+// that process sends the email.
 func (s *Store) ClaimTeamEvent(ctx context.Context, vendorID, from, eventID int64) (bool, error) {
 	if err := s.ensureTeamMail(ctx, vendorID); err != nil {
 		return false, fmt.Errorf("vendors: claim team event: %w", err)

@@ -52,9 +52,9 @@ func New(cfg Config) *Dispatcher {
 // fanOutBatch bounds the events one endpoint takes per pass.
 const fanOutBatch = 500
 
-// FanOut creates the deliveries of events settled since the last pass and
-// returns how many. It reads the feed GET /v1/events reads, gap-free, so no
-// grace period for events committing late is needed.
+// FanOut creates the deliveries of events committed since the last pass and
+// returns how many. It reads the feed GET /v1/events reads, by feed position
+// (gap-free), so no grace period for events committing late is needed.
 func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
 	return d.cfg.Vendors.FanOutWebhooks(ctx, d.now(), fanOutBatch)
 }
