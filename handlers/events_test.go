@@ -74,15 +74,18 @@ func TestEventsFeed(t *testing.T) {
 			t.Fatalf("after a new event: %+v", p3)
 		}
 
-		// B sees its own event only, even from a cursor of A's.
-		for _, path := range []string{"/v1/events", "/v1/events?after=" + all.Data[0].ID} {
-			r := h.do("GET", path, keyB, nil)
-			var bs eventList
-			r.json(t, &bs)
-			if len(bs.Data) != 1 || !bytes.Contains(r.body, []byte("of-B")) || bytes.Contains(r.body, []byte("INV-")) {
-				t.Errorf("%s as B: %s", path, r.body)
-			}
+		// B sees its own event only; a cursor of A's is not one of B's events.
+		r := h.do("GET", "/v1/events", keyB, nil)
+		var bs eventList
+		r.json(t, &bs)
+		if len(bs.Data) != 1 || !bytes.Contains(r.body, []byte("of-B")) || bytes.Contains(r.body, []byte("INV-")) {
+			t.Errorf("B's events: %s", r.body)
 		}
+		p := h.do("GET", "/v1/events?after="+all.Data[0].ID, keyB, nil).problem(t, 422)
+		if bytes.Contains([]byte(p.Detail), []byte("INV-")) {
+			t.Errorf("A's cursor as B: %+v", p)
+		}
+		fieldMessage(t, p.Errors, "after")
 
 		for _, q := range []string{"limit=0", "limit=501", "limit=x", "after=42", "after=evt_", "after=evt_0", "after=evt_-1", "after=evt_01"} {
 			p := h.do("GET", "/v1/events?"+q, keyA, nil).problem(t, 422)

@@ -44,7 +44,8 @@ type WebhookEndpoint struct {
 	Secret         string
 	Status         string
 	DisabledReason string
-	// EventCursor is the id of the last event fanned out into deliveries.
+	// EventCursor is the feed position (Event.Pos) of the last event fanned
+	// out into deliveries.
 	EventCursor   int64
 	LastSuccessAt *time.Time
 	DisabledAt    *time.Time
@@ -134,6 +135,9 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 	e.VendorID, e.Status, e.CreatedAt, e.UpdatedAt = vendorID, EndpointEnabled, now, now
 	e.PublicID = "we_" + randomBase62(24)
 	e.Secret = "whsec_" + randomBase62(40)
+	if e.EventCursor, err = s.feedEnd(ctx, vendorID); err != nil {
+		return WebhookEndpoint{}, err
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&WebhookEndpoint{}).Where("vendor_id = ?", vendorID).Count(&n).Error; err != nil {
@@ -142,11 +146,6 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 		if n >= MaxWebhookEndpoints {
 			return Invalid("url", fmt.Sprintf("you already have %d endpoints, the most allowed: delete one first", n))
 		}
-		var last struct{ ID int64 }
-		if err := tx.Model(&Event{}).Select("COALESCE(MAX(id), 0) AS id").Where("vendor_id = ?", vendorID).Scan(&last).Error; err != nil {
-			return err
-		}
-		e.EventCursor = last.ID
 		return tx.Create(&e).Error
 	})
 	var ve *ValidationError

@@ -63,7 +63,7 @@ func (d *Dispatcher) post(ctx context.Context, c vendors.ClaimedDelivery) (int, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "duehub-webhooks/1")
-	req.Header.Set("Duehub-Event-Id", EventID(c.Event.ID))
+	req.Header.Set("Duehub-Event-Id", c.Event.PublicID)
 	req.Header.Set("Duehub-Event-Type", c.Event.Type)
 	req.Header.Set("Duehub-Delivery-Id", c.Delivery.PublicID)
 	req.Header.Set("Duehub-Signature", Sign(c.Endpoint.Secret, d.now().Unix(), body))
