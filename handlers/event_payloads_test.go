@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"maps"
 	"testing"
 )
@@ -55,4 +56,15 @@ func eventData(t testing.TB, typ string, set map[string]any) map[string]any {
 	}
 	maps.Copy(d, set)
 	return d
+}
+
+// eventJSON is eventData of typ as stored JSON, marked by its invoice
+// external id so a test can tell events apart.
+func eventJSON(t testing.TB, typ, marker string) string {
+	t.Helper()
+	b, err := json.Marshal(eventData(t, typ, map[string]any{"invoice_external_id": marker}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

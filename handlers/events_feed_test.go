@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestEventsFeedConcurrent(t *testing.T) {
 						for i := 0; i < 1+rng.IntN(3); i++ {
 							// As the payer actions write them: tx.Create inside their transaction.
 							ev := vendors.Event{VendorID: vendor, Type: "pay.clicked", CreatedAt: time.Now().UTC(),
-								Payload: fmt.Sprintf(`{"writer":%d,"n":%d,"i":%d}`, w, n, i)}
+								Payload: eventJSON(t, "pay.clicked", fmt.Sprintf("W%d-%d-%d", w, n, i))}
 							if err := tx.Create(&ev).Error; err != nil {
 								return err
 							}
@@ -199,7 +200,7 @@ func TestEventsFeedLateCommit(t *testing.T) {
 	h := newHub(t, db)
 	a, key := h.vendor("Northwind")
 	ctx := context.Background()
-	if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", map[string]int{"n": 0}); err != nil {
+	if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"invoice_external_id": fmt.Sprint(0)})); err != nil {
 		t.Fatal(err)
 	}
 	var first eventList
@@ -211,23 +212,23 @@ func TestEventsFeedLateCommit(t *testing.T) {
 
 	slow := db.Gorm.Begin()
 	defer slow.Rollback() // a no-op once it ended; on failure it releases the schema
-	late := vendors.Event{VendorID: a, Type: "dispute.created", Payload: `{"n":1}`, CreatedAt: time.Now().UTC()}
+	late := vendors.Event{VendorID: a, Type: "dispute.created", Payload: eventJSON(t, "dispute.created", "1"), CreatedAt: time.Now().UTC()}
 	if err := slow.Create(&late).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", map[string]int{"n": 2}); err != nil {
+	if err := h.vendors.RecordEvent(ctx, a, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"invoice_external_id": fmt.Sprint(2)})); err != nil {
 		t.Fatal(err)
 	}
 	rolled := db.Gorm.Begin()
 	defer rolled.Rollback() // a no-op once it ended; on failure it releases the schema
-	if err := rolled.Create(&vendors.Event{VendorID: a, Type: "pay.clicked", Payload: `{"n":3}`, CreatedAt: time.Now().UTC()}).Error; err != nil {
+	if err := rolled.Create(&vendors.Event{VendorID: a, Type: "pay.clicked", Payload: eventJSON(t, "pay.clicked", "3"), CreatedAt: time.Now().UTC()}).Error; err != nil {
 		t.Fatal(err)
 	}
 
 	// The committed event is read at once; the open transaction's is not there yet.
 	var page eventList
 	h.do("GET", "/v1/events?after="+cursor, key, nil).json(t, &page)
-	if len(page.Data) != 1 || string(page.Data[0].Data) != `{"n":2}` {
+	if len(page.Data) != 1 || !strings.Contains(string(page.Data[0].Data), `"invoice_external_id":"2"`) {
 		t.Fatalf("while a transaction before it is open: %+v", page)
 	}
 	cursor = *page.NextCursor
@@ -268,7 +269,7 @@ func TestEventIDsRevealNothing(t *testing.T) {
 			if i%3 != 0 {
 				v = b
 			}
-			if err := h.vendors.RecordEvent(ctx, v, "pay.clicked", map[string]int{"n": i}); err != nil {
+			if err := h.vendors.RecordEvent(ctx, v, "pay.clicked", eventData(t, "pay.clicked", map[string]any{"invoice_external_id": fmt.Sprint(i)})); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -310,14 +311,14 @@ func TestEventsLegacyCursor(t *testing.T) {
 		ctx := context.Background()
 		for _, id := range []string{"evt_41", "evt_42"} {
 			// As migration 00007 leaves an old event: id evt_<row id>.
-			if err := db.Gorm.Create(&vendors.Event{PublicID: id, VendorID: a, Type: "pay.clicked", Payload: `{}`, CreatedAt: time.Now().UTC()}).Error; err != nil {
+			if err := db.Gorm.Create(&vendors.Event{PublicID: id, VendorID: a, Type: "pay.clicked", Payload: eventJSON(t, "pay.clicked", "legacy"), CreatedAt: time.Now().UTC()}).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := h.vendors.RecordEvent(ctx, a, "dispute.created", map[string]int{"n": 1}); err != nil {
+		if err := h.vendors.RecordEvent(ctx, a, "dispute.created", eventData(t, "dispute.created", map[string]any{"invoice_external_id": fmt.Sprint(1)})); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.vendors.RecordEvent(ctx, b, "dispute.created", map[string]int{"n": 2}); err != nil {
+		if err := h.vendors.RecordEvent(ctx, b, "dispute.created", eventData(t, "dispute.created", map[string]any{"invoice_external_id": fmt.Sprint(2)})); err != nil {
 			t.Fatal(err)
 		}
 		var page eventList
