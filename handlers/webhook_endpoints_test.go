@@ -40,6 +40,9 @@ func newOutHub(t *testing.T, db *database.DB, guard *webhooks.Guard) *outHub {
 	t.Helper()
 	p := payers.NewStore(db.Gorm, time.Now)
 	vs := vendors.NewStore(db.Gorm, p, time.Now)
+	if err := vs.UseSecretKey(testHubSecret); err != nil {
+		t.Fatal(err)
+	}
 	h := New(Config{
 		Vendors:  vs,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
