@@ -118,7 +118,10 @@ func (s *Server) routes() http.Handler {
 	v1.POST("/webhook-endpoints", s.createEndpoint)
 	v1.GET("/webhook-endpoints", s.listEndpoints)
 	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
+	v1.POST("/webhook-endpoints/:id", s.updateEndpoint)
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
+	v1.POST("/webhook-endpoints/:id/roll-secret", s.rollEndpointSecret)
+	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
 	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
 	return r
