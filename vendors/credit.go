@@ -46,7 +46,7 @@ type CreditView struct {
 	Customer Customer
 }
 
-func (in CreditInput) validate() (CreditNote, Customer, []FieldError) {
+func (in CreditInput) validate() (CreditNote, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	cn := CreditNote{ExternalID: in.ExternalID, Number: in.Number, Currency: in.Currency, Memo: in.Memo}
 	checkExternalID("external_id", in.ExternalID, &fe)
@@ -93,7 +93,7 @@ var creditUpdateCols = []string{"number", "currency", "amount", "amount_remainin
 // PushCredits creates or updates the vendor's credit notes, like PushInvoices.
 func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[CreditNote](results, func(i int) (CreditNote, Customer, []FieldError) { return items[i].validate() })
+	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate() })
 	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdateCols); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ type InvoiceInput struct {
 }
 
 // validate checks in and returns the invoice (without IDs) and its customer.
-func (in InvoiceInput) validate() (Invoice, Customer, []FieldError) {
+func (in InvoiceInput) validate() (Invoice, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	inv := Invoice{
 		ExternalID: in.ExternalID,

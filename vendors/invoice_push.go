@@ -26,7 +26,7 @@ const MaxBatch = 1000
 // valid ones from being stored.
 func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []InvoiceInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[Invoice](results, func(i int) (Invoice, Customer, []FieldError) { return items[i].validate() })
+	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validate() })
 	if err := push[Invoice](ctx, s, vendorID, valid, results, invoiceUpdateCols); err != nil {
 		return nil, err
 	}

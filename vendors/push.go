@@ -38,12 +38,12 @@ type pushable[T any] interface {
 type pending[T any] struct {
 	idx  int
 	row  T
-	cust Customer
+	cust CustomerInput
 }
 
 // collect validates items, keeping the valid ones and recording errors in
 // results. A second item with the same external_id in one push is an error.
-func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (T, Customer, []FieldError)) []pending[T] {
+func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (T, CustomerInput, []FieldError)) []pending[T] {
 	seen := make(map[string]bool, len(results))
 	ok := make([]pending[T], 0, len(results))
 	for i := range results {
@@ -71,13 +71,23 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		custs := make([]Customer, len(items))
+		custs := make([]CustomerInput, len(items))
 		for i, p := range items {
 			custs[i] = p.cust
 		}
-		custIDs, custChanged, err := s.saveCustomers(ctx, tx, vendorID, custs)
+		custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
 		if err != nil {
 			return err
+		}
+		items = slices.DeleteFunc(items, func(p pending[T]) bool {
+			fe := custInvalid[p.cust.ExternalID]
+			if fe != nil {
+				results[p.idx].Result, results[p.idx].Errors = ResultError, fe
+			}
+			return fe != nil
+		})
+		if len(items) == 0 {
+			return nil
 		}
 		keys := make([]string, len(items))
 		for i, p := range items {
