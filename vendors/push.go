@@ -32,6 +32,7 @@ type pushable[T any] interface {
 	key() string
 	place(vendorID, customerID int64)
 	sameAs(old T) bool
+	settle(old T)
 	stamp(created, updated time.Time)
 }
 
@@ -66,7 +67,7 @@ func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (
 // push stores the valid items of one batch in one transaction with a fixed
 // number of set-based statements: customers, then the rows that changed.
 // Items that change nothing write nothing.
-func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updateCols []string) error {
+func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updates clause.Set) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -107,6 +108,9 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 			row := p.row
 			P(&row).place(vendorID, custIDs[p.cust.ExternalID])
 			old, found := existing[P(&row).key()]
+			if found {
+				P(&row).settle(*old)
+			}
 			switch {
 			case !found:
 				P(&row).stamp(now, now)
@@ -131,7 +135,7 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		slices.SortFunc(writes, func(a, b T) int { return strings.Compare(P(&a).key(), P(&b).key()) })
 		err = tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
-			DoUpdates: clause.AssignmentColumns(append(updateCols, "customer_id", "updated_at")),
+			DoUpdates: append(slices.Clip(updates), clause.AssignmentColumns([]string{"customer_id", "updated_at"})...),
 		}).CreateInBatches(&writes, 500).Error
 		if err != nil {
 			return fmt.Errorf("vendors: upsert: %w", err)
