@@ -115,8 +115,8 @@ func holdReason(o payers.OpenInvoice, sched Schedule) string {
 	case payers.HoldDispute:
 		return "Disputed — reminders paused until the vendor resolves it"
 	case payers.HoldPromise:
-		if o.HoldUntil != nil {
-			return "Payment promised for " + sched.LocalDate(*o.HoldUntil).String()
+		if !o.PromisedFor.IsZero() {
+			return "Payment promised for " + o.PromisedFor.String()
 		}
 		return "Payment promised"
 	case payers.HoldPaymentReported:
