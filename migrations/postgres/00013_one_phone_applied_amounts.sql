@@ -1,6 +1,6 @@
 -- +goose Up
 -- One phone, one payer. A number held by several payers stays with the one
--- that had it first; phone-only customers linked to the others follow their
+-- that had it first, and phone-only customers linked to the others follow their
 -- number, so one phone gets one SMS stream.
 UPDATE customers SET payer_id = (
     SELECT pc.payer_id FROM payer_contacts pc
