@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/vendors"
 )
 
 // bareCustomer replaces the customer object by exactly the given fields.
@@ -133,6 +136,46 @@ func TestBareCustomerReferenceKeepsTheStoredCustomer(t *testing.T) {
 		fieldMessage(t, out.Results[0].Errors, "customer.email")
 		if got := h.storedCustomer(key); got != want {
 			t.Fatalf("the batch changed the customer: %+v", got)
+		}
+	})
+}
+
+// FuzzCustomerRequest checks the presence-aware customer decoding: a field
+// counts as sent exactly when its key is in the object (null included), and
+// nothing panics.
+//
+//	go test -run XXX -fuzz FuzzCustomerRequest ./handlers/
+func FuzzCustomerRequest(f *testing.F) {
+	for _, seed := range []string{
+		`{"external_id":"C-77"}`,
+		`{"external_id":"C-77","name":null,"phone":""}`,
+		`{"external_id":"C-77","name":"Acme","email":"ap@acme.example","phone":"+15551230000","sms_consent":true,"sms_consent_source":"form"}`,
+		`{"external_id":"C-77","sms_consent":null}`,
+		`{"external_id":"C-77","name":5}`,
+		`{"name":"a","name":null}`,
+		`[]`, `null`, `{"external_id":"C-77","email":{}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r customerRequest
+		if err := decodeStrict(data, &r); err != nil {
+			return
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(data, &keys); err != nil {
+			return // JSON null decodes into nothing on both sides
+		}
+		in := r.input()
+		for name, field := range map[string]vendors.CustomerFields{"name": vendors.FieldName, "email": vendors.FieldEmail,
+			"phone": vendors.FieldPhone, "sms_consent": vendors.FieldSMSConsent, "sms_consent_source": vendors.FieldSMSConsentSource} {
+			sent := false
+			for k := range keys { // case-insensitive until strict key matching lands (issue 9 item 3)
+				sent = sent || strings.EqualFold(k, name)
+			}
+			if sent == in.Omitted.Has(field) {
+				t.Fatalf("%s: sent %v but omitted %v in %s", name, sent, in.Omitted.Has(field), data)
+			}
 		}
 	})
 }
