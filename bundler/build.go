@@ -55,7 +55,7 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 		line := Line{InvoiceID: o.InvoiceID, Number: o.Number, Currency: o.Currency, AmountRemaining: o.AmountRemaining,
 			DueDate: o.DueDate, DaysOverdue: o.DueDate.DaysUntil(today), Memo: o.Memo}
 		if o.HoldKind != "" {
-			line.HoldReason = holdReason(o, sched)
+			line.HoldReason = holdReason(o)
 			sec.Held = append(sec.Held, line)
 			continue
 		}
@@ -110,7 +110,7 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
-func holdReason(o payers.OpenInvoice, sched Schedule) string {
+func holdReason(o payers.OpenInvoice) string {
 	switch o.HoldKind {
 	case payers.HoldDispute:
 		return "Disputed — reminders paused until the vendor resolves it"
