@@ -115,7 +115,14 @@ func (c *jsonChecker) peek() byte {
 var (
 	rawMessageType  = reflect.TypeFor[json.RawMessage]()
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	wrapperType     = reflect.TypeFor[jsonWrapper]()
 )
+
+// jsonWrapper is a type with its own UnmarshalJSON that holds one value of
+// another type (optional[T]): checkJSON checks its JSON as that type.
+type jsonWrapper interface {
+	wrapped() reflect.Type
+}
 
 // kind is what the checker expects of a value.
 type kind int
@@ -151,6 +158,8 @@ func target(t reflect.Type) expect {
 	switch {
 	case t == rawMessageType:
 		return expect{kindRaw, t}
+	case reflect.PointerTo(t).Implements(wrapperType):
+		return target(reflect.New(t).Interface().(jsonWrapper).wrapped())
 	case reflect.PointerTo(t).Implements(unmarshalerType):
 		return expect{kindAny, t}
 	}

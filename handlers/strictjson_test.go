@@ -95,7 +95,7 @@ func TestDecodeStrictAcceptsGoodBodies(t *testing.T) {
 	if err := decodeStrict([]byte(goodInvoiceJSON), &req); err != nil {
 		t.Fatal(err)
 	}
-	if req.Memo != "PO 4471\nsecond line\ttab" || *req.AmountDue != 125000 || req.Customer.Email != "ap@acme.example" {
+	if req.Memo != "PO 4471\nsecond line\ttab" || *req.AmountDue != 125000 || req.Customer.Email.Value != "ap@acme.example" {
 		t.Fatalf("decoded %+v", req)
 	}
 	// Escapes of ordinary characters, surrogate pairs and null are JSON like any other.
@@ -164,7 +164,7 @@ func FuzzDecodeStrict(f *testing.F) {
 		}
 		strs := []string{got.ExternalID, got.Number, got.Currency, got.IssueDate, got.DueDate, got.PayURL, got.PDFURL, got.Status}
 		if got.Customer != nil {
-			strs = append(strs, got.Customer.ExternalID, got.Customer.Name, got.Customer.Email, got.Customer.Phone, got.Customer.SMSConsentSource)
+			strs = append(strs, got.Customer.ExternalID, got.Customer.Name.Value, got.Customer.Email.Value, got.Customer.Phone.Value, got.Customer.SMSConsentSource.Value)
 		}
 		for _, s := range append(strs, got.Memo) {
 			multiline := s == got.Memo
