@@ -24,9 +24,10 @@ func (s *Server) routes() http.Handler {
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/openapi.yaml", s.openapi)
 	if s.outbox != nil {
-		r.GET("/dev/outbox", s.outboxList)
-		r.GET("/dev/outbox.json", s.outboxJSON)
-		r.GET("/dev/outbox/:id", s.outboxMessage)
+		dev := r.Group("/dev", s.operatorAuth)
+		dev.GET("/outbox", s.outboxList)
+		dev.GET("/outbox.json", s.outboxJSON)
+		dev.GET("/outbox/:id", s.outboxMessage)
 	}
 
 	if s.links != nil {
