@@ -130,7 +130,8 @@ func TestConcurrentGuessesGetFiveTries(t *testing.T) {
 				t.Fatal(err)
 			}
 			accepted := guess(code, (round*7)%40)
-			if n := attempts(); n != payers.OTPAttempts {
+			// Five tries, or fewer when the right code came early and spent it.
+			if n := attempts(); n > payers.OTPAttempts || (n < payers.OTPAttempts && accepted != 1) {
 				t.Fatalf("round %d: %d tries counted of 40 guesses, want %d", round, n, payers.OTPAttempts)
 			}
 			if accepted > 1 {
