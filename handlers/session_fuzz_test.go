@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"testing"
 )
 
@@ -18,7 +19,19 @@ func FuzzSessionCookie(f *testing.F) {
 	f.Add("Nw.")
 	f.Add("MS4yLjMuNA.AAAA")
 	f.Add("=====.=====")
+	f.Add("7.0.1764583200.1764626400")
+	f.Add("+7.0.01.2")
+	f.Add("7.0.1.99999999999999999999")
 	f.Fuzz(func(t *testing.T, raw string) {
+		// raw also as a signed payload, so that the number parsing behind
+		// the MAC is reached: only the canonical form is accepted.
+		signed := base64.RawURLEncoding.EncodeToString([]byte(raw)) + "." +
+			base64.RawURLEncoding.EncodeToString(s.sessionMAC(raw))
+		if ss, ok := s.parseSession(signed); ok {
+			if again := signedValue(s.sessionMAC, ss.PayerID, ss.Generation, ss.IssuedAt, ss.Expires); again != signed {
+				t.Fatalf("accepted payload %q, which writes back as %q", raw, again)
+			}
+		}
 		if ss, ok := s.parseSession(raw); ok {
 			if ss.PayerID <= 0 || ss.Generation < 0 || ss.IssuedAt < 0 || ss.Expires < 0 {
 				t.Fatalf("accepted %q as %+v", raw, ss)
