@@ -57,6 +57,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, vendors.ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized, "unauthorized", "A valid API key is required",
 			"Send Authorization: Bearer dh_live_…")
+	case errors.Is(err, errOperatorUnauthorized):
+		return newProblem(http.StatusUnauthorized, "operator_unauthorized", "The operator token is required",
+			"Send Authorization: Bearer <DUEHUB_OPERATOR_TOKEN>")
 	case errors.Is(err, vendors.ErrNotFound), errors.Is(err, errNoRoute):
 		return newProblem(http.StatusNotFound, "not_found", "Not found", "")
 	case errors.Is(err, errMethodNotAllowed):

@@ -34,9 +34,10 @@ func (s *Server) routes() http.Handler {
 	r.GET("/openapi.yaml", s.openapi)
 	r.GET("/problems/:code", s.problemPage)
 	if s.outbox != nil {
-		r.GET("/dev/outbox", s.outboxList)
-		r.GET("/dev/outbox.json", s.outboxJSON)
-		r.GET("/dev/outbox/:id", s.outboxMessage)
+		dev := r.Group("/dev", s.operatorAuth)
+		dev.GET("/outbox", s.outboxList)
+		dev.GET("/outbox.json", s.outboxJSON)
+		dev.GET("/outbox/:id", s.outboxMessage)
 	}
 
 	if s.links != nil {
@@ -44,8 +45,8 @@ func (s *Server) routes() http.Handler {
 		r.GET("/l/:token", linkFailures, s.linkEntry)
 		r.POST("/l/:token", linkFailures, s.unsubscribe)
 		r.GET("/s/:token", linkFailures, s.shortEntry)
-		r.POST("/portal/fresh-link", s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
-		portal := r.Group("/portal", s.portalAuth)
+		r.POST("/portal/fresh-link", s.sameOrigin, s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
+		portal := r.Group("/portal", s.sameOrigin, s.portalAuth)
 		portal.GET("", s.inbox)
 		portal.GET("/payments/new", s.newPayment)
 		portal.POST("/payments", s.reportPayment)
@@ -70,11 +71,11 @@ func (s *Server) routes() http.Handler {
 
 	if s.payers != nil {
 		r.GET("/vendor/signin", s.signinPage)
-		r.POST("/vendor/signin", s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
+		r.POST("/vendor/signin", s.sameOrigin, s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
 		signinFailures := s.limitAuthFailures(http.StatusNotFound, s.refuseVendor)
 		r.GET("/vendor/signin/:token", signinFailures, s.signinConfirm)
-		r.POST("/vendor/signin/:token", signinFailures, s.signin)
-		vendor := r.Group("/vendor", s.vendorAuth)
+		r.POST("/vendor/signin/:token", s.sameOrigin, signinFailures, s.signin)
+		vendor := r.Group("/vendor", s.sameOrigin, s.vendorAuth)
 		vendor.GET("", s.vendorInbox)
 		vendor.POST("/signout", s.vendorSignout)
 		vendor.GET("/threads/:id", s.vendorThreadPage)

@@ -248,7 +248,11 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 		log.InfoContext(ctx, "answer notice not sent", slog.String("reason", n.Skip))
 		return
 	}
-	msg, err := s.answerMessage(n)
+	p, err := s.payers.Get(ctx, n.PayerID)
+	var msg notify.Message
+	if err == nil {
+		msg, err = s.answerMessage(n, p.TokenGeneration)
+	}
 	if err == nil {
 		_, err = s.mailer.Send(ctx, msg)
 	}
@@ -261,9 +265,10 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 }
 
 // answerMessage writes the notification as plain text: the vendor's words
-// are quoted as they are, never turned into links or markup.
-func (s *Server) answerMessage(n payers.AnswerNotice) (notify.Message, error) {
-	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Action: links.ActionInbox})
+// are quoted as they are, never turned into links or markup. generation is
+// the payer's token generation, which its inbox link carries.
+func (s *Server) answerMessage(n payers.AnswerNotice, generation int64) (notify.Message, error) {
+	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Generation: generation, Action: links.ActionInbox})
 	if err != nil {
 		return notify.Message{}, err
 	}
