@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -109,5 +110,20 @@ func (s *Server) routes() http.Handler {
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
 	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
-	return r
+	return headAsGet(r, "/v1/")
+}
+
+// headAsGet answers a HEAD under prefix as the GET of the same URL, through
+// the same handlers (authentication included): same status and headers, and
+// net/http drops the body of a response to HEAD. A path without GET answers
+// HEAD as it answers GET (405, 404).
+func headAsGet(h http.Handler, prefix string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, prefix) {
+			get := *r
+			get.Method = http.MethodGet
+			r = &get
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -68,6 +68,7 @@ type Server struct {
 	twilioToken string
 	publicURL   string
 	secret      []byte
+	cursors     cursorSealer
 	mailer      notify.Sender
 	mailFrom    string
 	webhooks    *webhooks.Guard
@@ -96,6 +97,7 @@ func New(cfg Config) http.Handler {
 		mailFrom:    cfg.MailFrom,
 		webhooks:    cfg.Webhooks,
 	}
+	s.cursors = newCursorSealer(s.secret)
 	if s.webhooks == nil {
 		s.webhooks = webhooks.NewGuard(webhooks.GuardConfig{})
 	}
