@@ -387,8 +387,8 @@ func TestThreadsAndPaymentsAreScopedByVendor(t *testing.T) {
 
 		walked := 0
 		for _, r := range h.srv.Config.Handler.(*gin.Engine).Routes() {
-			if !strings.HasPrefix(r.Path, "/v1/threads") && !strings.HasPrefix(r.Path, "/v1/payments") {
-				continue
+			if !strings.HasPrefix(r.Path, "/v1/threads") && !strings.HasPrefix(r.Path, "/v1/payments") || r.Method == "HEAD" {
+				continue // HEAD runs the handlers of GET
 			}
 			ids := threadIDs
 			if strings.HasPrefix(r.Path, "/v1/payments") {
