@@ -55,7 +55,7 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 		line := Line{InvoiceID: o.InvoiceID, Number: o.Number, Currency: o.Currency, AmountRemaining: o.AmountRemaining,
 			DueDate: o.DueDate, DaysOverdue: o.DueDate.DaysUntil(today), Memo: o.Memo}
 		if o.HoldKind != "" {
-			line.HoldReason = holdReason(o, sched)
+			line.HoldReason = holdReason(o)
 			sec.Held = append(sec.Held, line)
 			continue
 		}
@@ -110,13 +110,13 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
-func holdReason(o payers.OpenInvoice, sched Schedule) string {
+func holdReason(o payers.OpenInvoice) string {
 	switch o.HoldKind {
 	case payers.HoldDispute:
 		return "Disputed — reminders paused until the vendor resolves it"
 	case payers.HoldPromise:
-		if o.HoldUntil != nil {
-			return "Payment promised for " + sched.LocalDate(*o.HoldUntil).String()
+		if !o.PromisedFor.IsZero() {
+			return "Payment promised for " + o.PromisedFor.String()
 		}
 		return "Payment promised"
 	case payers.HoldPaymentReported:

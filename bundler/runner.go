@@ -51,12 +51,8 @@ func NewRunner(cfg Config) *Runner {
 
 // scheduleOf turns a payer's stored preferences into its Schedule.
 func (r *Runner) scheduleOf(p payers.Payer) Schedule {
-	tz := p.Timezone
-	if tz == "" {
-		tz = DefaultTimezone(strings.TrimPrefix(p.Key, "phone:"))
-	}
 	s := Schedule{
-		Location:    r.zone.get(tz),
+		Location:    r.zone.get(p.TimezoneName()),
 		Cadence:     Cadence(p.Cadence),
 		Weekday:     time.Weekday(p.Weekday),
 		Hour:        p.SendHour,

@@ -8,7 +8,10 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-const ctxVendorID = "duehub.vendor_id"
+const (
+	ctxVendorID = "duehub.vendor_id"
+	ctxAPIKeyID = "duehub.api_key_id"
+)
 
 // authenticate admits requests bearing a live API key of a vendor. Every
 // failure looks the same, so a caller learns nothing about which keys exist.
@@ -24,6 +27,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set(ctxVendorID, key.VendorID)
+	c.Set(ctxAPIKeyID, key.ID)
 	c.Next()
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/vendors"
 )
+
+var requestIDField = regexp.MustCompile(`,"request_id":"[^"]*"`)
 
 func TestEveryBadKeyGetsTheSame401(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
@@ -40,9 +43,11 @@ func TestEveryBadKeyGetsTheSame401(t *testing.T) {
 			if r.header.Get("WWW-Authenticate") == "" {
 				t.Errorf("%s: no WWW-Authenticate", name)
 			}
+			// Only the request's own id may differ.
+			body := requestIDField.ReplaceAll(r.body, nil)
 			if first == nil {
-				first = r.body
-			} else if !bytes.Equal(first, r.body) {
+				first = body
+			} else if !bytes.Equal(first, body) {
 				t.Errorf("%s: body %s differs from %s: it tells keys apart", name, r.body, first)
 			}
 		}

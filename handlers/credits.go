@@ -10,14 +10,14 @@ import (
 )
 
 type creditRequest struct {
-	ExternalID      string        `json:"external_id"`
-	Number          string        `json:"number"`
-	Customer        *customerJSON `json:"customer"`
-	Currency        string        `json:"currency"`
-	Amount          *int64        `json:"amount"`
-	AmountRemaining *int64        `json:"amount_remaining"`
-	IssueDate       string        `json:"issue_date"`
-	Memo            string        `json:"memo"`
+	ExternalID      string           `json:"external_id"`
+	Number          string           `json:"number"`
+	Customer        *customerRequest `json:"customer"`
+	Currency        string           `json:"currency"`
+	Amount          *int64           `json:"amount"`
+	AmountRemaining *int64           `json:"amount_remaining"`
+	IssueDate       string           `json:"issue_date"`
+	Memo            string           `json:"memo"`
 }
 
 type creditResponse struct {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -12,7 +13,9 @@ import (
 
 // eventList is a page of the vendor's event feed. next_cursor is the id of
 // the last event given (or the cursor sent, when there is nothing new): a
-// poller always passes it back as after.
+// poller always passes it back as after. Any event id the vendor holds (from
+// this feed or a webhook) is a cursor too; the feed is gap-free from it (see
+// vendors.Store.sequence).
 type eventList struct {
 	Data       []webhooks.Event `json:"data"`
 	NextCursor *string          `json:"next_cursor"`
@@ -32,12 +35,20 @@ func (s *Server) listEvents(c *gin.Context) {
 	var after int64
 	var cursor *string
 	if raw := c.Query("after"); raw != "" {
-		id, ok := webhooks.ParseEventID(raw)
-		if !ok {
-			s.fail(c, vendors.Invalid("after", "must be an event id or a next_cursor this API returned, like evt_42"))
+		if !vendors.ValidEventID(raw) {
+			s.fail(c, vendors.Invalid("after", "must be an event id or a next_cursor this API returned, like evt_4sGq0Lx2mN8pRt6vW1yZ3bCd"))
 			return
 		}
-		after, cursor = id, &raw
+		pos, err := s.vendors.EventPos(c.Request.Context(), vendorID(c), raw)
+		if errors.Is(err, vendors.ErrNotFound) {
+			s.fail(c, vendors.Invalid("after", "is not one of your events: pass an event id or a next_cursor this API returned"))
+			return
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		after, cursor = pos, &raw
 	}
 	evs, err := s.vendors.Events(c.Request.Context(), vendorID(c), after, limit+1)
 	if err != nil {

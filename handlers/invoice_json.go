@@ -16,18 +16,18 @@ type customerJSON struct {
 }
 
 type invoiceRequest struct {
-	ExternalID      string        `json:"external_id"`
-	Number          string        `json:"number"`
-	Customer        *customerJSON `json:"customer"`
-	Currency        string        `json:"currency"`
-	AmountDue       *int64        `json:"amount_due"`
-	AmountRemaining *int64        `json:"amount_remaining"`
-	IssueDate       string        `json:"issue_date"`
-	DueDate         string        `json:"due_date"`
-	PayURL          string        `json:"pay_url"`
-	PDFURL          string        `json:"pdf_url"`
-	Status          string        `json:"status"`
-	Memo            string        `json:"memo"`
+	ExternalID      string           `json:"external_id"`
+	Number          string           `json:"number"`
+	Customer        *customerRequest `json:"customer"`
+	Currency        string           `json:"currency"`
+	AmountDue       *int64           `json:"amount_due"`
+	AmountRemaining *int64           `json:"amount_remaining"`
+	IssueDate       string           `json:"issue_date"`
+	DueDate         string           `json:"due_date"`
+	PayURL          string           `json:"pay_url"`
+	PDFURL          string           `json:"pdf_url"`
+	Status          string           `json:"status"`
+	Memo            string           `json:"memo"`
 }
 
 type invoiceResponse struct {
@@ -45,11 +45,6 @@ type invoiceResponse struct {
 	Memo            string       `json:"memo"`
 	CreatedAt       time.Time    `json:"created_at"`
 	UpdatedAt       time.Time    `json:"updated_at"`
-}
-
-func (r customerJSON) input() vendors.CustomerInput {
-	return vendors.CustomerInput{ExternalID: r.ExternalID, Name: r.Name, Email: r.Email, Phone: r.Phone,
-		SMSConsent: r.SMSConsent, SMSConsentSource: r.SMSConsentSource}
 }
 
 func customerOut(c vendors.Customer) customerJSON {

@@ -66,6 +66,11 @@ func checkOpenAPI(t testing.TB, req *http.Request, reqBody []byte, status int, h
 	}
 	call := req.Method + " " + req.URL.RequestURI()
 	route, pathParams, err := spec.router.FindRoute(req)
+	if errors.Is(err, routers.ErrMethodNotAllowed) && status == http.StatusMethodNotAllowed {
+		// No operation answers a method its path does not list: the answer
+		// is the MethodNotAllowed response of the components.
+		route, err = methodNotAllowedRoute(spec.doc, req)
+	}
 	if err != nil {
 		t.Errorf("openapi: %s (answered %d) is not described in handlers/openapi.yaml: %v", call, status, err)
 		return
@@ -94,6 +99,19 @@ func checkOpenAPI(t testing.TB, req *http.Request, reqBody []byte, status int, h
 			call, route.Operation.OperationID, openAPIReasons(err), status, header.Get("Content-Type"),
 			openAPIClip(body), sent)
 	}
+}
+
+// methodNotAllowedRoute is a route whose only response is the description's
+// MethodNotAllowed, to check a 405 against.
+func methodNotAllowedRoute(doc *openapi3.T, req *http.Request) (*routers.Route, error) {
+	resp := doc.Components.Responses["MethodNotAllowed"]
+	if resp == nil {
+		return nil, errors.New("components.responses.MethodNotAllowed is missing")
+	}
+	op := openapi3.NewOperation()
+	op.OperationID = "components.responses.MethodNotAllowed"
+	op.Responses = openapi3.NewResponses(openapi3.WithStatus(http.StatusMethodNotAllowed, resp))
+	return &routers.Route{Spec: doc, Path: req.URL.Path, Method: req.Method, Operation: op}, nil
 }
 
 // openAPIReasons puts each schema violation on its own line.
@@ -268,7 +286,12 @@ func TestOpenAPISelfCheck(t *testing.T) {
 				`"counts":{"created":0,"updated":0,"unchanged":0,"error":0}}`), `"skipped"`},
 		{"route not described", "GET", "/v1/nope", 404, problemCT, openAPIMarshal(t, problemFor(errNoRoute)),
 			"not described"},
-		{"method not described", "DELETE", get, 405, problemCT, openAPIMarshal(t, problemFor(errMethodNotAllowed)),
+		{"method not allowed", "DELETE", get, 405,
+			http.Header{"Content-Type": {"application/problem+json"}, "Allow": {"GET, PUT"}},
+			openAPIMarshal(t, problemFor(errMethodNotAllowed)), ""},
+		{"method not allowed without Allow", "DELETE", get, 405, problemCT,
+			openAPIMarshal(t, problemFor(errMethodNotAllowed)), `"Allow"`},
+		{"method not described, other status", "DELETE", get, 404, problemCT, openAPIMarshal(t, problemFor(errNoRoute)),
 			"not described"},
 	}
 	for _, tc := range cases {

@@ -44,7 +44,7 @@ func (s *Server) observe(c *gin.Context) {
 	elapsed := time.Since(start)
 	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
 	s.metrics.latency.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
-	s.log.DebugContext(c.Request.Context(), "request", slog.String("method", c.Request.Method),
+	s.log.DebugContext(c.Request.Context(), "request", slog.String("request_id", requestIDOf(c)), slog.String("method", c.Request.Method),
 		slog.String("route", route), slog.Int("status", c.Writer.Status()), slog.Duration("elapsed", elapsed))
 }
 

@@ -42,6 +42,9 @@ func newPortalHub(t *testing.T, db *database.DB) *portalHub {
 	clock := func() time.Time { return h.now }
 	h.payers = payers.NewStore(db.Gorm, clock)
 	h.vendors = vendors.NewStore(db.Gorm, h.payers, clock)
+	if err := h.vendors.UseSecretKey(testHubSecret); err != nil {
+		t.Fatal(err)
+	}
 	h.outbox = outbox.New(db.Gorm, clock)
 	h.srv = httptest.NewUnstartedServer(nil)
 	h.srv.Start()

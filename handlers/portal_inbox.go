@@ -53,6 +53,25 @@ var holdText = map[string]string{
 	payers.HoldPaymentReported: "Payment reported",
 }
 
+// holdLabel names the hold of one of the payer's invoices; a promise shows
+// the date promised, the same date the digest shows.
+func holdLabel(o payers.OpenInvoice) string {
+	if o.HoldKind == payers.HoldPromise && !o.PromisedFor.IsZero() {
+		return "Payment promised for " + o.PromisedFor.String()
+	}
+	return holdText[o.HoldKind]
+}
+
+// payerToday is the session payer's calendar day, in its timezone: the day
+// the digest counts from and promises are checked against.
+func (s *Server) payerToday(c *gin.Context) (civil.Date, error) {
+	p, err := s.payers.Get(c.Request.Context(), payerID(c))
+	if err != nil {
+		return civil.Date{}, err
+	}
+	return civil.Of(s.now().In(p.Location())), nil
+}
+
 // inbox answers GET /portal: every open invoice of the payer from every
 // vendor, grouped by vendor, the vendor owed longest first.
 func (s *Server) inbox(c *gin.Context) {
@@ -61,7 +80,11 @@ func (s *Server) inbox(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	today := civil.Of(s.now().UTC())
+	today, err := s.payerToday(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	filter, vendorFilter, sort := c.Query("filter"), c.Query("vendor"), c.DefaultQuery("sort", "due")
 	data := inboxData{Filtered: filter != "" || vendorFilter != ""}
 	due, vendorTotals := money.Totals{}, map[int64]money.Totals{}
@@ -95,7 +118,7 @@ func (s *Server) inbox(c *gin.Context) {
 			vendorTotals[o.VendorID] = money.Totals{}
 		}
 		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
-			Amount: money.Format(o.AmountRemaining, o.Currency), Hold: holdText[o.HoldKind],
+			Amount: money.Format(o.AmountRemaining, o.Currency), Hold: holdLabel(o),
 			DaysOverdue: days, DueIn: -days, remaining: o.AmountRemaining, currency: o.Currency, due: o.DueDate})
 		data.Count++
 		if o.HoldKind == "" {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
@@ -80,10 +79,14 @@ func (s *Server) invoicePage(c *gin.Context) {
 
 // renderInvoice shows the invoice page, with an error when a form on it failed.
 func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDetail, formError string) {
-	today := civil.Of(s.now().UTC())
+	today, err := s.payerToday(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	d := invoiceData{
 		ID: inv.InvoiceID, VendorID: inv.VendorID, Number: inv.Number, VendorName: inv.VendorName, Domain: inv.VendorDomain,
-		Status: inv.Status, Hold: holdText[inv.HoldKind], Currency: inv.Currency,
+		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice), Currency: inv.Currency,
 		Remaining: money.Format(inv.AmountRemaining, inv.Currency), AmountDue: money.Format(inv.AmountDue, inv.Currency),
 		RemainingNumber: money.FormatNumber(inv.AmountRemaining, inv.Currency),
 		Issued:          inv.IssueDate.String(), Due: inv.DueDate.String(), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,

@@ -357,11 +357,7 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 
 // storedSettings is the form as the payer's stored preferences fill it.
 func storedSettings(p payers.Payer) settingsForm {
-	tz := p.Timezone
-	if tz == "" {
-		tz = bundler.DefaultTimezone(strings.TrimPrefix(p.Key, "phone:"))
-	}
-	return settingsForm{Timezone: tz, Cadence: firstNonEmpty(p.Cadence, string(bundler.CadenceSmart)),
+	return settingsForm{Timezone: p.TimezoneName(), Cadence: firstNonEmpty(p.Cadence, string(bundler.CadenceSmart)),
 		Weekday: strconv.Itoa(p.Weekday), RunDays: strings.ReplaceAll(p.RunDays, ",", ", "),
 		Hour: strconv.Itoa(p.SendHour), Minute: strconv.Itoa(p.SendMinute),
 		MinIntervalDays: strconv.Itoa((p.MinIntervalHours + 23) / 24), Email: p.EmailEnabled, SMS: p.SMSEnabled}

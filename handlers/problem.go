@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -18,6 +19,8 @@ type problem struct {
 	Code   string               `json:"code"`
 	Detail string               `json:"detail,omitempty"`
 	Errors []vendors.FieldError `json:"errors,omitempty"`
+	// RequestID repeats the Request-Id header, for support.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // errMalformedJSON is a body that is not JSON at all.
@@ -38,7 +41,11 @@ func newProblem(status int, code, title, detail string) problem {
 func problemFor(err error) problem {
 	var ve *vendors.ValidationError
 	var tooLarge *http.MaxBytesError
+	var limited *rateLimited
 	switch {
+	case errors.As(err, &limited):
+		return newProblem(http.StatusTooManyRequests, "rate_limited", "Too many requests",
+			fmt.Sprintf("Over the limit of %s: retry after %d seconds.", limited.d.Rule, ceilSeconds(limited.d.RetryAfter, 1)))
 	case errors.As(err, &ve):
 		p := newProblem(http.StatusUnprocessableEntity, "validation_failed", "The request has invalid fields", ve.Error())
 		p.Errors = ve.Fields
@@ -71,7 +78,7 @@ func problemFor(err error) problem {
 func (s *Server) fail(c *gin.Context, err error) {
 	p := problemFor(err)
 	if p.Status >= 500 {
-		s.log.ErrorContext(c.Request.Context(), "request failed", slog.String("route", c.FullPath()),
+		s.log.ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", requestIDOf(c)), slog.String("route", c.FullPath()),
 			slog.String("method", c.Request.Method), slog.Any("err", err))
 	}
 	if p.Status == http.StatusUnauthorized {
@@ -81,6 +88,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 }
 
 func writeProblem(c *gin.Context, p problem) {
+	p.RequestID = requestIDOf(c)
 	c.Header("Content-Type", "application/problem+json")
 	c.AbortWithStatusJSON(p.Status, p)
 }

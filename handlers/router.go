@@ -15,7 +15,16 @@ func (s *Server) routes() http.Handler {
 	r.UseRawPath = true
 	r.UnescapePathValues = true
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverer, s.observe)
+	// Believe X-Forwarded-For only from the configured proxies (gin's
+	// default believes anyone, which would let a client pick its own IP).
+	proxies := make([]string, len(s.trustedProxies))
+	for i, p := range s.trustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		panic("handlers: trusted proxies: " + err.Error()) // netip.Prefix strings always parse
+	}
+	r.Use(s.requestID, s.recoverer, s.observe)
 	r.NoRoute(func(c *gin.Context) { s.fail(c, errNoRoute) })
 	r.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
 
@@ -23,6 +32,7 @@ func (s *Server) routes() http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/openapi.yaml", s.openapi)
+	r.GET("/problems/:code", s.problemPage)
 	if s.outbox != nil {
 		r.GET("/dev/outbox", s.outboxList)
 		r.GET("/dev/outbox.json", s.outboxJSON)
@@ -30,24 +40,25 @@ func (s *Server) routes() http.Handler {
 	}
 
 	if s.links != nil {
-		r.GET("/l/:token", s.linkEntry)
-		r.POST("/l/:token", s.unsubscribe)
-		r.GET("/s/:token", s.shortEntry)
-		r.POST("/portal/fresh-link", s.freshLink)
+		linkFailures := s.limitAuthFailures(http.StatusNotFound, s.refusePortal)
+		r.GET("/l/:token", linkFailures, s.linkEntry)
+		r.POST("/l/:token", linkFailures, s.unsubscribe)
+		r.GET("/s/:token", linkFailures, s.shortEntry)
+		r.POST("/portal/fresh-link", s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
 		portal := r.Group("/portal", s.portalAuth)
 		portal.GET("", s.inbox)
 		portal.GET("/payments/new", s.newPayment)
 		portal.POST("/payments", s.reportPayment)
 		portal.GET("/settings", s.settingsPage)
 		portal.POST("/settings", s.saveSettings)
-		portal.POST("/settings/code", s.sendContactCode)
+		portal.POST("/settings/code", s.limitForm("code", payerTarget, s.refusePortal), s.sendContactCode)
 		portal.POST("/settings/contacts", s.addContact)
 		portal.POST("/settings/contacts/:id", s.changeContact)
 		portal.POST("/settings/unsubscribe", s.unsubscribeAll)
 		portal.GET("/invoices/:id", s.invoicePage)
 		portal.GET("/invoices/:id/credit", s.creditPage)
 		portal.POST("/invoices/:id/credit", s.applyCredit)
-		portal.POST("/invoices/:id/credit/code", s.creditCode)
+		portal.POST("/invoices/:id/credit/code", s.limitForm("code", payerTarget, s.refusePortal), s.creditCode)
 		portal.POST("/signout", s.signOutEverywhere)
 		portal.POST("/invoices/:id/pay", s.payInvoice)
 		portal.POST("/invoices/:id/questions", s.askQuestion)
@@ -59,9 +70,10 @@ func (s *Server) routes() http.Handler {
 
 	if s.payers != nil {
 		r.GET("/vendor/signin", s.signinPage)
-		r.POST("/vendor/signin", s.requestSignin)
-		r.GET("/vendor/signin/:token", s.signinConfirm)
-		r.POST("/vendor/signin/:token", s.signin)
+		r.POST("/vendor/signin", s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
+		signinFailures := s.limitAuthFailures(http.StatusNotFound, s.refuseVendor)
+		r.GET("/vendor/signin/:token", signinFailures, s.signinConfirm)
+		r.POST("/vendor/signin/:token", signinFailures, s.signin)
 		vendor := r.Group("/vendor", s.vendorAuth)
 		vendor.GET("", s.vendorInbox)
 		vendor.POST("/signout", s.vendorSignout)
@@ -84,7 +96,7 @@ func (s *Server) routes() http.Handler {
 		r.POST("/webhooks/twilio/inbound", s.twilioInbound)
 	}
 
-	v1 := r.Group("/v1", s.authenticate, s.idempotent)
+	v1 := r.Group("/v1", s.limitAuthFailures(http.StatusUnauthorized, s.refuseAPI), s.authenticate, s.limitAPIKey, s.idempotent)
 	get := headToo(v1) // HEAD wherever GET
 	v1.PUT("/invoices/:external_id", s.putInvoice)
 	v1.POST("/invoices/batch", s.batchInvoices)
@@ -107,7 +119,10 @@ func (s *Server) routes() http.Handler {
 	v1.POST("/webhook-endpoints", s.createEndpoint)
 	get("/webhook-endpoints", s.listEndpoints)
 	get("/webhook-endpoints/:id", s.getEndpoint)
+	v1.POST("/webhook-endpoints/:id", s.updateEndpoint)
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
+	v1.POST("/webhook-endpoints/:id/roll-secret", s.rollEndpointSecret)
+	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
 	get("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
 	return r

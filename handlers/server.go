@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,6 +15,7 @@ import (
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/ratelimit"
 	"github.com/duehub/duehub/vendors"
 	"github.com/duehub/duehub/webhooks"
 )
@@ -50,6 +52,13 @@ type Config struct {
 	// Webhooks decides which webhook endpoint URLs may be registered; nil
 	// refuses private and loopback targets and plain http.
 	Webhooks *webhooks.Guard
+	// Limiter enforces Limits; nil turns rate limiting off.
+	Limiter *ratelimit.Limiter
+	Limits  Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Real-IP name the client, and whose Request-Id is kept. None: the
+	// peer address is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds the dependencies of the handlers.
@@ -72,6 +81,10 @@ type Server struct {
 	mailer      notify.Sender
 	mailFrom    string
 	webhooks    *webhooks.Guard
+	limiter     *ratelimit.Limiter
+	limits      Limits
+	// trustedProxies are the peers whose forwarding headers are believed.
+	trustedProxies []netip.Prefix
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 }
@@ -96,6 +109,10 @@ func New(cfg Config) http.Handler {
 		mailer:      cfg.Mailer,
 		mailFrom:    cfg.MailFrom,
 		webhooks:    cfg.Webhooks,
+		limiter:     cfg.Limiter,
+		limits:      cfg.Limits,
+
+		trustedProxies: cfg.TrustedProxies,
 	}
 	s.cursors = newCursorSealer(s.secret)
 	if s.webhooks == nil {

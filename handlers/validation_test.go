@@ -38,7 +38,7 @@ var badInvoices = []struct {
 	{"external_id too long", invoice(strings.Repeat("x", 129)), "external_id"},
 	{"external_id with control character", invoice("INV\u0001"), "external_id"},
 	{"missing customer", invoice("X", drop("customer")), "customer"},
-	{"customer without contact", invoice("X", drop("customer.email"), drop("customer.phone")), "customer.email"},
+	{"new customer without contact", invoice("X", set("customer.external_id", "C-NEW"), drop("customer.email"), drop("customer.phone")), "customer.email"},
 	{"customer with bad email", invoice("X", set("customer.email", "not-an-email"), drop("customer.phone")), "customer.email"},
 	{"customer with display-name email", invoice("X", set("customer.email", "AP <ap@acme.example>")), "customer.email"},
 	{"customer with bad phone", invoice("X", drop("customer.email"), set("customer.phone", "12345")), "customer.phone"},

@@ -142,7 +142,7 @@ func (s *Server) vendorInbox(c *gin.Context) {
 			amount = p.AmountRemaining
 		}
 		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
-			By: p.Until.In(loc).Add(-time.Second).Format(vendorDateStamp), Broken: p.BrokenAt != nil}
+			By: p.Promised().String(), Broken: p.BrokenAt != nil}
 		if p.BrokenAt != nil {
 			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
 		}

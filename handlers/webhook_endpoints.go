@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/vendors"
-	"github.com/duehub/duehub/webhooks"
 )
 
 type endpointRequest struct {
@@ -129,7 +128,7 @@ type deliveryList struct {
 func deliveryOut(v vendors.DeliveryView) deliveryResponse {
 	d := v.WebhookDelivery
 	out := deliveryResponse{
-		ID: d.PublicID, EventID: webhooks.EventID(d.EventID), EventType: v.EventType, Status: d.Status,
+		ID: d.PublicID, EventID: deliveryEventID(v), EventType: v.EventType, Status: d.Status,
 		AttemptCount: d.Attempts, NextAttemptAt: utcOrNil(d.NextAttemptAt), LastAttemptAt: utcOrNil(d.LastAttemptAt),
 		LastResponseCode: statusOrNil(d.LastStatusCode), LastError: d.LastError, DeliveredAt: utcOrNil(d.DeliveredAt),
 		CreatedAt: d.CreatedAt.UTC(), Attempts: make([]attemptResponse, len(v.Log)),
@@ -138,6 +137,14 @@ func deliveryOut(v vendors.DeliveryView) deliveryResponse {
 		out.Attempts[i] = attemptResponse{AttemptedAt: a.CreatedAt.UTC(), ResponseCode: statusOrNil(a.StatusCode), Error: a.Error, DurationMS: a.DurationMS}
 	}
 	return out
+}
+
+// deliveryEventID is the public id of the event a delivery carries.
+func deliveryEventID(v vendors.DeliveryView) string {
+	if v.TestEventID != "" {
+		return v.TestEventID
+	}
+	return v.EventPublicID
 }
 
 func utcOrNil(t *time.Time) *time.Time {

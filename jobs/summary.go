@@ -187,7 +187,7 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 				amount = p.AmountRemaining
 			}
 			fmt.Fprintf(&b, "  - %s promised %s on invoice %s by %s and has not paid\n", oneLine(p.CustomerName),
-				money.Format(amount, p.Currency), oneLine(p.InvoiceNumber), p.Until.In(loc).Add(-time.Second).Format(time.DateOnly))
+				money.Format(amount, p.Currency), oneLine(p.InvoiceNumber), p.Promised().String())
 		}
 		for _, c := range s.bounced {
 			fmt.Fprintf(&b, "  - %s cannot be reached at %s (%s)\n", oneLine(firstOf(c.CustomerName, c.ExternalID)), c.Address, c.Reason)

@@ -70,7 +70,7 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 		if !ok {
 			from = ev.Cursor
 		}
-		won, err := t.cfg.Vendors.ClaimTeamEvent(ctx, ev.VendorID, from, ev.ID)
+		won, err := t.cfg.Vendors.ClaimTeamEvent(ctx, ev.VendorID, from, ev.Pos)
 		if err != nil || !won {
 			// Another process is announcing this vendor's threads.
 			stopped[ev.VendorID] = true
@@ -79,7 +79,7 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		cursor[ev.VendorID] = ev.ID
+		cursor[ev.VendorID] = ev.Pos
 		announced, err := t.announce(ctx, ev.Event)
 		if notify.IsPermanent(err) {
 			// Retrying will not help (an address the provider refuses):
@@ -91,7 +91,7 @@ func (t *TeamMail) NotifyNewThreads(ctx context.Context) (int, error) {
 		if err != nil {
 			stopped[ev.VendorID] = true
 			errs = append(errs, fmt.Errorf("jobs: announce event %d to vendor %d: %w", ev.ID, ev.VendorID, err))
-			if rerr := t.cfg.Vendors.ReleaseTeamEvent(ctx, ev.VendorID, ev.ID, from); rerr != nil {
+			if rerr := t.cfg.Vendors.ReleaseTeamEvent(ctx, ev.VendorID, ev.Pos, from); rerr != nil {
 				errs = append(errs, rerr)
 			}
 			continue

@@ -48,6 +48,9 @@ func TestWebhooksOnRiver(t *testing.T) {
 
 		ps := payers.NewStore(db.Gorm, time.Now)
 		vs := vendors.NewStore(db.Gorm, ps, time.Now)
+		if err := vs.UseSecretKey("test-hub-secret-0123456789abcdefghij"); err != nil {
+			t.Fatal(err)
+		}
 		ctx := context.Background()
 		v, err := vs.CreateVendor(ctx, vendors.NewVendor{Name: "Northwind", SupportEmail: "ar@northwind.example"})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -22,14 +23,32 @@ const (
 // ErrNoPayURL means the vendor takes no online payment for the invoice.
 var ErrNoPayURL = errors.New("invoice has no pay url")
 
-// Location is the payer's timezone; UTC when it has none or an unknown one.
-func (p Payer) Location() *time.Location {
+// TimezoneName is the IANA name of the payer's timezone: the one it chose,
+// else the one its phone number implies (DefaultTimezone), else UTC. The
+// digest, the portal and every date shown for the payer use this one zone.
+func (p Payer) TimezoneName() string {
 	if p.Timezone != "" {
-		if loc, err := time.LoadLocation(p.Timezone); err == nil {
-			return loc
-		}
+		return p.Timezone
+	}
+	if phone, ok := strings.CutPrefix(p.Key, "phone:"); ok {
+		return DefaultTimezone(phone)
+	}
+	return "UTC"
+}
+
+// Location is the payer's timezone (TimezoneName); UTC for an unknown one.
+func (p Payer) Location() *time.Location {
+	if loc, err := time.LoadLocation(p.TimezoneName()); err == nil {
+		return loc
 	}
 	return time.UTC
+}
+
+// PromisedDate is the payer-local day a promise's hold ends with: the
+// date the payer chose. A hold's until is the instant that day ends
+// (EndOfDay), which already belongs to the next day.
+func PromisedDate(until time.Time, loc *time.Location) civil.Date {
+	return civil.Of(until.In(loc).Add(-time.Nanosecond))
 }
 
 // Promise records that the payer will pay the invoice by date (amount 0
@@ -96,6 +115,7 @@ type lapsedPromise struct {
 	Until           time.Time
 	Amount          int64
 	Timezone        string
+	PayerKey        string
 	ExternalID      string
 	Number          string
 	Currency        string
@@ -110,7 +130,7 @@ func (s *Store) BreakPromises(ctx context.Context, now time.Time) (int, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	var lapsed []lapsedPromise
 	err := s.db.WithContext(ctx).Raw(`
-SELECT h.id AS hold_id, h.vendor_id, h.until, h.amount, p.timezone,
+SELECT h.id AS hold_id, h.vendor_id, h.until, h.amount, p.timezone, p.key AS payer_key,
        i.external_id, i.number, i.currency, i.amount_remaining
 FROM holds h
 JOIN invoices i ON i.id = h.invoice_id
@@ -129,14 +149,14 @@ ORDER BY h.id`, HoldPromise, now).Scan(&lapsed).Error
 				return res.Error
 			}
 			broken++
-			loc := Payer{Timezone: l.Timezone}.Location()
+			loc := Payer{Timezone: l.Timezone, Key: l.PayerKey}.Location()
 			promised := l.Amount
 			if promised == 0 {
 				promised = l.AmountRemaining
 			}
 			return writeVendorEvent(tx, l.VendorID, "promise.broken", map[string]any{
 				"invoice_external_id": l.ExternalID, "invoice_number": l.Number,
-				"promised_date": civil.Of(l.Until.In(loc).Add(-time.Second)).String(),
+				"promised_date": PromisedDate(l.Until, loc).String(),
 				"amount":        promised, "amount_remaining": l.AmountRemaining, "currency": l.Currency,
 			}, now)
 		})

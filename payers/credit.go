@@ -121,14 +121,18 @@ func (s *Store) ApplyCredit(ctx context.Context, payerID, creditID, invoiceID, a
 		if err := creditRules(cn, inv, amount); err != nil {
 			return err
 		}
-		res := tx.Exec(`UPDATE credit_notes SET amount_remaining = amount_remaining - ?, updated_at = ?
-WHERE id = ? AND amount_remaining >= ?`, amount, now, cn.ID, amount)
+		// amount_applied records what the hub settled, so that a later push
+		// of an older amount_remaining cannot undo the application.
+		res := tx.Exec(`UPDATE credit_notes SET amount_remaining = amount_remaining - ?,
+       amount_applied = amount_applied + ?, updated_at = ?
+WHERE id = ? AND amount_remaining >= ?`, amount, amount, now, cn.ID, amount)
 		if err := oneRow(res, "credit"); err != nil {
 			return err
 		}
-		res = tx.Exec(`UPDATE invoices SET amount_remaining = amount_remaining - ?, updated_at = ?,
+		res = tx.Exec(`UPDATE invoices SET amount_remaining = amount_remaining - ?,
+       amount_applied = amount_applied + ?, updated_at = ?,
        status = CASE WHEN amount_remaining = ? THEN 'paid' ELSE status END
-WHERE id = ? AND status = 'open' AND amount_remaining >= ?`, amount, now, amount, inv.ID, amount)
+WHERE id = ? AND status = 'open' AND amount_remaining >= ?`, amount, amount, now, amount, inv.ID, amount)
 		if err := oneRow(res, "amount"); err != nil {
 			return err
 		}

@@ -36,6 +36,9 @@ type OpenInvoice struct {
 	// HoldKind is the active hold, if any ("" when remindable).
 	HoldKind  string
 	HoldUntil *time.Time
+	// PromisedFor is the date the payer promised to pay by, for a promise
+	// hold: the one date the digest and the portal both show.
+	PromisedFor civil.Date `gorm:"-"`
 	// Muted is true when the payer muted the vendor.
 	Muted bool
 }
@@ -67,7 +70,30 @@ ORDER BY i.due_date, i.id`, now.UTC(), now.UTC(), payerID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("payers: open invoices: %w", err)
 	}
+	if err := s.datePromises(ctx, payerID, rows); err != nil {
+		return nil, err
+	}
 	return rows, nil
+}
+
+// datePromises fills PromisedFor of the promise holds among rows, in the
+// payer's timezone.
+func (s *Store) datePromises(ctx context.Context, payerID int64, rows []OpenInvoice) error {
+	var loc *time.Location
+	for i, o := range rows {
+		if o.HoldKind != HoldPromise || o.HoldUntil == nil {
+			continue
+		}
+		if loc == nil {
+			p, err := s.Get(ctx, payerID)
+			if err != nil {
+				return err
+			}
+			loc = p.Location()
+		}
+		rows[i].PromisedFor = PromisedDate(*o.HoldUntil, loc)
+	}
+	return nil
 }
 
 // Get returns one payer.

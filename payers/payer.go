@@ -72,13 +72,48 @@ func KeyOf(c vendors.PayerContact) string {
 // LinkPayers finds or creates the payer of each contact and records the
 // contact's addresses on it, with a fixed number of statements whatever the
 // number of contacts. It implements vendors.PayerLinker.
+//
+// The email comes first: a contact with an email joins the payer of that
+// address. A phone-only contact joins the payer that already holds its
+// number, whatever that payer's key, else the payer of the number. A number
+// belongs to one payer only (a unique index on phone contacts): an email
+// contact whose number another payer holds joins its email's payer without
+// the number, so one phone never gets two SMS streams.
 func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.PayerContact) ([]int64, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
+	tx = tx.WithContext(ctx)
+	var phones []string
+	for _, c := range contacts {
+		if c.Phone != "" {
+			phones = append(phones, c.Phone)
+		}
+	}
+	owners, err := phoneOwners(tx, phones)
+	if err != nil {
+		return nil, err
+	}
+	// A phone-only contact whose number comes with an email in this same
+	// push joins that email's payer, as it would had the email come first.
+	emailOfPhone := make(map[string]string)
+	for _, c := range contacts {
+		if c.Email != "" && c.Phone != "" && emailOfPhone[c.Phone] == "" {
+			emailOfPhone[c.Phone] = c.Email
+		}
+	}
+	keyOf := func(c vendors.PayerContact) string {
+		if c.Email == "" && emailOfPhone[c.Phone] != "" {
+			return "email:" + emailOfPhone[c.Phone]
+		}
+		return KeyOf(c)
+	}
 	keys := make([]string, 0, len(contacts))
 	fresh := make([]Payer, 0, len(contacts))
 	seen := make(map[string]bool, len(contacts))
 	for _, c := range contacts {
-		k := KeyOf(c)
+		if c.Email == "" && owners[c.Phone] != 0 {
+			continue
+		}
+		k := keyOf(c)
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
@@ -88,13 +123,14 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 	}
 	// Insert in key order so concurrent pushes cannot deadlock on PostgreSQL.
 	slices.SortFunc(fresh, func(a, b Payer) int { return strings.Compare(a.Key, b.Key) })
-	tx = tx.WithContext(ctx)
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, 500).Error; err != nil {
 		return nil, fmt.Errorf("payers: create payers: %w", err)
 	}
 	var rows []Payer
-	if err := tx.Select("id", "key").Where("key IN ?", keys).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("payers: load payers: %w", err)
+	if len(keys) > 0 {
+		if err := tx.Select("id", "key").Where("key IN ?", keys).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("payers: load payers: %w", err)
+		}
 	}
 	byKey := make(map[string]int64, len(rows))
 	for _, p := range rows {
@@ -104,7 +140,10 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 	var addrs []Contact
 	added := make(map[Contact]bool)
 	for i, c := range contacts {
-		ids[i] = byKey[KeyOf(c)]
+		ids[i] = owners[c.Phone]
+		if c.Email != "" || ids[i] == 0 {
+			ids[i] = byKey[keyOf(c)]
+		}
 		for _, a := range []Contact{{PayerID: ids[i], Kind: "email", Value: c.Email}, {PayerID: ids[i], Kind: "phone", Value: c.Phone}} {
 			if a.Value != "" && !added[a] {
 				added[a] = true
@@ -113,13 +152,42 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 			}
 		}
 	}
+	// Sorted by address, so that concurrent pushes take the unique phone
+	// index's entries in one order. A number another payer already holds
+	// (or that a concurrent push just took) is skipped here.
 	slices.SortFunc(addrs, func(a, b Contact) int {
-		return cmp.Or(cmp.Compare(a.PayerID, b.PayerID), strings.Compare(a.Kind, b.Kind), strings.Compare(a.Value, b.Value))
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Value, b.Value), cmp.Compare(a.PayerID, b.PayerID))
 	})
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&addrs, 500).Error; err != nil {
 		return nil, fmt.Errorf("payers: add contacts: %w", err)
 	}
+	// A phone-only contact ends with the payer its number belongs to now:
+	// when a concurrent push won the number, that is the other payer.
+	if owners, err = phoneOwners(tx, phones); err != nil {
+		return nil, err
+	}
+	for i, c := range contacts {
+		if c.Email == "" && owners[c.Phone] != 0 {
+			ids[i] = owners[c.Phone]
+		}
+	}
 	return ids, nil
+}
+
+// phoneOwners returns the payer holding each of the numbers that one holds.
+func phoneOwners(tx *gorm.DB, phones []string) (map[string]int64, error) {
+	owners := make(map[string]int64, len(phones))
+	if len(phones) == 0 {
+		return owners, nil
+	}
+	var held []Contact
+	if err := tx.Select("payer_id", "value").Where("kind = 'phone' AND value IN ?", phones).Find(&held).Error; err != nil {
+		return nil, fmt.Errorf("payers: phone owners: %w", err)
+	}
+	for _, c := range held {
+		owners[c.Value] = c.PayerID
+	}
+	return owners, nil
 }
 
 // SetChannel turns digests on one channel ("email" or "sms") on or off.

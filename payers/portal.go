@@ -29,6 +29,11 @@ WHERE i.id = ? AND c.payer_id = ?`, s.now().UTC(), s.now().UTC(), invoiceID, pay
 	if len(rows) == 0 {
 		return InvoiceDetail{}, ErrNotFound
 	}
+	open := []OpenInvoice{rows[0].OpenInvoice}
+	if err := s.datePromises(ctx, payerID, open); err != nil {
+		return InvoiceDetail{}, err
+	}
+	rows[0].OpenInvoice = open[0]
 	return rows[0], nil
 }
 

@@ -118,6 +118,14 @@ func (s *Store) AddContact(ctx context.Context, payerID int64, kind, value, role
 		return Contact{}, fmt.Errorf("payers: add contact: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
+		var own int64
+		err := s.db.WithContext(ctx).Model(&Contact{}).Where("payer_id = ? AND kind = ? AND value = ?", payerID, c.Kind, c.Value).Count(&own).Error
+		if err != nil {
+			return Contact{}, fmt.Errorf("payers: add contact: %w", err)
+		}
+		if own == 0 { // a number belongs to one payer only (see LinkPayers)
+			return Contact{}, vendors.Invalid("value", "cannot be added: a phone number receives the reminders of one inbox only")
+		}
 		return Contact{}, vendors.Invalid("value", "is already one of your contacts")
 	}
 	return c, nil

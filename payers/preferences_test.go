@@ -188,3 +188,27 @@ func TestSMSConsent(t *testing.T) {
 		}
 	})
 }
+
+func TestAPhoneNumberStaysWithOnePayer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		n := newPayNet(t, db)
+		north := n.vendor("Northwind")
+		n.push(north, "N-1", "USD", 100, vendors.CustomerInput{Email: "ap@acme.example", Phone: "+15551230000"})
+		n.push(north, "N-2", "USD", 100, vendors.CustomerInput{Email: "ap@other.example"})
+		acme, other := n.payer("ap@acme.example"), n.payer("ap@other.example")
+		_, err := n.payers.AddContact(ctx, other, "phone", "+1 555 123 0000", "to")
+		var ve *vendors.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "value" || ve.Fields[0].Message == "is already one of your contacts" {
+			t.Fatalf("adding another payer's number: %v", err)
+		}
+		if _, err := n.payers.AddContact(ctx, acme, "phone", "+15551230000", "to"); prefsErrField(err) != "value" {
+			t.Fatalf("adding its own number again: %v", err)
+		}
+		var holders []int64
+		db.Gorm.Table("payer_contacts").Where("kind = 'phone' AND value = ?", "+15551230000").Pluck("payer_id", &holders)
+		if !slices.Equal(holders, []int64{acme}) {
+			t.Fatalf("the number is held by %v", holders)
+		}
+	})
+}

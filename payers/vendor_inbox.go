@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -27,6 +28,14 @@ type InboxPromise struct {
 	AmountRemaining int64
 	Until           time.Time
 	BrokenAt        *time.Time
+	PayerTimezone   string
+	PayerKey        string
+}
+
+// Promised is the date the payer promised to pay by, as the payer chose it
+// (in the payer's timezone, not the vendor's).
+func (p InboxPromise) Promised() civil.Date {
+	return PromisedDate(p.Until, Payer{Timezone: p.PayerTimezone, Key: p.PayerKey}.Location())
 }
 
 // InboxPromises returns the vendor's promises that fall due before
@@ -36,10 +45,11 @@ func (s *Store) InboxPromises(ctx context.Context, vendorID int64, dueBefore, br
 	var rows []InboxPromise
 	err := s.db.WithContext(ctx).Raw(`
 SELECT h.id AS hold_id, i.id AS invoice_id, i.number AS invoice_number, c.name AS customer_name, i.currency,
-       h.amount, i.amount_remaining, h.until, h.broken_at
+       h.amount, i.amount_remaining, h.until, h.broken_at, p.timezone AS payer_timezone, p.key AS payer_key
 FROM holds h
 JOIN invoices i ON i.id = h.invoice_id AND i.vendor_id = h.vendor_id
 JOIN customers c ON c.id = i.customer_id
+JOIN payers p ON p.id = h.payer_id
 WHERE h.vendor_id = ? AND h.kind = ? AND h.released_at IS NULL AND h.until IS NOT NULL
   AND i.status = 'open' AND i.amount_remaining > 0
   AND ((h.broken_at IS NULL AND h.until <= ?) OR (h.broken_at IS NOT NULL AND h.broken_at >= ?))

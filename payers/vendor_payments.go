@@ -109,10 +109,12 @@ ORDER BY l.report_id, i.id`, ids, vendorID).Scan(&lines).Error
 }
 
 // ConfirmPayment records that the vendor received the reported payment:
-// the report is confirmed, the holds it placed are released and a
-// payment.confirmed event is written. The vendor is expected to push the
-// invoices as paid (or their new remaining amount) too: confirming changes
-// no amount. Confirming again changes nothing and writes no second event.
+// the report is confirmed, the holds it placed are released, each invoice's
+// amount settled in the hub grows by its line and its remaining amount is
+// capped by it (paid when nothing is left), and a payment.confirmed event
+// is written. Capping rather than subtracting means a vendor that already
+// pushed the reduced amount is not charged the payment twice. Confirming
+// again changes nothing and writes no second event.
 func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (VendorPayment, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var out VendorPayment
@@ -151,6 +153,9 @@ func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (V
 		if !confirmed {
 			return nil
 		}
+		if err := settlePayment(tx, vendorID, reportID, now); err != nil {
+			return err
+		}
 		invoices := make([]map[string]any, len(out.Invoices))
 		for i, l := range out.Invoices {
 			invoices[i] = map[string]any{"external_id": l.InvoiceExternalID, "amount": l.Amount}
@@ -163,4 +168,26 @@ func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (V
 		return VendorPayment{}, wrapVendorAction("confirm payment", err)
 	}
 	return out, nil
+}
+
+// settlePayment adds each line of a confirmed report to its invoice's
+// amount_applied and caps amount_remaining at amount_due - amount_applied;
+// an open invoice with nothing left becomes paid.
+func settlePayment(tx *gorm.DB, vendorID, reportID int64, now time.Time) error {
+	var lines []PaymentReportLine
+	if err := tx.Where("report_id = ?", reportID).Order("invoice_id").Find(&lines).Error; err != nil {
+		return fmt.Errorf("load report lines: %w", err)
+	}
+	for _, l := range lines {
+		err := tx.Exec(`UPDATE invoices SET
+       status = CASE WHEN status = 'open' AND (amount_remaining = 0 OR amount_due <= amount_applied + ?) THEN 'paid' ELSE status END,
+       amount_remaining = CASE WHEN amount_remaining <= amount_due - (amount_applied + ?) THEN amount_remaining
+                               WHEN amount_due > amount_applied + ? THEN amount_due - (amount_applied + ?) ELSE 0 END,
+       amount_applied = amount_applied + ?, updated_at = ?
+WHERE id = ? AND vendor_id = ?`, l.Amount, l.Amount, l.Amount, l.Amount, l.Amount, now, l.InvoiceID, vendorID).Error
+		if err != nil {
+			return fmt.Errorf("settle invoice %d: %w", l.InvoiceID, err)
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/duehub/duehub/civil"
 )
@@ -22,10 +23,13 @@ type CreditNote struct {
 	Currency        string
 	Amount          int64
 	AmountRemaining int64
-	IssueDate       civil.Date
-	Memo            string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// AmountApplied is what the payer applied of it in the hub; no push may
+	// raise AmountRemaining above Amount - AmountApplied.
+	AmountApplied int64
+	IssueDate     civil.Date
+	Memo          string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // CreditInput is a credit note as a vendor pushes it.
@@ -46,7 +50,7 @@ type CreditView struct {
 	Customer Customer
 }
 
-func (in CreditInput) validate() (CreditNote, Customer, []FieldError) {
+func (in CreditInput) validate() (CreditNote, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	cn := CreditNote{ExternalID: in.ExternalID, Number: in.Number, Currency: in.Currency, Memo: in.Memo}
 	checkExternalID("external_id", in.ExternalID, &fe)
@@ -82,19 +86,28 @@ func (cn *CreditNote) stamp(created, updated time.Time) {
 	cn.CreatedAt, cn.UpdatedAt = created, updated
 }
 
+// settle caps a pushed credit note by what was applied of the stored one.
+func (cn *CreditNote) settle(old CreditNote) {
+	cn.AmountApplied = old.AmountApplied
+	cn.AmountRemaining = min(cn.AmountRemaining, max(0, cn.Amount-old.AmountApplied))
+}
+
 func (cn CreditNote) sameAs(o CreditNote) bool {
 	return cn.Number == o.Number && cn.CustomerID == o.CustomerID && cn.Currency == o.Currency &&
 		cn.Amount == o.Amount && cn.AmountRemaining == o.AmountRemaining &&
 		cn.IssueDate == o.IssueDate && cn.Memo == o.Memo
 }
 
-var creditUpdateCols = []string{"number", "currency", "amount", "amount_remaining", "issue_date", "memo"}
+// creditUpdates is what a push updates of a stored credit note; what was
+// applied in the hub caps amount_remaining, as settle does.
+var creditUpdates = append(clause.AssignmentColumns([]string{"number", "currency", "amount", "issue_date", "memo"}),
+	clause.Assignment{Column: clause.Column{Name: "amount_remaining"}, Value: clause.Expr{SQL: capRemaining("amount", "credit_notes")}})
 
 // PushCredits creates or updates the vendor's credit notes, like PushInvoices.
 func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[CreditNote](results, func(i int) (CreditNote, Customer, []FieldError) { return items[i].validate() })
-	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdateCols); err != nil {
+	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate() })
+	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdates); err != nil {
 		return nil, err
 	}
 	return results, nil

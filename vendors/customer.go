@@ -25,7 +25,10 @@ type Customer struct {
 	UpdatedAt        time.Time
 }
 
-// CustomerInput is a customer as a vendor pushes it, inside an invoice or a credit.
+// CustomerInput is a customer as a vendor pushes it, inside an invoice or a
+// credit. It merges into the vendor's stored customer: a field listed in
+// Omitted keeps its stored value, every other field replaces it (an empty
+// value clears it). The zero Omitted names every field.
 type CustomerInput struct {
 	ExternalID       string
 	Name             string
@@ -33,7 +36,23 @@ type CustomerInput struct {
 	Phone            string
 	SMSConsent       bool
 	SMSConsentSource string
+	Omitted          CustomerFields
 }
+
+// CustomerFields is a set of customer fields.
+type CustomerFields uint8
+
+// The customer fields a push may omit.
+const (
+	FieldName CustomerFields = 1 << iota
+	FieldEmail
+	FieldPhone
+	FieldSMSConsent
+	FieldSMSConsentSource
+)
+
+// Has reports whether f holds every field of g.
+func (f CustomerFields) Has(g CustomerFields) bool { return f&g == g }
 
 // NormalizeEmail lower-cases and trims an address and checks it is a bare
 // RFC 5322 address (no display name).
@@ -64,44 +83,78 @@ func NormalizePhone(s string) (string, error) {
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
-func (in CustomerInput) validate(prefix string, fe *fieldErrors) Customer {
-	c := Customer{
-		ExternalID:       in.ExternalID,
-		Name:             strings.TrimSpace(in.Name),
-		SMSConsent:       in.SMSConsent,
-		SMSConsentSource: strings.TrimSpace(in.SMSConsentSource),
-	}
+// validate checks and normalises the fields the push names. Whether the
+// customer ends up with a contact, and consent with a number, depends on
+// the stored record too: merge checks that.
+func (in CustomerInput) validate(prefix string, fe *fieldErrors) CustomerInput {
+	c := in
+	c.Name = strings.TrimSpace(in.Name)
+	c.SMSConsentSource = strings.TrimSpace(in.SMSConsentSource)
+	c.Email, c.Phone = "", ""
 	checkExternalID(prefix+"external_id", in.ExternalID, fe)
 	if len([]rune(c.Name)) > 200 {
 		fe.add(prefix+"name", "must be at most 200 characters")
 	}
-	hasContact := false
 	if strings.TrimSpace(in.Email) != "" {
 		email, err := NormalizeEmail(in.Email)
 		if err != nil {
 			fe.add(prefix+"email", err.Error())
-		} else {
-			c.Email, hasContact = email, true
 		}
+		c.Email = email
+	} else if in.Email != "" {
+		fe.add(prefix+"email", "must be an email address like ap@example.com")
 	}
 	if strings.TrimSpace(in.Phone) != "" {
 		phone, err := NormalizePhone(in.Phone)
 		if err != nil {
 			fe.add(prefix+"phone", err.Error())
-		} else {
-			c.Phone, hasContact = phone, true
 		}
-	}
-	if !hasContact && in.Email == "" && in.Phone == "" {
-		fe.add(prefix+"email", "a customer needs a valid email or a valid phone")
-	}
-	if c.SMSConsent && c.Phone == "" {
-		fe.add(prefix+"sms_consent", "consent needs a phone number")
+		c.Phone = phone
+	} else if in.Phone != "" {
+		fe.add(prefix+"phone", "is not a valid phone number")
 	}
 	if len(c.SMSConsentSource) > 200 {
 		fe.add(prefix+"sms_consent_source", "must be at most 200 characters")
 	}
 	return c
+}
+
+// merge applies the push to the stored customer (the zero Customer when
+// there is none) and checks the result. SMS consent belongs to a number: a
+// push that changes or clears the phone without restating sms_consent
+// drops the stored consent and its source.
+func (in CustomerInput) merge(old Customer, prefix string) (Customer, []FieldError) {
+	c := old
+	c.ExternalID = in.ExternalID
+	if !in.Omitted.Has(FieldName) {
+		c.Name = in.Name
+	}
+	if !in.Omitted.Has(FieldEmail) {
+		c.Email = in.Email
+	}
+	if !in.Omitted.Has(FieldPhone) {
+		c.Phone = in.Phone
+	}
+	if c.Phone != old.Phone {
+		c.SMSConsent, c.SMSConsentSource = false, ""
+	}
+	if !in.Omitted.Has(FieldSMSConsent) {
+		c.SMSConsent = in.SMSConsent
+	}
+	if !in.Omitted.Has(FieldSMSConsentSource) {
+		c.SMSConsentSource = in.SMSConsentSource
+	}
+	var fe fieldErrors
+	switch {
+	case c.Email == "" && c.Phone == "" && old.ID == 0:
+		fe.add(prefix+"email", "a new customer needs a valid email or a valid phone")
+	case c.Email == "" && c.Phone == "":
+		fe.add(prefix+"email", "a customer needs a valid email or a valid phone: this would clear the last one")
+	}
+	if c.SMSConsent && c.Phone == "" {
+		fe.add(prefix+"sms_consent", "consent needs a phone number")
+	}
+	return c, fe
 }
 
 func (c Customer) sameAs(o Customer) bool {

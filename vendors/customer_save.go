@@ -9,30 +9,52 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// saveCustomers upserts the vendor's customers named in one push and returns
-// their IDs and which of them changed. When one push names a customer twice
-// with different details, the last one wins.
-func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, in []Customer) (ids map[string]int64, changed map[string]bool, err error) {
-	latest := make(map[string]Customer, len(in))
+// saveCustomers merges the customers named in one push into the vendor's
+// stored ones (see CustomerInput) and upserts those that changed. It returns
+// their IDs, which of them changed, and the field errors of customers whose
+// merged record is invalid (those are not written; the items naming them
+// fail). When one push names a customer twice, the mentions merge in order.
+func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, in []CustomerInput) (ids map[string]int64, changed map[string]bool, invalid map[string][]FieldError, err error) {
+	byKey := make(map[string][]CustomerInput, len(in))
 	keys := make([]string, 0, len(in))
 	for _, c := range in {
-		if _, dup := latest[c.ExternalID]; !dup {
+		if _, dup := byKey[c.ExternalID]; !dup {
 			keys = append(keys, c.ExternalID)
 		}
-		latest[c.ExternalID] = c
+		byKey[c.ExternalID] = append(byKey[c.ExternalID], c)
 	}
 	slices.Sort(keys) // lock order: see push
 
+	// The stored rows are locked (PostgreSQL) so that two pushes naming
+	// different fields of one customer both keep their field.
 	var olds []Customer
-	if err := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Find(&olds).Error; err != nil {
-		return nil, nil, fmt.Errorf("vendors: load customers: %w", err)
+	q := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Order("external_id")
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Find(&olds).Error; err != nil {
+		return nil, nil, nil, fmt.Errorf("vendors: load customers: %w", err)
 	}
 	ids = make(map[string]int64, len(keys))
 	changed = make(map[string]bool)
+	invalid = make(map[string][]FieldError)
 	existing := make(map[string]Customer, len(olds))
 	for _, o := range olds {
 		existing[o.ExternalID] = o
 	}
+	latest := make(map[string]Customer, len(keys))
+	for _, k := range keys {
+		c := existing[k]
+		for _, mention := range byKey[k] {
+			var fe []FieldError
+			if c, fe = mention.merge(c, "customer."); len(fe) > 0 {
+				invalid[k] = fe
+				break
+			}
+		}
+		latest[k] = c
+	}
+	keys = slices.DeleteFunc(keys, func(k string) bool { return invalid[k] != nil })
 	now := s.clock()
 	var writes []Customer
 	for _, k := range keys {
@@ -41,11 +63,11 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 			ids[k] = o.ID
 			continue
 		}
-		c.VendorID, c.CreatedAt, c.UpdatedAt = vendorID, now, now
+		c.ID, c.VendorID, c.CreatedAt, c.UpdatedAt = 0, vendorID, now, now
 		writes = append(writes, c)
 	}
 	if len(writes) == 0 {
-		return ids, changed, nil
+		return ids, changed, invalid, nil
 	}
 	contacts := make([]PayerContact, len(writes))
 	for i, c := range writes {
@@ -53,7 +75,7 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 	}
 	payerIDs, err := s.payers.LinkPayers(ctx, tx, contacts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("vendors: link payers: %w", err)
+		return nil, nil, nil, fmt.Errorf("vendors: link payers: %w", err)
 	}
 	writeKeys := make([]string, len(writes))
 	for i := range writes {
@@ -67,7 +89,7 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 			"sms_consent_source", "payer_id", "updated_at"}),
 	}).CreateInBatches(&writes, 500).Error
 	if err != nil {
-		return nil, nil, fmt.Errorf("vendors: upsert customers: %w", err)
+		return nil, nil, nil, fmt.Errorf("vendors: upsert customers: %w", err)
 	}
 	var saved []struct {
 		ID         int64
@@ -76,10 +98,10 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 	err = tx.Model(&Customer{}).Select("id", "external_id").
 		Where("vendor_id = ? AND external_id IN ?", vendorID, writeKeys).Find(&saved).Error
 	if err != nil {
-		return nil, nil, fmt.Errorf("vendors: customer ids: %w", err)
+		return nil, nil, nil, fmt.Errorf("vendors: customer ids: %w", err)
 	}
 	for _, r := range saved {
 		ids[r.ExternalID] = r.ID
 	}
-	return ids, changed, nil
+	return ids, changed, invalid, nil
 }

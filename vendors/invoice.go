@@ -23,14 +23,18 @@ type Invoice struct {
 	Currency        string
 	AmountDue       int64
 	AmountRemaining int64
-	IssueDate       civil.Date
-	DueDate         civil.Date
-	PayURL          string `gorm:"column:pay_url"`
-	PDFURL          string `gorm:"column:pdf_url"`
-	Status          string
-	Memo            string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// AmountApplied is what the hub itself settled: credits the payer
+	// applied and payments the vendor confirmed. No push may raise
+	// AmountRemaining above AmountDue - AmountApplied.
+	AmountApplied int64
+	IssueDate     civil.Date
+	DueDate       civil.Date
+	PayURL        string `gorm:"column:pay_url"`
+	PDFURL        string `gorm:"column:pdf_url"`
+	Status        string
+	Memo          string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // InvoiceInput is an invoice as a vendor pushes it. Amounts are pointers so a
@@ -51,7 +55,7 @@ type InvoiceInput struct {
 }
 
 // validate checks in and returns the invoice (without IDs) and its customer.
-func (in InvoiceInput) validate() (Invoice, Customer, []FieldError) {
+func (in InvoiceInput) validate() (Invoice, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	inv := Invoice{
 		ExternalID: in.ExternalID,

@@ -3,10 +3,38 @@ package vendors
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm/clause"
 )
 
-var invoiceUpdateCols = []string{"number", "currency", "amount_due", "amount_remaining", "issue_date",
-	"due_date", "pay_url", "pdf_url", "status", "memo"}
+// invoiceUpdates is what a push updates of a stored invoice. What the hub
+// settled (amount_applied) caps amount_remaining and makes an invoice with
+// nothing left paid, as settle does; it is computed in the statement so
+// that a credit applied while the push runs is not undone.
+var invoiceUpdates = append(clause.AssignmentColumns([]string{"number", "currency", "amount_due", "issue_date",
+	"due_date", "pay_url", "pdf_url", "memo"}),
+	clause.Assignment{Column: clause.Column{Name: "amount_remaining"}, Value: clause.Expr{SQL: capRemaining("amount_due", "invoices")}},
+	clause.Assignment{Column: clause.Column{Name: "status"}, Value: clause.Expr{SQL: `CASE WHEN excluded.status = 'open'
+ AND excluded.amount_due <= invoices.amount_applied THEN 'paid' ELSE excluded.status END`}})
+
+// capRemaining is the SQL of min(pushed remaining, max(0, pushed total -
+// stored amount_applied)) in an upsert of table.
+func capRemaining(total, table string) string {
+	return `CASE WHEN excluded.amount_remaining <= excluded.` + total + ` - ` + table + `.amount_applied
+ THEN excluded.amount_remaining WHEN excluded.` + total + ` > ` + table + `.amount_applied
+ THEN excluded.` + total + ` - ` + table + `.amount_applied ELSE 0 END`
+}
+
+// settle caps a pushed invoice by what the hub settled of the stored one:
+// a re-push of an amount_remaining from before a credit was applied or a
+// payment confirmed does not bring the settled amount back.
+func (inv *Invoice) settle(old Invoice) {
+	inv.AmountApplied = old.AmountApplied
+	inv.AmountRemaining = min(inv.AmountRemaining, max(0, inv.AmountDue-old.AmountApplied))
+	if inv.Status == StatusOpen && inv.AmountDue <= old.AmountApplied {
+		inv.Status = StatusPaid
+	}
+}
 
 func (inv *Invoice) key() string { return inv.ExternalID }
 
@@ -26,8 +54,8 @@ const MaxBatch = 1000
 // valid ones from being stored.
 func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []InvoiceInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[Invoice](results, func(i int) (Invoice, Customer, []FieldError) { return items[i].validate() })
-	if err := push[Invoice](ctx, s, vendorID, valid, results, invoiceUpdateCols); err != nil {
+	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validate() })
+	if err := push[Invoice](ctx, s, vendorID, valid, results, invoiceUpdates); err != nil {
 		return nil, err
 	}
 	return results, nil

@@ -32,18 +32,19 @@ type pushable[T any] interface {
 	key() string
 	place(vendorID, customerID int64)
 	sameAs(old T) bool
+	settle(old T)
 	stamp(created, updated time.Time)
 }
 
 type pending[T any] struct {
 	idx  int
 	row  T
-	cust Customer
+	cust CustomerInput
 }
 
 // collect validates items, keeping the valid ones and recording errors in
 // results. A second item with the same external_id in one push is an error.
-func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (T, Customer, []FieldError)) []pending[T] {
+func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (T, CustomerInput, []FieldError)) []pending[T] {
 	seen := make(map[string]bool, len(results))
 	ok := make([]pending[T], 0, len(results))
 	for i := range results {
@@ -66,18 +67,28 @@ func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (
 // push stores the valid items of one batch in one transaction with a fixed
 // number of set-based statements: customers, then the rows that changed.
 // Items that change nothing write nothing.
-func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updateCols []string) error {
+func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updates clause.Set) error {
 	if len(items) == 0 {
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		custs := make([]Customer, len(items))
+		custs := make([]CustomerInput, len(items))
 		for i, p := range items {
 			custs[i] = p.cust
 		}
-		custIDs, custChanged, err := s.saveCustomers(ctx, tx, vendorID, custs)
+		custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
 		if err != nil {
 			return err
+		}
+		items = slices.DeleteFunc(items, func(p pending[T]) bool {
+			fe := custInvalid[p.cust.ExternalID]
+			if fe != nil {
+				results[p.idx].Result, results[p.idx].Errors = ResultError, fe
+			}
+			return fe != nil
+		})
+		if len(items) == 0 {
+			return nil
 		}
 		keys := make([]string, len(items))
 		for i, p := range items {
@@ -97,6 +108,9 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 			row := p.row
 			P(&row).place(vendorID, custIDs[p.cust.ExternalID])
 			old, found := existing[P(&row).key()]
+			if found {
+				P(&row).settle(*old)
+			}
 			switch {
 			case !found:
 				P(&row).stamp(now, now)
@@ -120,7 +134,7 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		slices.SortFunc(writes, func(a, b T) int { return strings.Compare(P(&a).key(), P(&b).key()) })
 		err = tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
-			DoUpdates: clause.AssignmentColumns(append(updateCols, "customer_id", "updated_at")),
+			DoUpdates: append(slices.Clip(updates), clause.AssignmentColumns([]string{"customer_id", "updated_at"})...),
 		}).CreateInBatches(&writes, 500).Error
 		if err != nil {
 			return fmt.Errorf("vendors: upsert: %w", err)

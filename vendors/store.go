@@ -26,6 +26,8 @@ type Store struct {
 	db     *gorm.DB
 	payers PayerLinker
 	now    func() time.Time
+	// secrets seals webhook signing secrets (see UseSecretKey).
+	secrets *secretBox
 }
 
 // NewStore returns a Store. now is the clock (time.Now in production).

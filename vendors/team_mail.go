@@ -21,21 +21,27 @@ const (
 )
 
 // TeamEvent is a new thread's event the vendor's team has not been emailed
-// about; Cursor is where the vendor's cursor stood when it was read.
+// about; Cursor is where the vendor's cursor (a feed position, Event.Pos)
+// stood when it was read.
 type TeamEvent struct {
 	Event
 	Cursor int64 `gorm:"column:team_cursor"`
 }
 
 // PendingTeamEvents returns up to limit events of new questions and
-// disputes not yet announced to their vendor's team, oldest first.
+// disputes not yet announced to their vendor's team, in feed order. It
+// reads by feed position like every feed reader (see Store.sequence), so a
+// thread whose transaction commits late is still announced.
 func (s *Store) PendingTeamEvents(ctx context.Context, limit int) ([]TeamEvent, error) {
+	if err := s.sequenceAll(ctx); err != nil {
+		return nil, err
+	}
 	var rows []TeamEvent
 	err := s.db.WithContext(ctx).Raw(`
-SELECT e.id, e.vendor_id, e.type, e.payload, e.created_at, COALESCE(m.event_cursor, 0) AS team_cursor
+SELECT e.id, e.public_id, e.vendor_id, e.type, e.payload, e.feed_pos, e.created_at, COALESCE(m.event_cursor, 0) AS team_cursor
 FROM events e LEFT JOIN vendor_team_mail m ON m.vendor_id = e.vendor_id
-WHERE e.type IN (?, ?) AND e.id > COALESCE(m.event_cursor, 0)
-ORDER BY e.id
+WHERE e.type IN (?, ?) AND e.feed_pos > COALESCE(m.event_cursor, 0)
+ORDER BY e.feed_pos
 LIMIT ?`, EventQuestionCreated, EventDisputeCreated, limit).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("vendors: pending team events: %w", err)
@@ -50,8 +56,9 @@ func (s *Store) ensureTeamMail(ctx context.Context, vendorID int64) error {
 	return s.db.WithContext(ctx).Table("vendor_team_mail").Clauses(clause.OnConflict{DoNothing: true}).Create(row).Error
 }
 
-// ClaimTeamEvent moves the vendor's cursor from `from` to eventID. False
-// means another process moved it first: that process sends the email.
+// ClaimTeamEvent moves the vendor's cursor from `from` to eventID (both
+// feed positions, Event.Pos). False means another process moved it first:
+// that process sends the email.
 func (s *Store) ClaimTeamEvent(ctx context.Context, vendorID, from, eventID int64) (bool, error) {
 	if err := s.ensureTeamMail(ctx, vendorID); err != nil {
 		return false, fmt.Errorf("vendors: claim team event: %w", err)

@@ -31,7 +31,7 @@ func BenchmarkValidateBatch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		results := make([]PushResult, len(items))
-		ok := collect[Invoice](results, func(i int) (Invoice, Customer, []FieldError) { return items[i].validate() })
+		ok := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validate() })
 		if len(ok) != len(items) {
 			b.Fatalf("%d of %d valid: %v", len(ok), len(items), results[0].Errors)
 		}

@@ -27,9 +27,11 @@ type WebhookDelivery struct {
 	PublicID   string
 	VendorID   int64
 	EndpointID int64
-	EventID    int64
-	Status     string
-	Attempts   int
+	// EventID is 0 (NULL) for a test event, named by TestEventID instead.
+	EventID     int64
+	TestEventID string
+	Status      string
+	Attempts    int
 	// RetryFrom starts the retry window: the creation, or the last resend.
 	RetryFrom      time.Time
 	NextAttemptAt  *time.Time
@@ -52,12 +54,13 @@ type WebhookAttempt struct {
 	CreatedAt  time.Time
 }
 
-// DeliveryView is a delivery as the vendor sees it: with its event type and
-// its latest attempts, newest first.
+// DeliveryView is a delivery as the vendor sees it: with its event's type
+// and public id, and its latest attempts, newest first.
 type DeliveryView struct {
 	WebhookDelivery
-	EventType string
-	Log       []WebhookAttempt
+	EventType     string
+	EventPublicID string
+	Log           []WebhookAttempt
 }
 
 // maxAttemptsShown bounds the attempt log of one delivery in a listing.
@@ -97,12 +100,12 @@ func (s *Store) deliveryViews(ctx context.Context, vendorID int64, ds []WebhookD
 		ids[i], eventIDs[i] = d.ID, d.EventID
 	}
 	var evs []Event
-	if err := s.db.WithContext(ctx).Select("id", "type").Where("vendor_id = ? AND id IN ?", vendorID, eventIDs).Find(&evs).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "type", "public_id").Where("vendor_id = ? AND id IN ?", vendorID, eventIDs).Find(&evs).Error; err != nil {
 		return nil, fmt.Errorf("vendors: delivery events: %w", err)
 	}
-	types := make(map[int64]string, len(evs))
+	byID := make(map[int64]Event, len(evs))
 	for _, e := range evs {
-		types[e.ID] = e.Type
+		byID[e.ID] = e
 	}
 	var atts []WebhookAttempt
 	if err := s.db.WithContext(ctx).Where("delivery_id IN ?", ids).Order("id DESC").Find(&atts).Error; err != nil {
@@ -116,7 +119,11 @@ func (s *Store) deliveryViews(ctx context.Context, vendorID int64, ds []WebhookD
 	}
 	views := make([]DeliveryView, len(ds))
 	for i, d := range ds {
-		views[i] = DeliveryView{WebhookDelivery: d, EventType: types[d.EventID], Log: logs[d.ID]}
+		e := byID[d.EventID]
+		views[i] = DeliveryView{WebhookDelivery: d, EventType: e.Type, EventPublicID: e.PublicID, Log: logs[d.ID]}
+		if d.TestEventID != "" {
+			views[i].EventType = EventWebhookTest
+		}
 	}
 	return views, nil
 }
@@ -137,7 +144,7 @@ func (s *Store) ResendWebhookDelivery(ctx context.Context, vendorID int64, endpo
 		return DeliveryView{}, fmt.Errorf("vendors: get webhook delivery: %w", err)
 	}
 	if ep.Status != EndpointEnabled {
-		return DeliveryView{}, Invalid("endpoint", "is disabled ("+ep.DisabledReason+"): register the URL again once it answers")
+		return DeliveryView{}, Invalid("endpoint", "is disabled ("+ep.DisabledReason+`): enable it first with {"disabled": false}`)
 	}
 	now := s.clock()
 	res := s.db.WithContext(ctx).Model(&WebhookDelivery{}).
@@ -159,22 +166,24 @@ func (s *Store) ResendWebhookDelivery(ctx context.Context, vendorID int64, endpo
 	return views[0], nil
 }
 
-// FanOutWebhooks creates a pending delivery of every event recorded after
-// each enabled endpoint's cursor that the endpoint subscribes to, and returns
-// how many it created. Events are recorded inside other transactions, so one
-// may become visible after an event with a greater id: the cursor moves only
-// past events older than settle, and younger ones are looked at again on the
-// next pass (the (endpoint, event) key makes that harmless).
-func (s *Store) FanOutWebhooks(ctx context.Context, now time.Time, settle time.Duration, batch int) (int, error) {
+// FanOutWebhooks creates a pending delivery of every event after each
+// enabled endpoint's cursor that the endpoint subscribes to, and returns how
+// many it created. It reads the feed GET /v1/events reads, by feed position
+// (see Store.sequence): an event committing late still lands after the
+// cursor, so no grace period is needed and none is skipped.
+func (s *Store) FanOutWebhooks(ctx context.Context, now time.Time, batch int) (int, error) {
+	if err := s.sequenceAll(ctx); err != nil {
+		return 0, err
+	}
 	var eps []WebhookEndpoint
-	err := s.db.WithContext(ctx).Where("status = ? AND EXISTS (SELECT 1 FROM events WHERE events.vendor_id = webhook_endpoints.vendor_id AND events.id > webhook_endpoints.event_cursor)",
+	err := s.db.WithContext(ctx).Where("status = ? AND EXISTS (SELECT 1 FROM events WHERE events.vendor_id = webhook_endpoints.vendor_id AND events.feed_pos > webhook_endpoints.event_cursor)",
 		EndpointEnabled).Order("id").Find(&eps).Error
 	if err != nil {
 		return 0, fmt.Errorf("vendors: endpoints to fan out: %w", err)
 	}
 	created := 0
 	for _, ep := range eps {
-		n, err := s.fanOut(ctx, ep, now, settle, batch)
+		n, err := s.fanOut(ctx, ep, now, batch)
 		if err != nil {
 			return created, err
 		}
@@ -183,22 +192,18 @@ func (s *Store) FanOutWebhooks(ctx context.Context, now time.Time, settle time.D
 	return created, nil
 }
 
-func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, settle time.Duration, batch int) (int, error) {
+func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, batch int) (int, error) {
 	var evs []Event
-	err := s.db.WithContext(ctx).Select("id", "type", "created_at").Where("vendor_id = ? AND id > ?", ep.VendorID, ep.EventCursor).
-		Order("id").Limit(batch).Find(&evs).Error
+	err := s.db.WithContext(ctx).Select("id", "feed_pos", "type").Where("vendor_id = ? AND feed_pos > ?", ep.VendorID, ep.EventCursor).
+		Order("feed_pos").Limit(batch).Find(&evs).Error
 	if err != nil {
 		return 0, fmt.Errorf("vendors: events to fan out: %w", err)
 	}
-	cursor := ep.EventCursor
-	settled := true
+	if len(evs) == 0 {
+		return 0, nil
+	}
 	var ds []WebhookDelivery
 	for _, e := range evs {
-		if settled && e.CreatedAt.Before(now.Add(-settle)) {
-			cursor = e.ID
-		} else {
-			settled = false
-		}
 		if ep.Wants(e.Type) {
 			ds = append(ds, WebhookDelivery{
 				PublicID: "wd_" + randomBase62(24), VendorID: ep.VendorID, EndpointID: ep.ID, EventID: e.ID,
@@ -206,6 +211,7 @@ func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, s
 			})
 		}
 	}
+	cursor := evs[len(evs)-1].Pos
 	var created int64
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if len(ds) > 0 {
@@ -215,9 +221,7 @@ func (s *Store) fanOut(ctx context.Context, ep WebhookEndpoint, now time.Time, s
 			}
 			created = res.RowsAffected
 		}
-		if cursor == ep.EventCursor {
-			return nil
-		}
+		// Another pass may have moved the cursor meanwhile: never move it back.
 		return tx.Model(&WebhookEndpoint{}).Where("id = ? AND event_cursor < ?", ep.ID, cursor).
 			Updates(map[string]any{"event_cursor": cursor, "updated_at": now}).Error
 	})
@@ -257,7 +261,7 @@ func (s *Store) DueWebhookDeliveries(ctx context.Context, now time.Time, stuckAf
 }
 
 // ClaimedDelivery is a delivery claimed for one attempt, with what the
-// attempt needs.
+// attempt needs. Event is zero for a test event (Delivery.TestEventID).
 type ClaimedDelivery struct {
 	Delivery WebhookDelivery
 	Endpoint WebhookEndpoint
@@ -283,6 +287,9 @@ func (s *Store) ClaimWebhookDelivery(ctx context.Context, id int64, now time.Tim
 	// Both reads are scoped by the delivery's vendor: a delivery never mixes vendors.
 	if err := db.Where("id = ? AND vendor_id = ?", c.Delivery.EndpointID, c.Delivery.VendorID).Take(&c.Endpoint).Error; err != nil {
 		return ClaimedDelivery{}, false, fmt.Errorf("vendors: load endpoint of delivery %d: %w", id, err)
+	}
+	if c.Delivery.TestEventID != "" {
+		return c, true, nil // a test event has no event row
 	}
 	if err := db.Where("id = ? AND vendor_id = ?", c.Delivery.EventID, c.Delivery.VendorID).Take(&c.Event).Error; err != nil {
 		return ClaimedDelivery{}, false, fmt.Errorf("vendors: load event of delivery %d: %w", id, err)

@@ -15,7 +15,7 @@ import (
 )
 
 // Webhook endpoint states. A disabled endpoint gets no new deliveries; the
-// vendor deletes it and registers the URL again once the receiver is fixed.
+// vendor enables it again (UpdateWebhookEndpoint) once the receiver is fixed.
 const (
 	EndpointEnabled  = "enabled"
 	EndpointDisabled = "disabled"
@@ -32,19 +32,33 @@ var EventTypes = []string{
 	EventDigestDelivered, EventContactBounced, EventContactUnsubscribe,
 }
 
+// EventWebhookTest is the type of the test event a vendor sends to one
+// endpoint. It is never recorded in the vendor's events feed and is not
+// subscribable.
+const EventWebhookTest = "webhook.test"
+
 // WebhookEndpoint is a URL where a vendor receives its events, signed with
-// Secret. PublicID is the only id the vendor ever sees.
+// its secret. PublicID is the only id the vendor ever sees.
 type WebhookEndpoint struct {
-	ID             int64
-	PublicID       string
-	VendorID       int64
-	URL            string
-	Description    string
-	EventTypes     string // comma-separated; empty means every type
-	Secret         string
-	Status         string
-	DisabledReason string
-	// EventCursor is the id of the last event fanned out into deliveries.
+	ID          int64
+	PublicID    string
+	VendorID    int64
+	URL         string
+	Description string
+	EventTypes  string // comma-separated; empty means every type
+	// Secret is the signing secret in plain text, set only by
+	// CreateWebhookEndpoint and RollWebhookSecret: it is stored sealed.
+	Secret string `gorm:"-"`
+	// SealedSecret is the signing secret as stored (see secretBox), and
+	// PreviousSealedSecret the one it replaced, which also signs until
+	// PreviousSecretExpiresAt.
+	SealedSecret            string `gorm:"column:secret"`
+	PreviousSealedSecret    string `gorm:"column:previous_secret"`
+	PreviousSecretExpiresAt *time.Time
+	Status                  string
+	DisabledReason          string
+	// EventCursor is the feed position (Event.Pos) of the last event fanned
+	// out into deliveries.
 	EventCursor   int64
 	LastSuccessAt *time.Time
 	DisabledAt    *time.Time
@@ -83,11 +97,25 @@ func (in NewWebhookEndpoint) validate() (WebhookEndpoint, error) {
 	if msg := checkEndpointURL(e.URL); msg != "" {
 		fe.add("url", msg)
 	}
-	if len([]rune(e.Description)) > 500 || strings.IndexFunc(e.Description, unicode.IsControl) >= 0 {
+	checkDescription(&fe, e.Description)
+	e.EventTypes = eventTypeList(&fe, in.EventTypes)
+	if len(fe) > 0 {
+		return e, &ValidationError{Fields: fe}
+	}
+	return e, nil
+}
+
+func checkDescription(fe *fieldErrors, d string) {
+	if len([]rune(d)) > 500 || strings.IndexFunc(d, unicode.IsControl) >= 0 {
 		fe.add("description", "must be at most 500 characters, without control characters")
 	}
+}
+
+// eventTypeList checks subscribed types and returns them sorted, without
+// repeats, comma-separated.
+func eventTypeList(fe *fieldErrors, in []string) string {
 	var types []string
-	for i, t := range in.EventTypes {
+	for i, t := range in {
 		if !slices.Contains(EventTypes, t) {
 			fe.add(fmt.Sprintf("event_types[%d]", i), fmt.Sprintf("%q is not an event type; known types: %s", t, strings.Join(EventTypes, ", ")))
 			continue
@@ -97,11 +125,7 @@ func (in NewWebhookEndpoint) validate() (WebhookEndpoint, error) {
 		}
 	}
 	slices.Sort(types)
-	e.EventTypes = strings.Join(types, ",")
-	if len(fe) > 0 {
-		return e, &ValidationError{Fields: fe}
-	}
-	return e, nil
+	return strings.Join(types, ",")
 }
 
 // checkEndpointURL checks the form of a URL; "" when it is acceptable.
@@ -126,6 +150,9 @@ func checkEndpointURL(raw string) string {
 // signing secret, which is never shown again. It receives the events
 // recorded from now on.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in NewWebhookEndpoint) (WebhookEndpoint, error) {
+	if s.secrets == nil {
+		return WebhookEndpoint{}, errNoSecretKey
+	}
 	e, err := in.validate()
 	if err != nil {
 		return WebhookEndpoint{}, err
@@ -133,7 +160,12 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 	now := s.clock()
 	e.VendorID, e.Status, e.CreatedAt, e.UpdatedAt = vendorID, EndpointEnabled, now, now
 	e.PublicID = "we_" + randomBase62(24)
-	e.Secret = "whsec_" + randomBase62(40)
+	e.Secret = newSigningSecret()
+	e.SealedSecret = s.secrets.seal(e.Secret, e.PublicID)
+	// Read before the transaction: numbering the feed takes a transaction of its own.
+	if e.EventCursor, err = s.feedEnd(ctx, vendorID); err != nil {
+		return WebhookEndpoint{}, err
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&WebhookEndpoint{}).Where("vendor_id = ?", vendorID).Count(&n).Error; err != nil {
@@ -142,11 +174,6 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 		if n >= MaxWebhookEndpoints {
 			return Invalid("url", fmt.Sprintf("you already have %d endpoints, the most allowed: delete one first", n))
 		}
-		var last struct{ ID int64 }
-		if err := tx.Model(&Event{}).Select("COALESCE(MAX(id), 0) AS id").Where("vendor_id = ?", vendorID).Scan(&last).Error; err != nil {
-			return err
-		}
-		e.EventCursor = last.ID
 		return tx.Create(&e).Error
 	})
 	var ve *ValidationError
@@ -158,6 +185,8 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, vendorID int64, in Ne
 	}
 	return e, nil
 }
+
+func newSigningSecret() string { return "whsec_" + randomBase62(40) }
 
 // WebhookEndpoints returns the vendor's endpoints, oldest first.
 func (s *Store) WebhookEndpoints(ctx context.Context, vendorID int64) ([]WebhookEndpoint, error) {

@@ -21,10 +21,7 @@ type Config struct {
 	MailFrom string
 	// Schedule of retries (zero: DefaultSchedule).
 	Schedule Schedule
-	// Settle is how old an event must be before fan-out stops looking at it
-	// again (0: one minute).
-	Settle time.Duration
-	Now    func() time.Time
+	Now      func() time.Time
 	// Rand returns jitter in [0, 1) (nil: math/rand/v2).
 	Rand func() float64
 	Log  *slog.Logger
@@ -39,9 +36,6 @@ type Dispatcher struct {
 func New(cfg Config) *Dispatcher {
 	if cfg.Schedule == (Schedule{}) {
 		cfg.Schedule = DefaultSchedule
-	}
-	if cfg.Settle <= 0 {
-		cfg.Settle = time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -58,10 +52,11 @@ func New(cfg Config) *Dispatcher {
 // fanOutBatch bounds the events one endpoint takes per pass.
 const fanOutBatch = 500
 
-// FanOut creates the deliveries of events recorded since the last pass and
-// returns how many.
+// FanOut creates the deliveries of events committed since the last pass and
+// returns how many. It reads the feed GET /v1/events reads, by feed position
+// (gap-free), so no grace period for events committing late is needed.
 func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
-	return d.cfg.Vendors.FanOutWebhooks(ctx, d.now(), d.cfg.Settle, fanOutBatch)
+	return d.cfg.Vendors.FanOutWebhooks(ctx, d.now(), fanOutBatch)
 }
 
 // Due returns up to limit deliveries whose next attempt is due, first

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -234,11 +235,20 @@ func TestSignedRequest(t *testing.T) {
 		if validSignature("whsec_other", h.header.Get("Duehub-Signature"), h.body, start) {
 			t.Fatal("the signature verifies with another secret")
 		}
-		want := `{"id":"evt_2","type":"question.created","created_at":"2026-11-23T10:00:00Z","data":{"body":"Which PO?","thread_id":42}}`
+		// The event's id is the one GET /v1/events shows: random, not its row id.
+		evs, err := e.vendors.Events(context.Background(), e.vendor.ID, 0, 10)
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("events %+v, %v", evs, err)
+		}
+		id := evs[1].PublicID
+		if !regexp.MustCompile(`^evt_[0-9A-Za-z]{24}$`).MatchString(id) {
+			t.Fatalf("event id %q is not random", id)
+		}
+		want := `{"id":"` + id + `","type":"question.created","created_at":"2026-11-23T10:00:00Z","data":{"body":"Which PO?","thread_id":42}}`
 		if string(h.body) != want {
 			t.Errorf("body\n%s\nwant\n%s", h.body, want)
 		}
-		if got := h.header.Get("Duehub-Event-Id"); got != "evt_2" {
+		if got := h.header.Get("Duehub-Event-Id"); got != id {
 			t.Errorf("Duehub-Event-Id = %q", got)
 		}
 		if got := h.header.Get("Content-Type"); got != "application/json" {
@@ -263,7 +273,7 @@ func TestEndpointsGetOnlyNewEvents(t *testing.T) {
 		}
 		for i := 0; i < 3; i++ {
 			e.run()
-			e.clock.Set(e.clock.Now().Add(2 * time.Minute)) // past the settle time
+			e.clock.Set(e.clock.Now().Add(2 * time.Minute)) // passes at other times
 		}
 		if rc.count() != 3 {
 			t.Fatalf("%d requests, want the 3 events recorded after registration", rc.count())

@@ -20,6 +20,9 @@ import (
 
 var start = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
+// testHubSecret stands for DUEHUB_SECRET.
+const testHubSecret = "test-hub-secret-0123456789abcdefghij"
+
 // clock is a fake clock the tests move by hand.
 type clock struct {
 	mu sync.Mutex
@@ -54,6 +57,9 @@ func newEnv(t *testing.T, db *database.DB, guard *webhooks.Guard) *env {
 	t.Helper()
 	c := &clock{t: start}
 	vs := vendors.NewStore(db.Gorm, payers.NewStore(db.Gorm, c.Now), c.Now)
+	if err := vs.UseSecretKey(testHubSecret); err != nil {
+		t.Fatal(err)
+	}
 	box := outbox.New(db.Gorm, c.Now)
 	v, err := vs.CreateVendor(context.Background(), vendors.NewVendor{Name: "Northwind", SupportEmail: "ar@northwind.example"})
 	if err != nil {

@@ -68,8 +68,8 @@ func disabledNotice(v vendors.Vendor, ep vendors.WebhookEndpoint, to []string, f
 	b.WriteString("No more events will be sent to it. Nothing is lost: every event stays readable with\n")
 	b.WriteString("GET /v1/events, and the endpoint's delivery log (GET /v1/webhook-endpoints/" + ep.PublicID + "/deliveries)\n")
 	b.WriteString("shows each attempt and its answer.\n\n")
-	b.WriteString("Once your receiver answers 2xx again, register the URL again with POST /v1/webhook-endpoints\n")
-	b.WriteString("and catch up on the events you missed from GET /v1/events.\n")
+	b.WriteString("Once your receiver answers 2xx again, enable the endpoint with POST /v1/webhook-endpoints/" + ep.PublicID + "\n")
+	b.WriteString("and the body {\"disabled\": false}, then catch up on the events you missed from GET /v1/events.\n")
 	return notify.Message{
 		ID:      "webhook-disabled-" + ep.PublicID,
 		Channel: notify.Email,

@@ -6,14 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/duehub/duehub/vendors"
 )
 
 // Event is an event as vendors see it, in GET /v1/events and as the body of
-// a webhook delivery.
+// a webhook delivery. ID is the event's public id (vendors.Event.PublicID),
+// the same in both, and a cursor GET /v1/events continues after.
 type Event struct {
 	ID        string          `json:"id"`
 	Type      string          `json:"type"`
@@ -27,23 +27,7 @@ func EventOf(e vendors.Event) Event {
 	if !json.Valid(data) {
 		data = json.RawMessage("null")
 	}
-	return Event{ID: EventID(e.ID), Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Data: data}
-}
-
-const eventIDPrefix = "evt_"
-
-// EventID is the public id of an event. It is also the cursor after which
-// GET /v1/events continues.
-func EventID(id int64) string { return eventIDPrefix + strconv.FormatInt(id, 10) }
-
-// ParseEventID reads an id made by EventID.
-func ParseEventID(s string) (int64, bool) {
-	rest, ok := strings.CutPrefix(s, eventIDPrefix)
-	if !ok || rest == "" || rest[0] == '0' || rest[0] == '+' {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil && id > 0
+	return Event{ID: e.PublicID, Type: e.Type, CreatedAt: e.CreatedAt.UTC(), Data: data}
 }
 
 // Sign returns the Duehub-Signature header of body sent at unix time t:

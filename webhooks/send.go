@@ -53,9 +53,18 @@ func (d *Dispatcher) attempt(ctx context.Context, c vendors.ClaimedDelivery) ven
 
 // post sends the signed event and returns the response status.
 func (d *Dispatcher) post(ctx context.Context, c vendors.ClaimedDelivery) (int, time.Duration, error) {
-	body, err := json.Marshal(EventOf(c.Event))
+	ev := EventOf(c.Event)
+	if c.Delivery.TestEventID != "" {
+		ev = TestEventOf(c.Delivery, c.Endpoint)
+	}
+	body, err := json.Marshal(ev)
 	if err != nil {
 		return 0, 0, fmt.Errorf("encode event: %w", err)
+	}
+	now := d.now()
+	secrets, err := d.cfg.Vendors.SigningSecrets(c.Endpoint, now)
+	if err != nil {
+		return 0, 0, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
@@ -63,10 +72,10 @@ func (d *Dispatcher) post(ctx context.Context, c vendors.ClaimedDelivery) (int, 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "duehub-webhooks/1")
-	req.Header.Set("Duehub-Event-Id", EventID(c.Event.ID))
-	req.Header.Set("Duehub-Event-Type", c.Event.Type)
+	req.Header.Set("Duehub-Event-Id", ev.ID)
+	req.Header.Set("Duehub-Event-Type", ev.Type)
 	req.Header.Set("Duehub-Delivery-Id", c.Delivery.PublicID)
-	req.Header.Set("Duehub-Signature", Sign(c.Endpoint.Secret, d.now().Unix(), body))
+	req.Header.Set("Duehub-Signature", SignAll(secrets, now.Unix(), body))
 	start := time.Now()
 	resp, err := d.cfg.Guard.Client().Do(req)
 	if err != nil {
@@ -82,6 +91,8 @@ func (d *Dispatcher) post(ctx context.Context, c vendors.ClaimedDelivery) (int, 
 func describeErr(err error) string {
 	var ne net.Error
 	switch {
+	case errors.Is(err, vendors.ErrSecretUnreadable):
+		return "not sent: " + err.Error()
 	case errors.Is(err, ErrRefused):
 		return "refused: the URL resolves to an address webhooks may not reach (" + rootCause(err) + ")"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

@@ -113,6 +113,15 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := a.vendors.UseSecretKey(secret); err != nil {
+		return nil, err
+	}
+	// Signing secrets stored before they were encrypted are sealed now.
+	if n, err := a.vendors.SealPlaintextSecrets(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		a.log.Info("encrypted webhook signing secrets stored in plain text", slog.Int("count", n))
+	}
 	box := outbox.New(a.db.Gorm, time.Now)
 	senders, err := a.cfg.Channels.senders(box)
 	if err != nil {

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/ratelimit"
 )
 
 // config is the hub's configuration: environment first, flags override.
@@ -25,7 +29,16 @@ type config struct {
 	// not a boolean.
 	WebhooksAllowPrivate bool
 	allowPrivateErr      error
+	// Rates are the rate limits as configured ("100/s", "off"); validate
+	// reads them into Limits. TrustedProxies likewise into Proxies.
+	Rates          rateFlags
+	Limits         handlers.Limits
+	TrustedProxies string
+	Proxies        []netip.Prefix
 }
+
+// rateFlags are the rate limits as written in the environment or flags.
+type rateFlags struct{ API, AuthFailures, FormIP, FormTarget string }
 
 // configError is bad configuration: it stops start-up with one line naming the variable.
 type configError struct{ msg string }
@@ -64,6 +77,16 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 		cfg.allowPrivateErr = err
 		fs.BoolVar(&cfg.WebhooksAllowPrivate, "webhooks-allow-private", allowPrivate,
 			"let webhooks reach private and loopback addresses over plain http: development and tests only (DUEHUB_WEBHOOKS_ALLOW_PRIVATE)")
+		fs.StringVar(&cfg.Rates.API, "rate-api", envOr("DUEHUB_RATE_API", "100/s"),
+			"requests per API key, COUNT/WINDOW like 100/s or 3/10m, or off (DUEHUB_RATE_API)")
+		fs.StringVar(&cfg.Rates.AuthFailures, "rate-auth-failures", envOr("DUEHUB_RATE_AUTH_FAILURES", "20/min"),
+			"failed authentications per client IP before it is refused (DUEHUB_RATE_AUTH_FAILURES)")
+		fs.StringVar(&cfg.Rates.FormIP, "rate-form-ip", envOr("DUEHUB_RATE_FORM_IP", "20/10m"),
+			"posts per client IP of the forms that send mail: fresh link, sign-in link, codes (DUEHUB_RATE_FORM_IP)")
+		fs.StringVar(&cfg.Rates.FormTarget, "rate-form-target", envOr("DUEHUB_RATE_FORM_TARGET", "3/10m"),
+			"messages those forms send to one address or payer (DUEHUB_RATE_FORM_TARGET)")
+		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
+			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -120,5 +143,28 @@ func (c *config) validate() error {
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return badConfig("DUEHUB_SECRET", "must be at least 32 characters")
 	}
+	for _, r := range []struct {
+		variable, value string
+		rule            *ratelimit.Rule
+	}{
+		{"DUEHUB_RATE_API", c.Rates.API, &c.Limits.API},
+		{"DUEHUB_RATE_AUTH_FAILURES", c.Rates.AuthFailures, &c.Limits.AuthFailures},
+		{"DUEHUB_RATE_FORM_IP", c.Rates.FormIP, &c.Limits.FormIP},
+		{"DUEHUB_RATE_FORM_TARGET", c.Rates.FormTarget, &c.Limits.FormTarget},
+	} {
+		if r.value == "" {
+			continue // a command without the hub's settings
+		}
+		rule, err := ratelimit.ParseRule(r.value)
+		if err != nil {
+			return badConfig(r.variable, "%v", strings.TrimPrefix(err.Error(), "ratelimit: "))
+		}
+		*r.rule = rule
+	}
+	proxies, err := handlers.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
+	}
+	c.Proxies = proxies
 	return nil
 }

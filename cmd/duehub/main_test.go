@@ -89,6 +89,9 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_EMAIL", "sendgrid", "serve"},   // without DUEHUB_SENDGRID_API_KEY
 		{"DUEHUB_SMS", "twilio", "digests run"}, // without DUEHUB_TWILIO_*
 		{"DUEHUB_SENDGRID_WEBHOOK_PUBLIC_KEY", "bm90IGEga2V5", "serve"},
+		{"DUEHUB_RATE_API", "100", "serve"},
+		{"DUEHUB_RATE_FORM_TARGET", "3/fortnight", "serve"},
+		{"DUEHUB_TRUSTED_PROXIES", "10.0.0.0/33", "serve"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
+	"github.com/duehub/duehub/ratelimit"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -67,6 +68,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Payers:             a.payers,
 		Links:              h.links,
 		Webhooks:           h.guard,
+		Limiter:            ratelimit.New(a.db.Gorm, time.Now),
+		Limits:             cfg.Limits,
+		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Log:                a.log,
 		Registry:           reg,
