@@ -52,6 +52,11 @@ func problemFor(err error) problem {
 		return p
 	case errors.As(err, &tooLarge):
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large", err.Error())
+	case errors.Is(err, errBadCursor):
+		p := newProblem(http.StatusBadRequest, "invalid_cursor", "The cursor is not valid here", err.Error())
+		p.Errors = []vendors.FieldError{{Field: "cursor",
+			Message: "is not a next_cursor this list returned with these filters; start again without cursor"}}
+		return p
 	case errors.Is(err, errMalformedJSON):
 		return newProblem(http.StatusBadRequest, "malformed_json", "The body is not valid JSON", err.Error())
 	case errors.Is(err, vendors.ErrUnauthorized):

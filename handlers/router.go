@@ -98,32 +98,42 @@ func (s *Server) routes() http.Handler {
 	}
 
 	v1 := r.Group("/v1", s.limitAuthFailures(http.StatusUnauthorized, s.refuseAPI), s.authenticate, s.limitAPIKey, s.idempotent)
+	get := headToo(v1) // HEAD wherever GET
 	v1.PUT("/invoices/:external_id", s.putInvoice)
 	v1.POST("/invoices/batch", s.batchInvoices)
-	v1.GET("/invoices/:external_id", s.getInvoice)
-	v1.GET("/invoices", s.listInvoices)
+	get("/invoices/:external_id", s.getInvoice)
+	get("/invoices", s.listInvoices)
 	v1.PUT("/credits/:external_id", s.putCredit)
-	v1.GET("/credits/:external_id", s.getCredit)
-	v1.GET("/credits", s.listCredits)
-	v1.GET("/reminder-policy", s.getPolicy)
+	get("/credits/:external_id", s.getCredit)
+	get("/credits", s.listCredits)
+	get("/reminder-policy", s.getPolicy)
 	v1.PUT("/reminder-policy", s.putPolicy)
 	v1.POST("/members", s.createMember)
-	v1.GET("/members", s.listMembers)
-	v1.GET("/threads", s.listThreads)
-	v1.GET("/threads/:id", s.getThread)
+	get("/members", s.listMembers)
+	get("/threads", s.listThreads)
+	get("/threads/:id", s.getThread)
 	v1.POST("/threads/:id/messages", s.postThreadMessage)
 	v1.POST("/threads/:id/resolve", s.resolveThread)
-	v1.GET("/payments", s.listPayments)
+	get("/payments", s.listPayments)
 	v1.POST("/payments/:id/confirm", s.confirmPayment)
-	v1.GET("/events", s.listEvents)
+	get("/events", s.listEvents)
 	v1.POST("/webhook-endpoints", s.createEndpoint)
-	v1.GET("/webhook-endpoints", s.listEndpoints)
-	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
+	get("/webhook-endpoints", s.listEndpoints)
+	get("/webhook-endpoints/:id", s.getEndpoint)
 	v1.POST("/webhook-endpoints/:id", s.updateEndpoint)
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
 	v1.POST("/webhook-endpoints/:id/roll-secret", s.rollEndpointSecret)
 	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
-	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
+	get("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
 	return r
+}
+
+// headToo registers handlers for GET and HEAD of a path: HEAD gets the same
+// status and headers, and net/http drops the body of a response to HEAD.
+func headToo(g *gin.RouterGroup) func(path string, handlers ...gin.HandlerFunc) {
+	return func(path string, handlers ...gin.HandlerFunc) {
+		g.GET(path, handlers...)
+		g.HEAD(path, handlers...)
+	}
 }

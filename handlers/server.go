@@ -81,6 +81,7 @@ type Server struct {
 	twilioToken string
 	publicURL   string
 	secret      []byte
+	cursors     cursorSealer
 	mailer      notify.Sender
 	mailFrom    string
 	webhooks    *webhooks.Guard
@@ -118,6 +119,7 @@ func New(cfg Config) http.Handler {
 
 		trustedProxies: cfg.TrustedProxies,
 	}
+	s.cursors = newCursorSealer(s.secret)
 	if s.webhooks == nil {
 		s.webhooks = webhooks.NewGuard(webhooks.GuardConfig{})
 	}

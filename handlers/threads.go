@@ -123,14 +123,19 @@ func idParam(c *gin.Context) (int64, error) {
 
 // listThreads answers GET /v1/threads?kind=&state=&invoice=&limit=&cursor=.
 func (s *Server) listThreads(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c, "kind", "state", "invoice", "updated_after")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	updatedAfter, bad := readUpdatedAfter(c)
+	if bad != nil {
+		s.fail(c, &vendors.ValidationError{Fields: []vendors.FieldError{*bad}})
+		return
+	}
 	views, err := s.payers.VendorThreads(c.Request.Context(), vendorID(c), payers.VendorThreadFilter{
 		Kind: c.Query("kind"), State: c.Query("state"), InvoiceExternalID: c.Query("invoice"),
-		AfterID: page.after, Limit: page.limit + 1,
+		UpdatedAfter: updatedAfter, AfterID: page.after, Limit: page.limit + 1,
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -139,7 +144,7 @@ func (s *Server) listThreads(c *gin.Context) {
 	out := threadList{Data: make([]threadJSON, 0, len(views))}
 	if len(views) > page.limit {
 		views = views[:page.limit]
-		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+		out.NextCursor = page.next(views[len(views)-1].ID)
 	}
 	for _, v := range views {
 		out.Data = append(out.Data, threadOut(v, false))
