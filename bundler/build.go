@@ -25,7 +25,7 @@ func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Ti
 	}
 	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Due: money.Totals{}}
 	link := func(action string, invoiceID int64) (string, error) {
-		return r.cfg.Links.URL(links.Link{PayerID: p.ID, DigestID: e.ID, Action: action, InvoiceID: invoiceID, Channel: e.Channel})
+		return r.cfg.Links.URL(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, DigestID: e.ID, Action: action, InvoiceID: invoiceID, Channel: e.Channel})
 	}
 	sections := map[int64]*VendorSection{}
 	var order []int64
@@ -135,15 +135,16 @@ func (r *Runner) shortLink(ctx context.Context, e Entry, now time.Time) (string,
 	for i := range b {
 		b[i] = shortAlphabet[int(b[i])%len(shortAlphabet)]
 	}
-	row := struct {
-		Token     string
-		PayerID   int64
-		DigestID  int64
-		ExpiresAt time.Time
-		CreatedAt time.Time
-	}{string(b), e.PayerID, e.ID, now.Add(links.TTL), now}
-	if err := r.cfg.DB.WithContext(ctx).Table("short_links").Create(&row).Error; err != nil {
-		return "", fmt.Errorf("bundler: short link: %w", err)
+	// The link carries the payer's token generation as of now: signing out
+	// everywhere afterwards revokes it.
+	token := string(b)
+	res := r.cfg.DB.WithContext(ctx).Exec(`INSERT INTO short_links (token, payer_id, digest_id, generation, expires_at, created_at)
+SELECT ?, id, ?, token_generation, ?, ? FROM payers WHERE id = ?`, token, e.ID, now.Add(links.TTL), now, e.PayerID)
+	if res.Error != nil {
+		return "", fmt.Errorf("bundler: short link: %w", res.Error)
 	}
-	return r.cfg.BaseURL + "/s/" + row.Token, nil
+	if res.RowsAffected != 1 {
+		return "", fmt.Errorf("bundler: short link: payer %d not found", e.PayerID)
+	}
+	return r.cfg.BaseURL + "/s/" + token, nil
 }

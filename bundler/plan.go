@@ -15,6 +15,7 @@ import (
 const (
 	ReasonPaused      = "paused"       // the payer paused all reminders
 	ReasonNoRecipient = "no_recipient" // nobody reachable on the channel (none, suppressed, no consent, turned off)
+	ReasonChannelOff  = "channel_off"  // the hub runs with the channel off (DUEHUB_SMS=off on a real-email hub)
 )
 
 // Report is what one planning pass decided.
@@ -61,6 +62,11 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 	for _, ch := range []notify.Channel{notify.Email, notify.SMS} {
 		if r.cfg.Senders[ch] != nil {
 			channels = append(channels, string(ch))
+			rep.Channels[string(ch)] = &ChannelReport{Skipped: map[string]int{}}
+		}
+	}
+	for _, ch := range r.cfg.Off {
+		if r.cfg.Senders[ch] == nil {
 			rep.Channels[string(ch)] = &ChannelReport{Skipped: map[string]int{}}
 		}
 	}
@@ -123,6 +129,12 @@ ORDER BY c.payer_id`, now).Rows()
 	}
 	n, err := r.reserve(ctx, entries)
 	rep.Reserved += int(n)
+	for _, ch := range r.cfg.Off {
+		if c := rep.Channels[string(ch)]; c != nil && c.Skipped[ReasonChannelOff] > 0 && r.cfg.Log != nil {
+			r.cfg.Log.Info("digests skipped: channel off", "channel", string(ch), "reason", ReasonChannelOff,
+				"payers", c.Skipped[ReasonChannelOff])
+		}
+	}
 	return rep, err
 }
 
@@ -136,6 +148,14 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 	sched := r.scheduleOf(p)
 	today := sched.LocalDate(now)
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
+	for _, ch := range r.cfg.Off {
+		c := string(ch)
+		if r.cfg.Senders[ch] != nil || !st.reachable[c][payerID] || (ch == notify.SMS && !p.SMSEnabled) || (ch == notify.Email && !p.EmailEnabled) {
+			continue
+		}
+		rep.Channels[c].Considered++
+		rep.skip(c, ReasonChannelOff)
+	}
 	var out []Entry
 	for _, ch := range channels {
 		rep.Channels[ch].Considered++

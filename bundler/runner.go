@@ -25,6 +25,9 @@ type Config struct {
 	Vendors *vendors.Store
 	// Senders per channel; a channel without a sender is not planned.
 	Senders map[notify.Channel]notify.Sender
+	// Off lists channels the hub runs with turned off (DUEHUB_SMS=off):
+	// payers reachable on one are reported skipped, ReasonChannelOff.
+	Off     []notify.Channel
 	Links   *links.Signer
 	BaseURL string
 	// From and FromName identify the hub on email.

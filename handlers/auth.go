@@ -16,13 +16,12 @@ const (
 // authenticate admits requests bearing a live API key of a vendor. Every
 // failure looks the same, so a caller learns nothing about which keys exist.
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
+	token, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		s.fail(c, vendors.ErrUnauthorized)
 		return
 	}
-	key, err := s.vendors.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+	key, err := s.vendors.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -30,4 +29,16 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Set(ctxVendorID, key.VendorID)
 	c.Set(ctxAPIKeyID, key.ID)
 	c.Next()
+}
+
+// bearerToken reads "Bearer <token>" from an Authorization header. The scheme
+// is case-insensitive (RFC 7235 §2.1: bearer, BEARER) and followed by one or
+// more spaces.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }

@@ -74,12 +74,18 @@ type creditList struct {
 }
 
 func (s *Server) listCredits(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c, "updated_after")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	views, more, err := s.vendors.ListCredits(c.Request.Context(), vendorID(c), page.after, page.limit)
+	updatedAfter, bad := readUpdatedAfter(c)
+	if bad != nil {
+		s.fail(c, &vendors.ValidationError{Fields: []vendors.FieldError{*bad}})
+		return
+	}
+	views, more, err := s.vendors.ListCredits(c.Request.Context(), vendorID(c),
+		vendors.CreditFilter{UpdatedAfter: updatedAfter, AfterID: page.after, Limit: page.limit})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -89,7 +95,7 @@ func (s *Server) listCredits(c *gin.Context) {
 		out.Data[i] = creditOut(v)
 	}
 	if more {
-		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+		out.NextCursor = page.next(views[len(views)-1].ID)
 	}
 	c.JSON(200, out)
 }

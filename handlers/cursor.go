@@ -1,9 +1,15 @@
 package handlers
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,14 +21,27 @@ const (
 	maxLimit     = 500
 )
 
+// errBadCursor is a cursor that this list, with these filters, did not hand
+// out to this vendor. It says no more than that, whatever the reason.
+var errBadCursor = errors.New("cursor is not a next_cursor of this list with these filters")
+
 type page struct {
-	after int64
-	limit int
+	after   int64
+	limit   int
+	scope   string
+	cursors cursorSealer
 }
 
-// readPage reads limit and the opaque cursor of a list request.
-func readPage(c *gin.Context) (page, error) {
-	p := page{limit: defaultLimit}
+// readPage reads limit and the cursor of a list request. The cursor is bound
+// to the vendor, the list (the request path) and the values of the filters
+// named: a cursor used anywhere else is errBadCursor.
+func (s *Server) readPage(c *gin.Context, filters ...string) (page, error) {
+	bound := url.Values{}
+	for _, name := range filters {
+		bound.Set(name, c.Query(name))
+	}
+	p := page{limit: defaultLimit, cursors: s.cursors,
+		scope: strconv.FormatInt(vendorID(c), 10) + " " + c.Request.URL.EscapedPath() + "?" + bound.Encode()}
 	if raw := c.Query("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxLimit {
@@ -31,30 +50,71 @@ func readPage(c *gin.Context) (page, error) {
 		p.limit = n
 	}
 	if raw := c.Query("cursor"); raw != "" {
-		id, ok := decodeCursor(raw)
+		id, ok := p.cursors.open(p.scope, raw)
 		if !ok {
-			return p, vendors.Invalid("cursor", "is not a cursor this API returned")
+			return p, errBadCursor
 		}
 		p.after = id
 	}
 	return p, nil
 }
 
-// Cursors are opaque to clients so that the ordering can change later.
-func encodeCursor(id int64) *string {
-	s := base64.RawURLEncoding.EncodeToString([]byte("c1:" + strconv.FormatInt(id, 10)))
+// next is the cursor of the page after the row id, for the same list and filters.
+func (p page) next(id int64) *string {
+	s := p.cursors.seal(p.scope, id)
 	return &s
 }
 
-func decodeCursor(s string) (int64, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+// cursorSealer makes cursors opaque and bound to where they were issued: the
+// row id is encrypted (AES-GCM) with the scope as associated data, so a
+// cursor reveals no id (nothing of other vendors' volumes) and opens only in
+// its own scope. The nonce is derived from the scope and the id (SIV-like),
+// so the same page always gets the same cursor and nothing but that equality
+// is revealed. Other feeds can adopt it with a scope of their own.
+type cursorSealer struct {
+	aead     cipher.AEAD
+	nonceKey []byte
+}
+
+func newCursorSealer(secret []byte) cursorSealer {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("duehub cursor key v2"))
+	if err != nil {
+		panic(err) // a 32-byte key is always valid
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return cursorSealer{aead: aead, nonceKey: derive("duehub cursor nonce v2")}
+}
+
+func (cs cursorSealer) seal(scope string, id int64) string {
+	plain := binary.BigEndian.AppendUint64(nil, uint64(id))
+	m := hmac.New(sha256.New, cs.nonceKey)
+	m.Write(plain)
+	m.Write([]byte(scope))
+	nonce := m.Sum(nil)[:cs.aead.NonceSize()]
+	return base64.RawURLEncoding.EncodeToString(cs.aead.Seal(nonce, nonce, plain, []byte(scope)))
+}
+
+func (cs cursorSealer) open(scope, cursor string) (int64, bool) {
+	ns := cs.aead.NonceSize()
+	if len(cursor) != base64.RawURLEncoding.EncodedLen(ns+8+cs.aead.Overhead()) {
+		return 0, false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil {
 		return 0, false
 	}
-	rest, ok := strings.CutPrefix(string(b), "c1:")
-	if !ok {
+	plain, err := cs.aead.Open(nil, b[:ns], b[ns:], []byte(scope))
+	if err != nil {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil && id > 0
+	id := int64(binary.BigEndian.Uint64(plain))
+	return id, id > 0
 }

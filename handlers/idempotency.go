@@ -18,6 +18,12 @@ import (
 // idempotent honours Idempotency-Key on POST: the same key and body replay the
 // stored response; the same key with another body is refused (422); the same
 // key while its first request runs is refused (409). Keys are per vendor.
+//
+// Like Stripe, only the result of a request that ran is kept: every 2xx, and
+// the 4xx that answer about the state of what it acts on (404, 409). A
+// request refused as sent (see refusedAsSent) changed nothing, and a 5xx
+// failed on our side: both release the key, so a retry with the same key,
+// the body fixed or not, runs afresh instead of replaying the failure.
 func (s *Server) idempotent(c *gin.Context) {
 	key := c.GetHeader("Idempotency-Key")
 	if c.Request.Method != http.MethodPost || key == "" {
@@ -61,7 +67,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Next()
 	// The request's own context may be cancelled by now; the key must still be settled.
 	settle := context.WithoutCancel(ctx)
-	if rec.Status() >= 500 {
+	if status := rec.Status(); status >= 500 || refusedAsSent(status) {
 		err = s.vendors.AbortIdempotent(settle, vid, key)
 	} else {
 		err = s.vendors.FinishIdempotent(settle, vid, key, vendors.StoredResponse{Status: rec.Status(), Body: rec.body.Bytes()})
@@ -69,6 +75,20 @@ func (s *Server) idempotent(c *gin.Context) {
 	if err != nil {
 		s.log.ErrorContext(ctx, "settle idempotency key", "err", err)
 	}
+}
+
+// refusedAsSent reports whether a status means the request was refused as
+// sent, before it changed anything: malformed (400), too large (413), not
+// JSON (415), invalid fields (422), rate limited (429). In this API a 4xx
+// never comes with a change: every handler validates, then writes in one
+// transaction.
+func refusedAsSent(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusUnprocessableEntity, http.StatusTooManyRequests:
+		return true
+	}
+	return false
 }
 
 // recorder keeps a copy of the response body.

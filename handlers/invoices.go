@@ -42,13 +42,18 @@ type invoiceList struct {
 }
 
 func (s *Server) listInvoices(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c, "status", "customer", "due_before", "due_after", "updated_after")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	f := vendors.InvoiceFilter{AfterID: page.after, Limit: page.limit, Customer: c.Query("customer")}
 	var fe []vendors.FieldError
+	if t, bad := readUpdatedAfter(c); bad != nil {
+		fe = append(fe, *bad)
+	} else {
+		f.UpdatedAfter = t
+	}
 	switch st := c.Query("status"); st {
 	case "", vendors.StatusOpen, vendors.StatusPaid, vendors.StatusVoid:
 		f.Status = st
@@ -81,7 +86,7 @@ func (s *Server) listInvoices(c *gin.Context) {
 		out.Data[i] = invoiceOut(v)
 	}
 	if more {
-		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+		out.NextCursor = page.next(views[len(views)-1].ID)
 	}
 	c.JSON(200, out)
 }

@@ -201,11 +201,17 @@ func TestListInvoicesFiltersAndPages(t *testing.T) {
 			}
 		}
 		for _, bad := range []struct{ query, field string }{
-			{"limit=501", "limit"}, {"limit=0", "limit"}, {"limit=x", "limit"}, {"cursor=garbage", "cursor"},
+			{"limit=501", "limit"}, {"limit=0", "limit"}, {"limit=x", "limit"},
 			{"status=late", "status"}, {"due_before=12/01/2026", "due_before"}, {"due_after=2026-02-30", "due_after"},
+			{"updated_after=2026-12-01", "updated_after"}, {"updated_after=yesterday", "updated_after"},
 		} {
 			r := h.do("GET", "/v1/invoices?"+bad.query, key, nil)
 			fieldMessage(t, r.problem(t, 422).Errors, bad.field)
+		}
+		if p := h.do("GET", "/v1/invoices?cursor=garbage", key, nil).problem(t, 400); p.Code != "invalid_cursor" {
+			t.Errorf("garbage cursor: code %q", p.Code)
+		} else {
+			fieldMessage(t, p.Errors, "cursor")
 		}
 	})
 }

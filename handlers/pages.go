@@ -34,10 +34,12 @@ func pageSet(fsys embed.FS, dir string) map[string]*template.Template {
 const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
 
 // renderPage writes one page of a set with the headers every server-rendered
-// page carries (no third-party origins, no referrer, never cached).
+// page carries (no third-party origins, no referrer to other sites, never
+// cached). same-origin rather than no-referrer: with no-referrer browsers
+// send "Origin: null" on the hub's own forms, which sameOrigin refuses.
 func (s *Server) renderPage(c *gin.Context, status int, t *template.Template, name string, data any) {
 	c.Header("Content-Security-Policy", pageCSP)
-	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Referrer-Policy", "same-origin")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/html; charset=utf-8")

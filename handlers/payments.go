@@ -52,7 +52,7 @@ func paymentOut(p payers.VendorPayment) paymentJSON {
 
 // listPayments answers GET /v1/payments?status=&limit=&cursor=.
 func (s *Server) listPayments(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c, "status")
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) listPayments(c *gin.Context) {
 	out := paymentList{Data: make([]paymentJSON, 0, len(reports))}
 	if len(reports) > page.limit {
 		reports = reports[:page.limit]
-		out.NextCursor = encodeCursor(reports[len(reports)-1].ID)
+		out.NextCursor = page.next(reports[len(reports)-1].ID)
 	}
 	for _, p := range reports {
 		out.Data = append(out.Data, paymentOut(p))

@@ -21,7 +21,7 @@ import (
 func (s *Server) linkEntry(c *gin.Context) {
 	claims, err := s.links.Parse(c.Param("token"))
 	if err == nil && claims.Action != links.ActionUnsubscribe {
-		err = s.notRevoked(c.Request.Context(), claims.PayerID(), claims.IssuedAt.Unix())
+		err = s.notRevoked(c.Request.Context(), claims.PayerID(), claims.Generation)
 	}
 	if err != nil {
 		s.renderPortal(c, http.StatusNotFound, "expired", portalPage{Title: "This link has expired"})
@@ -31,7 +31,7 @@ func (s *Server) linkEntry(c *gin.Context) {
 		s.renderPortal(c, http.StatusOK, "unsubscribe", portalPage{Title: "Unsubscribe"})
 		return
 	}
-	s.issueSession(c, claims.PayerID())
+	s.issueSession(c, claims.PayerID(), claims.Generation)
 	to := "/portal"
 	switch claims.Action {
 	case links.ActionPreferences:
@@ -44,9 +44,10 @@ func (s *Server) linkEntry(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, to)
 }
 
-// shortEntry answers GET /s/:token, the SMS link.
+// shortEntry answers GET /s/:token, the SMS link. A link made before the
+// payer signed out everywhere resolves to nothing.
 func (s *Server) shortEntry(c *gin.Context) {
-	payerID, _, err := s.payers.ResolveShortLink(c.Request.Context(), c.Param("token"), s.now())
+	link, err := s.payers.ResolveShortLink(c.Request.Context(), c.Param("token"), s.now())
 	if errors.Is(err, payers.ErrNotFound) {
 		s.renderPortal(c, http.StatusNotFound, "expired", portalPage{Title: "This link has expired"})
 		return
@@ -55,16 +56,18 @@ func (s *Server) shortEntry(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.issueSession(c, payerID)
+	s.issueSession(c, link.PayerID, link.Generation)
 	c.Redirect(http.StatusSeeOther, "/portal")
 }
 
-func (s *Server) notRevoked(ctx context.Context, payerID, issuedAt int64) error {
+// notRevoked refuses a link made under an older token generation than the
+// payer's: the payer signed out everywhere since.
+func (s *Server) notRevoked(ctx context.Context, payerID, generation int64) error {
 	p, err := s.payers.Get(ctx, payerID)
 	if err != nil {
 		return err
 	}
-	if p.TokensValidAfter != nil && issuedAt < p.TokensValidAfter.Unix() {
+	if p.TokenGeneration != generation {
 		return links.ErrInvalid
 	}
 	return nil
@@ -108,7 +111,11 @@ func (s *Server) freshLink(c *gin.Context) {
 }
 
 func (s *Server) mailLink(ctx context.Context, payerID int64, to string) error {
-	url, err := s.links.URL(links.Link{PayerID: payerID, Action: links.ActionInbox})
+	p, err := s.payers.Get(ctx, payerID)
+	if err != nil {
+		return err
+	}
+	url, err := s.links.URL(links.Link{PayerID: payerID, Generation: p.TokenGeneration, Action: links.ActionInbox})
 	if err != nil {
 		return err
 	}

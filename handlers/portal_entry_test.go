@@ -41,7 +41,7 @@ func TestDigestLinkOpensThePortal(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "Invoice N-1") || !strings.Contains(r.body, `id="dispute" open`) {
 			t.Fatalf("invoice page: %d\n%s", r.status, r.body)
 		}
-		if !strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") || r.header.Get("Referrer-Policy") != "no-referrer" {
+		if !strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") || r.header.Get("Referrer-Policy") != "same-origin" {
 			t.Errorf("security headers: %v", r.header)
 		}
 

@@ -102,7 +102,11 @@ type browser struct {
 func (h *portalHub) signIn(email string) *browser {
 	h.t.Helper()
 	b := h.browser()
-	tok, err := h.signer.Token(links.Link{PayerID: h.payerID(email), Action: links.ActionInbox})
+	p, err := h.payers.Get(context.Background(), h.payerID(email))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tok, err := h.signer.Token(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, Action: links.ActionInbox})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -54,11 +54,19 @@ func problemFor(err error) problem {
 		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is too large", err.Error())
 	case errors.Is(err, errUnsupportedMediaType):
 		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type", "The body must be JSON", err.Error())
+	case errors.Is(err, errBadCursor):
+		p := newProblem(http.StatusBadRequest, "invalid_cursor", "The cursor is not valid here", err.Error())
+		p.Errors = []vendors.FieldError{{Field: "cursor",
+			Message: "is not a next_cursor this list returned with these filters; start again without cursor"}}
+		return p
 	case errors.Is(err, errMalformedJSON):
 		return newProblem(http.StatusBadRequest, "malformed_json", "The body is not valid JSON", err.Error())
 	case errors.Is(err, vendors.ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized, "unauthorized", "A valid API key is required",
 			"Send Authorization: Bearer dh_live_…")
+	case errors.Is(err, errOperatorUnauthorized):
+		return newProblem(http.StatusUnauthorized, "operator_unauthorized", "The operator token is required",
+			"Send Authorization: Bearer <DUEHUB_OPERATOR_TOKEN>")
 	case errors.Is(err, vendors.ErrNotFound), errors.Is(err, errNoRoute):
 		return newProblem(http.StatusNotFound, "not_found", "Not found", "")
 	case errors.Is(err, errMethodNotAllowed):

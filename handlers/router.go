@@ -34,9 +34,10 @@ func (s *Server) routes() http.Handler {
 	r.GET("/openapi.yaml", s.openapi)
 	r.GET("/problems/:code", s.problemPage)
 	if s.outbox != nil {
-		r.GET("/dev/outbox", s.outboxList)
-		r.GET("/dev/outbox.json", s.outboxJSON)
-		r.GET("/dev/outbox/:id", s.outboxMessage)
+		dev := r.Group("/dev", s.operatorAuth)
+		dev.GET("/outbox", s.outboxList)
+		dev.GET("/outbox.json", s.outboxJSON)
+		dev.GET("/outbox/:id", s.outboxMessage)
 	}
 
 	if s.links != nil {
@@ -44,8 +45,8 @@ func (s *Server) routes() http.Handler {
 		r.GET("/l/:token", linkFailures, s.linkEntry)
 		r.POST("/l/:token", linkFailures, s.unsubscribe)
 		r.GET("/s/:token", linkFailures, s.shortEntry)
-		r.POST("/portal/fresh-link", s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
-		portal := r.Group("/portal", s.portalAuth)
+		r.POST("/portal/fresh-link", s.sameOrigin, s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
+		portal := r.Group("/portal", s.sameOrigin, s.portalAuth)
 		portal.GET("", s.inbox)
 		portal.GET("/payments/new", s.newPayment)
 		portal.POST("/payments", s.reportPayment)
@@ -70,11 +71,11 @@ func (s *Server) routes() http.Handler {
 
 	if s.payers != nil {
 		r.GET("/vendor/signin", s.signinPage)
-		r.POST("/vendor/signin", s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
+		r.POST("/vendor/signin", s.sameOrigin, s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
 		signinFailures := s.limitAuthFailures(http.StatusNotFound, s.refuseVendor)
 		r.GET("/vendor/signin/:token", signinFailures, s.signinConfirm)
-		r.POST("/vendor/signin/:token", signinFailures, s.signin)
-		vendor := r.Group("/vendor", s.vendorAuth)
+		r.POST("/vendor/signin/:token", s.sameOrigin, signinFailures, s.signin)
+		vendor := r.Group("/vendor", s.sameOrigin, s.vendorAuth)
 		vendor.GET("", s.vendorInbox)
 		vendor.POST("/signout", s.vendorSignout)
 		vendor.GET("/threads/:id", s.vendorThreadPage)
@@ -97,32 +98,42 @@ func (s *Server) routes() http.Handler {
 	}
 
 	v1 := r.Group("/v1", s.limitAuthFailures(http.StatusUnauthorized, s.refuseAPI), s.authenticate, s.limitAPIKey, s.idempotent)
+	get := headToo(v1) // HEAD wherever GET
 	v1.PUT("/invoices/:external_id", s.putInvoice)
 	v1.POST("/invoices/batch", s.batchInvoices)
-	v1.GET("/invoices/:external_id", s.getInvoice)
-	v1.GET("/invoices", s.listInvoices)
+	get("/invoices/:external_id", s.getInvoice)
+	get("/invoices", s.listInvoices)
 	v1.PUT("/credits/:external_id", s.putCredit)
-	v1.GET("/credits/:external_id", s.getCredit)
-	v1.GET("/credits", s.listCredits)
-	v1.GET("/reminder-policy", s.getPolicy)
+	get("/credits/:external_id", s.getCredit)
+	get("/credits", s.listCredits)
+	get("/reminder-policy", s.getPolicy)
 	v1.PUT("/reminder-policy", s.putPolicy)
 	v1.POST("/members", s.createMember)
-	v1.GET("/members", s.listMembers)
-	v1.GET("/threads", s.listThreads)
-	v1.GET("/threads/:id", s.getThread)
+	get("/members", s.listMembers)
+	get("/threads", s.listThreads)
+	get("/threads/:id", s.getThread)
 	v1.POST("/threads/:id/messages", s.postThreadMessage)
 	v1.POST("/threads/:id/resolve", s.resolveThread)
-	v1.GET("/payments", s.listPayments)
+	get("/payments", s.listPayments)
 	v1.POST("/payments/:id/confirm", s.confirmPayment)
-	v1.GET("/events", s.listEvents)
+	get("/events", s.listEvents)
 	v1.POST("/webhook-endpoints", s.createEndpoint)
-	v1.GET("/webhook-endpoints", s.listEndpoints)
-	v1.GET("/webhook-endpoints/:id", s.getEndpoint)
+	get("/webhook-endpoints", s.listEndpoints)
+	get("/webhook-endpoints/:id", s.getEndpoint)
 	v1.POST("/webhook-endpoints/:id", s.updateEndpoint)
 	v1.DELETE("/webhook-endpoints/:id", s.deleteEndpoint)
 	v1.POST("/webhook-endpoints/:id/roll-secret", s.rollEndpointSecret)
 	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
-	v1.GET("/webhook-endpoints/:id/deliveries", s.listDeliveries)
+	get("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
 	return r
+}
+
+// headToo registers handlers for GET and HEAD of a path: HEAD gets the same
+// status and headers, and net/http drops the body of a response to HEAD.
+func headToo(g *gin.RouterGroup) func(path string, handlers ...gin.HandlerFunc) {
+	return func(path string, handlers ...gin.HandlerFunc) {
+		g.GET(path, handlers...)
+		g.HEAD(path, handlers...)
+	}
 }

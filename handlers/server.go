@@ -30,6 +30,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Outbox, when set, serves the dev outbox at /dev/outbox.
 	Outbox *outbox.Store
+	// OperatorToken, when set, guards the dev outbox pages: a request must
+	// carry it as Authorization: Bearer <token>.
+	OperatorToken string
 	// Payers and Links serve the pages digest links open.
 	Payers *payers.Store
 	Links  *links.Signer
@@ -69,6 +72,7 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	metrics  *httpMetrics
 	outbox   *outbox.Store
+	operator []byte
 	payers   *payers.Store
 	links    *links.Signer
 
@@ -77,6 +81,7 @@ type Server struct {
 	twilioToken string
 	publicURL   string
 	secret      []byte
+	cursors     cursorSealer
 	mailer      notify.Sender
 	mailFrom    string
 	webhooks    *webhooks.Guard
@@ -97,6 +102,7 @@ func New(cfg Config) http.Handler {
 		ready:    cfg.Ready,
 		metrics:  newHTTPMetrics(cfg.Registry),
 		outbox:   cfg.Outbox,
+		operator: []byte(cfg.OperatorToken),
 		payers:   cfg.Payers,
 		links:    cfg.Links,
 
@@ -113,6 +119,7 @@ func New(cfg Config) http.Handler {
 
 		trustedProxies: cfg.TrustedProxies,
 	}
+	s.cursors = newCursorSealer(s.secret)
 	if s.webhooks == nil {
 		s.webhooks = webhooks.NewGuard(webhooks.GuardConfig{})
 	}

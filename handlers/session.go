@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 
 // A portal session is a signed cookie, not a database row: opening a digest
 // link (a GET, which mail scanners follow too) must not change stored state.
-// "Sign me out everywhere" works through the payer's tokens_valid_after:
-// sessions and links issued before it are refused.
+// "Sign me out everywhere" works through the payer's token generation: a
+// session carries the generation it was issued under, and is refused once
+// the payer's has moved on.
 
 const (
 	sessionCookie = "duehub_session"
@@ -26,9 +28,10 @@ const (
 )
 
 type session struct {
-	PayerID  int64
-	IssuedAt int64
-	Expires  int64
+	PayerID    int64
+	Generation int64
+	IssuedAt   int64
+	Expires    int64
 }
 
 func (s *Server) sessionMAC(payload string) []byte {
@@ -37,11 +40,55 @@ func (s *Server) sessionMAC(payload string) []byte {
 	return m.Sum(nil)
 }
 
-func (s *Server) issueSession(c *gin.Context, payerID int64) {
+// signedValue encodes numbers as a cookie value: base64url of "n1.n2…",
+// a dot, and base64url of its MAC.
+func signedValue(mac func(string) []byte, nums ...int64) string {
+	parts := make([]string, len(nums))
+	for i, n := range nums {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	payload := strings.Join(parts, ".")
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." +
+		base64.RawURLEncoding.EncodeToString(mac(payload))
+}
+
+// parseSignedValue is the strict inverse of signedValue: exactly n
+// non-negative decimal numbers without signs, spaces or leading zeros, under
+// a valid MAC. Anything else is refused.
+func parseSignedValue(raw string, mac func(string) []byte, n int) ([]int64, bool) {
+	if len(raw) > 512 {
+		return nil, false
+	}
+	p64, m64, ok := strings.Cut(raw, ".")
+	if !ok {
+		return nil, false
+	}
+	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(p64)
+	sum, err2 := base64.RawURLEncoding.Strict().DecodeString(m64)
+	if err1 != nil || err2 != nil || !hmac.Equal(sum, mac(string(payload))) {
+		return nil, false
+	}
+	parts := strings.Split(string(payload), ".")
+	if len(parts) != n {
+		return nil, false
+	}
+	out := make([]int64, n)
+	for i, p := range parts {
+		if p == "" || len(p) > 19 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
+			return nil, false
+		}
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out[i] = v
+	}
+	return out, true
+}
+
+func (s *Server) issueSession(c *gin.Context, payerID, generation int64) {
 	now := s.now()
-	payload := fmt.Sprintf("%d.%d.%d", payerID, now.Unix(), now.Add(sessionTTL).Unix())
-	value := base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." +
-		base64.RawURLEncoding.EncodeToString(s.sessionMAC(payload))
+	value := signedValue(s.sessionMAC, payerID, generation, now.Unix(), now.Add(sessionTTL).Unix())
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: value, Path: "/", MaxAge: int(sessionTTL.Seconds()),
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
@@ -58,25 +105,23 @@ func (s *Server) secureCookies(c *gin.Context) bool {
 	return c.Request.TLS != nil || strings.HasPrefix(s.publicURL, "https://")
 }
 
+// parseSession reads a session cookie's value; it does not look at the
+// clock or the database.
+func (s *Server) parseSession(raw string) (session, bool) {
+	v, ok := parseSignedValue(raw, s.sessionMAC, 4)
+	if !ok || v[0] <= 0 {
+		return session{}, false
+	}
+	return session{PayerID: v[0], Generation: v[1], IssuedAt: v[2], Expires: v[3]}, true
+}
+
 func (s *Server) readSession(c *gin.Context) (session, bool) {
 	raw, err := c.Cookie(sessionCookie)
 	if err != nil {
 		return session{}, false
 	}
-	p64, m64, ok := strings.Cut(raw, ".")
-	if !ok {
-		return session{}, false
-	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p64)
-	mac, err2 := base64.RawURLEncoding.DecodeString(m64)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, s.sessionMAC(string(payload))) {
-		return session{}, false
-	}
-	var ss session
-	if _, err := fmt.Sscanf(string(payload), "%d.%d.%d", &ss.PayerID, &ss.IssuedAt, &ss.Expires); err != nil {
-		return session{}, false
-	}
-	if s.now().Unix() >= ss.Expires || ss.PayerID <= 0 {
+	ss, ok := s.parseSession(raw)
+	if !ok || s.now().Unix() >= ss.Expires {
 		return session{}, false
 	}
 	return ss, true
@@ -86,12 +131,12 @@ func (s *Server) readSession(c *gin.Context) (session, bool) {
 // another site, cannot carry it.
 func (s *Server) csrfToken(ss session) string {
 	m := hmac.New(sha256.New, s.secret)
-	fmt.Fprintf(m, "csrf\x00%d.%d", ss.PayerID, ss.IssuedAt)
+	fmt.Fprintf(m, "csrf\x00%d.%d.%d", ss.PayerID, ss.Generation, ss.IssuedAt)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// portalAuth admits requests with a live session of a payer whose tokens
-// were not revoked after it was issued. Everything else sees the sign-in
+// portalAuth admits requests with a live session of a payer who has not
+// signed out everywhere since it was issued. Everything else sees the sign-in
 // page (which offers a fresh link by email).
 func (s *Server) portalAuth(c *gin.Context) {
 	ss, ok := s.readSession(c)
@@ -99,7 +144,7 @@ func (s *Server) portalAuth(c *gin.Context) {
 		p, err := s.payers.Get(c.Request.Context(), ss.PayerID)
 		if err != nil {
 			ok = false
-		} else if p.TokensValidAfter != nil && ss.IssuedAt < p.TokensValidAfter.Unix() {
+		} else if p.TokenGeneration != ss.Generation {
 			ok = false
 		}
 	}

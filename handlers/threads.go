@@ -123,14 +123,19 @@ func idParam(c *gin.Context) (int64, error) {
 
 // listThreads answers GET /v1/threads?kind=&state=&invoice=&limit=&cursor=.
 func (s *Server) listThreads(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c, "kind", "state", "invoice", "updated_after")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	updatedAfter, bad := readUpdatedAfter(c)
+	if bad != nil {
+		s.fail(c, &vendors.ValidationError{Fields: []vendors.FieldError{*bad}})
+		return
+	}
 	views, err := s.payers.VendorThreads(c.Request.Context(), vendorID(c), payers.VendorThreadFilter{
 		Kind: c.Query("kind"), State: c.Query("state"), InvoiceExternalID: c.Query("invoice"),
-		AfterID: page.after, Limit: page.limit + 1,
+		UpdatedAfter: updatedAfter, AfterID: page.after, Limit: page.limit + 1,
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -139,7 +144,7 @@ func (s *Server) listThreads(c *gin.Context) {
 	out := threadList{Data: make([]threadJSON, 0, len(views))}
 	if len(views) > page.limit {
 		views = views[:page.limit]
-		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+		out.NextCursor = page.next(views[len(views)-1].ID)
 	}
 	for _, v := range views {
 		out.Data = append(out.Data, threadOut(v, false))
@@ -248,7 +253,11 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 		log.InfoContext(ctx, "answer notice not sent", slog.String("reason", n.Skip))
 		return
 	}
-	msg, err := s.answerMessage(n)
+	p, err := s.payers.Get(ctx, n.PayerID)
+	var msg notify.Message
+	if err == nil {
+		msg, err = s.answerMessage(n, p.TokenGeneration)
+	}
 	if err == nil {
 		_, err = s.mailer.Send(ctx, msg)
 	}
@@ -261,9 +270,10 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 }
 
 // answerMessage writes the notification as plain text: the vendor's words
-// are quoted as they are, never turned into links or markup.
-func (s *Server) answerMessage(n payers.AnswerNotice) (notify.Message, error) {
-	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Action: links.ActionInbox})
+// are quoted as they are, never turned into links or markup. generation is
+// the payer's token generation, which its inbox link carries.
+func (s *Server) answerMessage(n payers.AnswerNotice, generation int64) (notify.Message, error) {
+	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Generation: generation, Action: links.ActionInbox})
 	if err != nil {
 		return notify.Message{}, err
 	}

@@ -3,12 +3,10 @@ package handlers
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,7 +17,9 @@ import (
 // A vendor member's session is a signed cookie like the payer's, but under
 // its own name, path and HMAC purpose: a payer's cookie never opens /vendor,
 // and a member's never opens /portal. The member row is read on every
-// request, so disabling a member ends their sessions at once.
+// request, so disabling a member ends their sessions at once, and so does
+// signing out: a session carries the member's session generation, which
+// sign-out bumps.
 
 const (
 	vendorCookie     = "duehub_vendor_session"
@@ -28,9 +28,10 @@ const (
 )
 
 type vendorSession struct {
-	MemberID int64
-	IssuedAt int64
-	Expires  int64
+	MemberID   int64
+	Generation int64
+	IssuedAt   int64
+	Expires    int64
 }
 
 func (s *Server) vendorMAC(purpose, payload string) []byte {
@@ -39,11 +40,13 @@ func (s *Server) vendorMAC(purpose, payload string) []byte {
 	return m.Sum(nil)
 }
 
-func (s *Server) issueVendorSession(c *gin.Context, memberID int64) {
+func (s *Server) vendorSessionMAC(payload string) []byte {
+	return s.vendorMAC("vendor-session", payload)
+}
+
+func (s *Server) issueVendorSession(c *gin.Context, m vendors.Member) {
 	now := s.now()
-	payload := fmt.Sprintf("%d.%d.%d", memberID, now.Unix(), now.Add(vendorSessionTTL).Unix())
-	value := base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." +
-		base64.RawURLEncoding.EncodeToString(s.vendorMAC("vendor-session", payload))
+	value := signedValue(s.vendorSessionMAC, m.ID, m.SessionGeneration, now.Unix(), now.Add(vendorSessionTTL).Unix())
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: vendorCookie, Value: value, Path: "/vendor", MaxAge: int(vendorSessionTTL.Seconds()),
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
@@ -55,25 +58,23 @@ func (s *Server) clearVendorSession(c *gin.Context) {
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
 }
 
+// parseVendorSession reads a member session cookie's value; it does not
+// look at the clock or the database.
+func (s *Server) parseVendorSession(raw string) (vendorSession, bool) {
+	v, ok := parseSignedValue(raw, s.vendorSessionMAC, 4)
+	if !ok || v[0] <= 0 {
+		return vendorSession{}, false
+	}
+	return vendorSession{MemberID: v[0], Generation: v[1], IssuedAt: v[2], Expires: v[3]}, true
+}
+
 func (s *Server) readVendorSession(c *gin.Context) (vendorSession, bool) {
 	raw, err := c.Cookie(vendorCookie)
 	if err != nil {
 		return vendorSession{}, false
 	}
-	p64, m64, ok := strings.Cut(raw, ".")
-	if !ok {
-		return vendorSession{}, false
-	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p64)
-	mac, err2 := base64.RawURLEncoding.DecodeString(m64)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, s.vendorMAC("vendor-session", string(payload))) {
-		return vendorSession{}, false
-	}
-	var vs vendorSession
-	if _, err := fmt.Sscanf(string(payload), "%d.%d.%d", &vs.MemberID, &vs.IssuedAt, &vs.Expires); err != nil {
-		return vendorSession{}, false
-	}
-	if s.now().Unix() >= vs.Expires || vs.MemberID <= 0 {
+	vs, ok := s.parseVendorSession(raw)
+	if !ok || s.now().Unix() >= vs.Expires {
 		return vendorSession{}, false
 	}
 	return vs, true
@@ -81,7 +82,7 @@ func (s *Server) readVendorSession(c *gin.Context) (vendorSession, bool) {
 
 // vendorCSRF is bound to the member's session.
 func (s *Server) vendorCSRF(vs vendorSession) string {
-	return hex.EncodeToString(s.vendorMAC("vendor-csrf", fmt.Sprintf("%d.%d", vs.MemberID, vs.IssuedAt)))
+	return hex.EncodeToString(s.vendorMAC("vendor-csrf", fmt.Sprintf("%d.%d.%d", vs.MemberID, vs.Generation, vs.IssuedAt)))
 }
 
 // vendorAuth admits requests with a live session of an active member, and
@@ -99,7 +100,7 @@ func (s *Server) vendorAuth(c *gin.Context) {
 		case err != nil:
 			s.fail(c, err)
 			return
-		case !m.Active():
+		case !m.Active(), m.SessionGeneration != vs.Generation:
 			ok = false
 		}
 	}

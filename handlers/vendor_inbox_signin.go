@@ -229,7 +229,7 @@ func (s *Server) signin(c *gin.Context) {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: signinCookie, Value: "", Path: "/vendor/signin", MaxAge: -1,
 		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
-	s.issueVendorSession(c, m.ID)
+	s.issueVendorSession(c, m)
 	c.Redirect(http.StatusSeeOther, "/vendor")
 }
 
@@ -242,8 +242,13 @@ func (s *Server) signinFailed(c *gin.Context, err error) {
 	s.fail(c, err)
 }
 
-// vendorSignout answers POST /vendor/signout.
+// vendorSignout answers POST /vendor/signout: it ends the member's
+// sessions server side, so a copy of the cookie opens nothing either.
 func (s *Server) vendorSignout(c *gin.Context) {
+	if err := s.vendors.EndSessions(c.Request.Context(), member(c).ID); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.clearVendorSession(c)
 	c.Redirect(http.StatusSeeOther, "/vendor/signin")
 }

@@ -164,7 +164,7 @@ func statusOrNil(n int) *int {
 }
 
 func (s *Server) listDeliveries(c *gin.Context) {
-	page, err := readPage(c)
+	page, err := s.readPage(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -180,7 +180,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		out.Data[i] = deliveryOut(v)
 	}
 	if more {
-		out.NextCursor = encodeCursor(views[len(views)-1].ID)
+		out.NextCursor = page.next(views[len(views)-1].ID)
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -37,6 +37,9 @@ type Claims struct {
 	Action    string `json:"act"`
 	InvoiceID int64  `json:"inv,omitempty"`
 	Channel   string `json:"ch,omitempty"`
+	// Generation is the payer's token generation when the link was made;
+	// the portal refuses it once the payer signed out everywhere since.
+	Generation int64 `json:"gen,omitempty"`
 }
 
 // PayerID is the payer the link belongs to.
@@ -66,6 +69,8 @@ type Link struct {
 	Action    string
 	InvoiceID int64
 	Channel   string
+	// Generation is the payer's current token generation.
+	Generation int64
 }
 
 // Token signs l.
@@ -82,7 +87,7 @@ func (s *Signer) Token(l Link) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        base64.RawURLEncoding.EncodeToString(jti),
 		},
-		DigestID: l.DigestID, Action: l.Action, InvoiceID: l.InvoiceID, Channel: l.Channel,
+		DigestID: l.DigestID, Action: l.Action, InvoiceID: l.InvoiceID, Channel: l.Channel, Generation: l.Generation,
 	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
 	if err != nil {

@@ -69,27 +69,30 @@ func (s *Store) IssueCode(ctx context.Context, payerID int64, purpose string) (s
 	return code, nil
 }
 
-// UseCode checks a code and spends it. Every wrong try counts; after
-// OTPAttempts the code is dead.
+// UseCode checks a code and spends it. Every try counts, the right one
+// too, and is counted before the code is compared: one conditional UPDATE
+// claims a try only while fewer than OTPAttempts were made, so concurrent
+// guesses cannot get more tries between them. After OTPAttempts the code
+// is dead; spending it is atomic too, so it works once.
 func (s *Store) UseCode(ctx context.Context, payerID int64, purpose, code string) error {
 	now := s.now().UTC()
-	var row otpCode
-	err := s.db.WithContext(ctx).Where("payer_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", payerID, purpose, now).
-		Order("id DESC").Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrCodeInvalid
-	}
+	var rows []otpCode
+	err := s.db.WithContext(ctx).Raw(`UPDATE otp_codes SET attempts = attempts + 1
+WHERE id = (SELECT id FROM otp_codes WHERE payer_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+            ORDER BY id DESC LIMIT 1)
+  AND used_at IS NULL AND attempts < ?
+RETURNING id, code_hash, attempts`, payerID, purpose, now, OTPAttempts).Scan(&rows).Error
 	if err != nil {
-		return fmt.Errorf("payers: read code: %w", err)
+		return fmt.Errorf("payers: count code try: %w", err)
 	}
-	if row.Attempts >= OTPAttempts {
-		return ErrCodeInvalid
+	if len(rows) != 1 {
+		return ErrCodeInvalid // none, expired, used or out of tries
 	}
+	row := rows[0]
 	if !hmac.Equal([]byte(row.CodeHash), []byte(hashCode(payerID, purpose, code))) {
-		s.db.WithContext(ctx).Model(&otpCode{}).Where("id = ?", row.ID).Update("attempts", gorm.Expr("attempts + 1"))
 		return ErrCodeInvalid
 	}
-	// Spend it atomically: of two concurrent uses only one finds it unused.
+	// Of two concurrent right tries only one finds it unused.
 	res := s.db.WithContext(ctx).Model(&otpCode{}).Where("id = ? AND used_at IS NULL", row.ID).Update("used_at", now)
 	if res.Error != nil {
 		return fmt.Errorf("payers: spend code: %w", res.Error)

@@ -31,7 +31,11 @@ type Payer struct {
 	SMSEnabled       bool `gorm:"column:sms_enabled"`
 	PausedUntil      *time.Time
 	LastActionAt     *time.Time
-	// TokensValidAfter revokes every link and session issued before it.
+	// TokenGeneration is carried by every link, SMS short link and session
+	// of the payer; signing out everywhere bumps it, so everything issued
+	// before is refused, whatever the clock says. TokensValidAfter records
+	// when that last happened.
+	TokenGeneration  int64
 	TokensValidAfter *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -204,20 +208,29 @@ func (s *Store) SetChannel(ctx context.Context, payerID int64, channel string, e
 	return nil
 }
 
-// ResolveShortLink returns the payer and digest of an SMS short-link token
-// that has not expired.
-func (s *Store) ResolveShortLink(ctx context.Context, token string, now time.Time) (payerID, digestID int64, err error) {
-	var row struct {
-		PayerID  int64
-		DigestID int64
-	}
-	res := s.db.WithContext(ctx).Table("short_links").Select("payer_id", "digest_id").
-		Where("token = ? AND expires_at > ?", token, now.UTC()).Limit(1).Scan(&row)
+// ShortLink is what an SMS short-link token stands for.
+type ShortLink struct {
+	PayerID  int64
+	DigestID int64
+	// Generation is the payer's token generation the session it opens
+	// carries.
+	Generation int64
+}
+
+// ResolveShortLink returns what an SMS short-link token stands for, if it
+// has not expired and its payer has not signed out everywhere since it was
+// made. Anything else is ErrNotFound.
+func (s *Store) ResolveShortLink(ctx context.Context, token string, now time.Time) (ShortLink, error) {
+	var row ShortLink
+	res := s.db.WithContext(ctx).Table("short_links sl").
+		Select("sl.payer_id", "sl.digest_id", "sl.generation").
+		Joins("JOIN payers p ON p.id = sl.payer_id AND p.token_generation = sl.generation").
+		Where("sl.token = ? AND sl.expires_at > ?", token, now.UTC()).Limit(1).Scan(&row)
 	if res.Error != nil {
-		return 0, 0, fmt.Errorf("payers: short link: %w", res.Error)
+		return ShortLink{}, fmt.Errorf("payers: short link: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return 0, 0, ErrNotFound
+		return ShortLink{}, ErrNotFound
 	}
-	return row.PayerID, row.DigestID, nil
+	return row, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -52,12 +51,14 @@ func (s *Store) FindByEmail(ctx context.Context, email string) (Payer, error) {
 	return p, nil
 }
 
-// RevokeAll invalidates every link and session the payer holds: anything
-// issued before now no longer opens the portal.
+// RevokeAll invalidates every link, SMS short link and session the payer
+// holds, by bumping its token generation: anything issued before, even
+// within the same second, no longer opens the portal.
 func (s *Store) RevokeAll(ctx context.Context, payerID int64) error {
-	now := s.now().UTC().Truncate(time.Second)
+	now := s.now().UTC()
 	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
-		Updates(map[string]any{"tokens_valid_after": now, "updated_at": now}).Error
+		Updates(map[string]any{"token_generation": gorm.Expr("token_generation + 1"),
+			"tokens_valid_after": now, "updated_at": now}).Error
 	if err != nil {
 		return fmt.Errorf("payers: revoke: %w", err)
 	}

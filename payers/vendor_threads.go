@@ -33,8 +33,11 @@ type VendorThreadFilter struct {
 	Kind              string // question | dispute
 	State             string // open | answered | resolved
 	InvoiceExternalID string
-	AfterID           int64 // only threads with a greater id
-	Limit             int
+	// UpdatedAfter keeps only threads whose updated_at (any message, state
+	// change or assignment) is strictly later.
+	UpdatedAfter time.Time
+	AfterID      int64 // only threads with a greater id
+	Limit        int
 }
 
 // ThreadInvoice is the invoice a thread is about, as its vendor pushed it.
@@ -89,6 +92,9 @@ func (s *Store) VendorThreads(ctx context.Context, vendorID int64, f VendorThrea
 	}
 	if f.State != "" {
 		q = q.Where("state = ?", f.State)
+	}
+	if !f.UpdatedAfter.IsZero() {
+		q = q.Where("updated_at > ?", f.UpdatedAfter.UTC())
 	}
 	if f.InvoiceExternalID != "" {
 		q = q.Where("invoice_id IN (SELECT id FROM invoices WHERE vendor_id = ? AND external_id = ?)", vendorID, f.InvoiceExternalID)

@@ -133,17 +133,27 @@ func (s *Store) GetCredit(ctx context.Context, vendorID int64, externalID string
 	return CreditView{cn, custs[cn.CustomerID]}, nil
 }
 
+// CreditFilter narrows ListCredits. Zero fields do not filter.
+type CreditFilter struct {
+	// UpdatedAfter lists only credit notes whose updated_at is strictly later.
+	UpdatedAfter time.Time
+	AfterID      int64 // cursor: list credit notes with a greater id
+	Limit        int
+}
+
 // ListCredits returns the vendor's credit notes in id order and whether more follow.
-func (s *Store) ListCredits(ctx context.Context, vendorID int64, afterID int64, limit int) ([]CreditView, bool, error) {
+func (s *Store) ListCredits(ctx context.Context, vendorID int64, f CreditFilter) ([]CreditView, bool, error) {
+	q := s.db.WithContext(ctx).Where("vendor_id = ? AND id > ?", vendorID, f.AfterID)
+	if !f.UpdatedAfter.IsZero() {
+		q = q.Where("updated_at > ?", f.UpdatedAfter.UTC())
+	}
 	var cns []CreditNote
-	err := s.db.WithContext(ctx).Where("vendor_id = ? AND id > ?", vendorID, afterID).
-		Order("id").Limit(limit + 1).Find(&cns).Error
-	if err != nil {
+	if err := q.Order("id").Limit(f.Limit + 1).Find(&cns).Error; err != nil {
 		return nil, false, fmt.Errorf("vendors: list credits: %w", err)
 	}
-	more := len(cns) > limit
+	more := len(cns) > f.Limit
 	if more {
-		cns = cns[:limit]
+		cns = cns[:f.Limit]
 	}
 	ids := make([]int64, len(cns))
 	for i, cn := range cns {

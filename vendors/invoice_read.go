@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -42,8 +43,10 @@ type InvoiceFilter struct {
 	Customer  string // customer external_id
 	DueBefore civil.Date
 	DueAfter  civil.Date
-	AfterID   int64 // cursor: list invoices with a greater id
-	Limit     int
+	// UpdatedAfter lists only invoices whose updated_at is strictly later.
+	UpdatedAfter time.Time
+	AfterID      int64 // cursor: list invoices with a greater id
+	Limit        int
 }
 
 // ListInvoices returns the vendor's invoices in id order and whether more follow.
@@ -61,6 +64,9 @@ func (s *Store) ListInvoices(ctx context.Context, vendorID int64, f InvoiceFilte
 	}
 	if !f.DueAfter.IsZero() {
 		q = q.Where("invoices.due_date > ?", f.DueAfter)
+	}
+	if !f.UpdatedAfter.IsZero() {
+		q = q.Where("invoices.updated_at > ?", f.UpdatedAfter.UTC())
 	}
 	var invs []Invoice
 	if err := q.Order("invoices.id").Limit(f.Limit + 1).Find(&invs).Error; err != nil {

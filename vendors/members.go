@@ -30,6 +30,9 @@ type Member struct {
 	Role       string
 	CreatedAt  time.Time
 	DisabledAt *time.Time
+	// SessionGeneration is carried by the member's sessions; signing out
+	// bumps it, which ends every session of the member, copies included.
+	SessionGeneration int64
 }
 
 func (Member) TableName() string { return "vendor_members" }
@@ -169,6 +172,17 @@ func (s *Store) DisableMember(ctx context.Context, vendorID, memberID int64) err
 		Update("disabled_at", s.clock()).Error
 	if err != nil {
 		return fmt.Errorf("vendors: disable member: %w", err)
+	}
+	return nil
+}
+
+// EndSessions ends every session of the member: a session cookie issued
+// before, in this browser or copied elsewhere, opens nothing any more.
+func (s *Store) EndSessions(ctx context.Context, memberID int64) error {
+	err := s.db.WithContext(ctx).Model(&Member{}).Where("id = ?", memberID).
+		Update("session_generation", gorm.Expr("session_generation + 1")).Error
+	if err != nil {
+		return fmt.Errorf("vendors: end sessions: %w", err)
 	}
 	return nil
 }

@@ -115,13 +115,12 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 			case !found:
 				P(&row).stamp(now, now)
 				results[p.idx].Result = ResultCreated
-			case P(&row).sameAs(*old):
+			case P(&row).sameAs(*old) && !custChanged[p.cust.ExternalID]:
 				results[p.idx].Result = ResultUnchanged
-				if custChanged[p.cust.ExternalID] {
-					results[p.idx].Result = ResultUpdated
-				}
 				continue
 			default:
+				// A change of the customer alone moves updated_at too: the
+				// customer is part of what GET returns, so updated_after finds it.
 				P(&row).stamp(time.Time{}, now)
 				results[p.idx].Result = ResultUpdated
 			}

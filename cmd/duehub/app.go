@@ -128,8 +128,12 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) 
 		return nil, err
 	}
 	signer := links.NewSigner(secret, a.cfg.BaseURL, time.Now)
+	var off []notify.Channel
+	if a.cfg.Channels.smsChannel() == "off" {
+		off = append(off, notify.SMS)
+	}
 	runner := bundler.NewRunner(bundler.Config{
-		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Links: signer,
+		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Off: off, Links: signer,
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
 		Now: clock, Log: a.log,
 	})

@@ -17,7 +17,7 @@ import (
 // channelConfig chooses and configures the delivery channels.
 type channelConfig struct {
 	Email     string // outbox | sendgrid | smtp
-	SMS       string // outbox | twilio
+	SMS       string // outbox | twilio | off; empty: see smsChannel
 	EmailFrom string
 	FromName  string
 
@@ -39,7 +39,8 @@ type channelConfig struct {
 
 func (c *channelConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Email, "email", envOr("DUEHUB_EMAIL", "outbox"), "email channel: outbox, sendgrid or smtp (DUEHUB_EMAIL)")
-	fs.StringVar(&c.SMS, "sms", envOr("DUEHUB_SMS", "outbox"), "SMS channel: outbox or twilio (DUEHUB_SMS)")
+	fs.StringVar(&c.SMS, "sms", envOr("DUEHUB_SMS", ""),
+		"SMS channel: outbox, twilio or off (DUEHUB_SMS; default outbox when email is the outbox, else off)")
 	fs.StringVar(&c.EmailFrom, "email-from", envOr("DUEHUB_EMAIL_FROM", "reminders@duehub.localhost"), "sender address of digests (DUEHUB_EMAIL_FROM)")
 	fs.StringVar(&c.FromName, "email-from-name", envOr("DUEHUB_EMAIL_FROM_NAME", "duehub reminders"), "sender name (DUEHUB_EMAIL_FROM_NAME)")
 	c.SendGridKey = envOr("DUEHUB_SENDGRID_API_KEY", "")
@@ -54,6 +55,29 @@ func (c *channelConfig) flags(fs *flag.FlagSet) {
 	c.TwilioToken = envOr("DUEHUB_TWILIO_AUTH_TOKEN", "")
 	c.TwilioFrom = envOr("DUEHUB_TWILIO_FROM", "")
 	c.TwilioBaseURL = envOr("DUEHUB_TWILIO_BASE_URL", "")
+}
+
+// smsChannel is the SMS channel in effect. Unset, it follows email: the
+// outbox on a development hub, off on a hub that sends real email, so that
+// such a hub never "sends" SMS (and their portal links) into the outbox.
+func (c *channelConfig) smsChannel() string {
+	if c.SMS != "" {
+		return c.SMS
+	}
+	if c.Email == "outbox" {
+		return "outbox"
+	}
+	return "off"
+}
+
+// realProvider is whether any channel reaches real people.
+func (c *channelConfig) realProvider() bool {
+	return c.Email != "outbox" || c.smsChannel() == "twilio"
+}
+
+// usesOutbox is whether any channel writes into the dev outbox.
+func (c *channelConfig) usesOutbox() bool {
+	return c.Email == "outbox" || c.smsChannel() == "outbox"
 }
 
 // senders builds the configured senders; a provider chosen without its
@@ -89,7 +113,9 @@ func (c *channelConfig) senders(box *outbox.Store) (map[notify.Channel]notify.Se
 	default:
 		return nil, badConfig("DUEHUB_EMAIL", "%q is not outbox, sendgrid or smtp", c.Email)
 	}
-	switch c.SMS {
+	switch c.smsChannel() {
+	case "off":
+		// No SMS sender: the bundler skips SMS digests (reason sms_off).
 	case "outbox":
 		out[notify.SMS] = box
 	case "twilio":
@@ -109,7 +135,7 @@ func (c *channelConfig) senders(box *outbox.Store) (map[notify.Channel]notify.Se
 		}
 		out[notify.SMS] = s
 	default:
-		return nil, badConfig("DUEHUB_SMS", "%q is not outbox or twilio", c.SMS)
+		return nil, badConfig("DUEHUB_SMS", "%q is not outbox, twilio or off", c.SMS)
 	}
 	return out, nil
 }

@@ -29,6 +29,10 @@ type config struct {
 	// not a boolean.
 	WebhooksAllowPrivate bool
 	allowPrivateErr      error
+	// OperatorToken, when set, guards the dev outbox pages (sent as
+	// Authorization: Bearer); it is read from the environment only, so that
+	// it does not show in the process list.
+	OperatorToken string
 	// Rates are the rate limits as configured ("100/s", "off"); validate
 	// reads them into Limits. TrustedProxies likewise into Proxies.
 	Rates          rateFlags
@@ -73,6 +77,7 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 		fs.StringVar(&cfg.Secret, "secret", envOr("DUEHUB_SECRET", ""),
 			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
 		cfg.Channels.flags(fs)
+		cfg.OperatorToken = envOr("DUEHUB_OPERATOR_TOKEN", "")
 		allowPrivate, err := strconv.ParseBool(envOr("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "false"))
 		cfg.allowPrivateErr = err
 		fs.BoolVar(&cfg.WebhooksAllowPrivate, "webhooks-allow-private", allowPrivate,
@@ -139,6 +144,9 @@ func (c *config) validate() error {
 	}
 	if c.allowPrivateErr != nil {
 		return badConfig("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "must be true or false")
+	}
+	if c.OperatorToken != "" && len(c.OperatorToken) < 32 {
+		return badConfig("DUEHUB_OPERATOR_TOKEN", "must be at least 32 characters")
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return badConfig("DUEHUB_SECRET", "must be at least 32 characters")

@@ -56,8 +56,8 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if cfg.Channels.Email != "outbox" {
 		return badConfig("DUEHUB_EMAIL", "must be outbox for the demo, not %q", cfg.Channels.Email)
 	}
-	if cfg.Channels.SMS != "outbox" {
-		return badConfig("DUEHUB_SMS", "must be outbox for the demo, not %q", cfg.Channels.SMS)
+	if sms := cfg.Channels.smsChannel(); sms != "outbox" {
+		return badConfig("DUEHUB_SMS", "must be outbox for the demo, not %q", sms)
 	}
 	now := demoNow(time.Now())
 	if nowFlag != "" {

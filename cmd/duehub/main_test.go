@@ -83,6 +83,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_ADDR", "nonsense", "serve"},
 		{"DUEHUB_BASE_URL", "ftp://hub.example", "serve"},
 		{"DUEHUB_SECRET", "short", "serve"},
+		{"DUEHUB_OPERATOR_TOKEN", "short", "serve"},
 		{"DUEHUB_DATABASE_URL", "postgres://", "migrate"},
 		{"DUEHUB_LOG_LEVEL", "loud", "migrate"},
 		{"DUEHUB_EMAIL", "carrier-pigeon", "serve"},

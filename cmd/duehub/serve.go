@@ -49,10 +49,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var box *outbox.Store
-	if cfg.Channels.Email == "outbox" || cfg.Channels.SMS == "outbox" {
-		box = h.outbox
-	}
+	box := outboxPages(cfg, h.outbox, a.log)
 	sgKey, err := cfg.Channels.sendGridKey()
 	if err != nil {
 		return err
@@ -65,6 +62,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Mailer:             h.senders[notify.Email],
 		MailFrom:           cfg.Channels.EmailFrom,
 		Outbox:             box,
+		OperatorToken:      cfg.OperatorToken,
 		Payers:             a.payers,
 		Links:              h.links,
 		Webhooks:           h.guard,
@@ -106,6 +104,26 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// outboxPages decides whether the dev outbox pages are served: on a hub
+// without any real provider they are open (it is a development hub); with
+// a real provider only behind DUEHUB_OPERATOR_TOKEN, since the outbox holds
+// portal links. nil turns the pages off (404).
+func outboxPages(cfg config, box *outbox.Store, log *slog.Logger) *outbox.Store {
+	if cfg.Channels.smsChannel() == "off" {
+		log.Warn("SMS is off: DUEHUB_SMS is not set and email goes through a real provider; SMS digests are skipped " +
+			"(reason channel_off). Set DUEHUB_SMS=twilio to send them")
+	}
+	switch {
+	case cfg.OperatorToken != "":
+		return box
+	case !cfg.Channels.realProvider():
+		return box
+	case cfg.Channels.usesOutbox():
+		log.Warn("the dev outbox pages are off: a real provider is configured and DUEHUB_OPERATOR_TOKEN is not set")
 	}
 	return nil
 }
