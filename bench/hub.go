@@ -22,6 +22,7 @@ import (
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/ratelimit"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -60,7 +61,15 @@ func (h Hub) startServer() (*server, error) {
 	rand.Read(buf)
 	s := &server{baseURL: "http://" + ln.Addr().String(), secret: base64.RawURLEncoding.EncodeToString(buf)}
 	s.links = links.NewSigner(s.secret, s.baseURL, time.Now)
+	// The per-key API limit is on, as in serve, so every /v1 request pays for
+	// its database counter; set high so that the load itself is never refused.
+	apiRule, err := ratelimit.ParseRule("100000/s")
+	if err != nil {
+		return nil, err
+	}
 	handler := handlers.New(handlers.Config{
+		Limiter:   ratelimit.New(h.DB.Gorm, time.Now),
+		Limits:    handlers.Limits{API: apiRule},
 		Vendors:   h.Vendors,
 		Payers:    h.Payers,
 		Links:     s.links,
