@@ -354,7 +354,7 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 		}
 		seen[field] = true
 		msg := f.Message
-		if field == "min_interval" && !strings.Contains(msg, "whole number") {
+		if field == "min_interval" && !strings.Contains(msg, "whole number") && !textMessage(msg) {
 			msg = "must be between 0 and 31 days, and at most 1 day with daily reminders"
 		}
 		if state.contactID == 0 {

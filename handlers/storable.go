@@ -37,6 +37,11 @@ func textProblem(s string, multiline bool) string {
 	return ""
 }
 
+// textMessage reports whether msg is one of textProblem's.
+func textMessage(msg string) bool {
+	return msg == "is not valid UTF-8" || strings.HasPrefix(msg, "must not contain control characters")
+}
+
 // checkForm checks every value posted to a form before the handler reads
 // any, so that each form answers bad text with its usual 422 page naming
 // the fields (nil when all is well). The fields named multiline are the
