@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
@@ -285,4 +287,27 @@ func alertOf(body string) string {
 		return notice
 	}
 	return body
+}
+
+// FuzzTextProblem checks the one rule every form, id and filter is held to:
+// text is refused exactly when it is not UTF-8 or holds a control character
+// (tab and line breaks allowed in multi-line text), and an id passes the
+// path check exactly when it passes the one-line text check.
+func FuzzTextProblem(f *testing.F) {
+	for _, s := range []string{"", "Which PO?", "a\x00b", "\xff", "\x1b[31m", "line\r\n\tnext", "\u0085", "\u007f", "é€𝄞", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, multiline := range []bool{false, true} {
+			want := utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool {
+				return unicode.IsControl(r) && !(multiline && (r == '\t' || r == '\n' || r == '\r'))
+			}) < 0
+			if got := textProblem(s, multiline) == ""; got != want {
+				t.Fatalf("textProblem(%q, %v) accepts = %v, want %v", s, multiline, got, want)
+			}
+		}
+		if vendors.Findable(s) != (textProblem(s, false) == "") {
+			t.Fatalf("Findable(%q) disagrees with textProblem", s)
+		}
+	})
 }
