@@ -36,6 +36,11 @@ type page struct {
 // to the vendor, the list (the request path) and the values of the filters
 // named: a cursor used anywhere else is errBadCursor.
 func (s *Server) readPage(c *gin.Context, filters ...string) (page, error) {
+	// A filter is compared with stored text: refuse what cannot be stored
+	// (limit and cursor have parsers of their own).
+	if err := checkQuery(c, filters...); err != nil {
+		return page{}, err
+	}
 	bound := url.Values{}
 	for _, name := range filters {
 		bound.Set(name, c.Query(name))

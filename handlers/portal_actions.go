@@ -54,7 +54,10 @@ func (s *Server) askQuestion(c *gin.Context) {
 	if !ok {
 		return
 	}
-	_, err := s.payers.AskQuestion(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("body"))
+	err := checkForm(c, "body")
+	if err == nil {
+		_, err = s.payers.AskQuestion(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("body"))
+	}
 	if err != nil {
 		s.actionFailed(c, inv, err, questionLabels)
 		return
@@ -66,6 +69,10 @@ func (s *Server) askQuestion(c *gin.Context) {
 func (s *Server) openDispute(c *gin.Context) {
 	inv, ok := s.invoiceParam(c)
 	if !ok {
+		return
+	}
+	if err := checkForm(c, "note"); err != nil {
+		s.actionFailed(c, inv, err, disputeLabels)
 		return
 	}
 	amount, err := money.Parse(c.PostForm("amount"), inv.Currency)
@@ -85,6 +92,10 @@ func (s *Server) openDispute(c *gin.Context) {
 func (s *Server) promiseToPay(c *gin.Context) {
 	inv, ok := s.invoiceParam(c)
 	if !ok {
+		return
+	}
+	if err := checkForm(c); err != nil {
+		s.actionFailed(c, inv, err, promiseLabels)
 		return
 	}
 	date, err := civil.Parse(strings.TrimSpace(c.PostForm("date")))
@@ -173,7 +184,9 @@ func (s *Server) pauseReminders(c *gin.Context) {
 	}
 	var ve *vendors.ValidationError
 	day, err := civil.Parse(strings.TrimSpace(c.PostForm("until")))
-	if err != nil {
+	if bad := checkForm(c); bad != nil {
+		errors.As(bad, &ve)
+	} else if err != nil {
 		ve = vendors.Invalid("until", "Choose a date like 2026-12-01.")
 	} else if err = s.payers.PauseUntil(ctx, p.ID, p.EndOfDay(day)); err != nil && !errors.As(err, &ve) {
 		s.fail(c, err)

@@ -14,6 +14,9 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
+// creditLabels name the credit form's fields in messages that need a subject.
+var creditLabels = map[string]string{"credit": "credit", "amount": "amount", "code": "code"}
+
 // codePurposeCredit is the one-time-code purpose that guards applying credit.
 const codePurposeCredit = "credit"
 
@@ -73,8 +76,17 @@ func (s *Server) applyCredit(c *gin.Context) {
 		return
 	}
 	ctx, payer := c.Request.Context(), payerID(c)
+	bad := checkForm(c)
 	form := creditForm{amount: strings.TrimSpace(c.PostForm("amount")), code: strings.TrimSpace(c.PostForm("code"))}
 	form.creditID, _ = strconv.ParseInt(c.PostForm("credit"), 10, 64)
+	var ve *vendors.ValidationError
+	if errors.As(bad, &ve) {
+		for i, f := range ve.Fields {
+			ve.Fields[i].Message = "The " + firstNonEmpty(creditLabels[f.Field], f.Field) + " " + f.Message + "."
+		}
+		s.renderCredit(c, http.StatusUnprocessableEntity, inv, form, ve)
+		return
+	}
 	if form.creditID <= 0 {
 		s.renderCredit(c, http.StatusUnprocessableEntity, inv, form, vendors.Invalid("credit", "Choose a credit to apply."))
 		return
@@ -101,7 +113,6 @@ func (s *Server) applyCredit(c *gin.Context) {
 			}
 		}
 	}
-	var ve *vendors.ValidationError
 	switch {
 	case err == nil:
 		seeOther(c, fmt.Sprintf("/portal/invoices/%d?done=credit", inv.InvoiceID))

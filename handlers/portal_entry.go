@@ -98,6 +98,13 @@ func (s *Server) unsubscribe(c *gin.Context) {
 // an address that receives reminders, and answers the same whether or not
 // it does, so the form reveals nothing about who is on the network.
 func (s *Server) freshLink(c *gin.Context) {
+	var ve *vendors.ValidationError
+	if errors.As(checkForm(c), &ve) {
+		// Said of the text itself: it reveals nothing about who is on the network.
+		s.renderPortal(c, http.StatusUnprocessableEntity, "expired", portalPage{Title: "Email me a fresh link",
+			Error: theFields(ve)})
+		return
+	}
 	email, err := vendors.NormalizeEmail(c.PostForm("email"))
 	if err == nil {
 		if p, err := s.payers.FindByEmail(c.Request.Context(), email); err == nil {

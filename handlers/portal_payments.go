@@ -71,6 +71,7 @@ func (s *Server) newPayment(c *gin.Context) {
 // reportPayment answers POST /portal/payments.
 func (s *Server) reportPayment(c *gin.Context) {
 	ctx, payer := c.Request.Context(), payerID(c)
+	bad := checkForm(c)
 	form := paymentForm{method: c.PostForm("method"), reference: c.PostForm("reference"), paidOn: strings.TrimSpace(c.PostForm("paid_on")),
 		checked: map[int64]bool{}, amounts: map[int64]string{}}
 	open, err := s.payers.OpenInvoices(ctx, payer, s.now())
@@ -114,6 +115,11 @@ func (s *Server) reportPayment(c *gin.Context) {
 				Message: "must be an amount in " + code + ", like " + money.FormatNumber(12345, code)})
 		}
 		report.Lines = append(report.Lines, payers.ReportLine{InvoiceID: id, Amount: amount})
+	}
+	if bad != nil {
+		// Text that cannot be stored is all the payer hears of first.
+		s.paymentFailed(c, form, bad)
+		return
 	}
 	if len(fe) > 0 {
 		// What cannot be read is said first; the rules follow once it can.

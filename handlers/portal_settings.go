@@ -86,11 +86,16 @@ func (s *Server) settingsPage(c *gin.Context) {
 // SMS consent of each phone number.
 func (s *Server) saveSettings(c *gin.Context) {
 	ctx, payer := c.Request.Context(), payerID(c)
+	bad := checkForm(c)
 	form := settingsForm{Timezone: strings.TrimSpace(c.PostForm("timezone")), Cadence: c.PostForm("cadence"),
 		Weekday: c.PostForm("weekday"), RunDays: strings.TrimSpace(c.PostForm("run_days")),
 		Hour: strings.TrimSpace(c.PostForm("hour")), Minute: strings.TrimSpace(c.PostForm("minute")),
 		MinIntervalDays: strings.TrimSpace(c.PostForm("min_interval")),
 		Email:           c.PostForm("email") == "on", SMS: c.PostForm("sms") == "on"}
+	if bad != nil {
+		s.settingsFailed(c, settingsState{form: &form}, bad)
+		return
+	}
 	prefs, err := form.preferences()
 	if err != nil {
 		s.settingsFailed(c, settingsState{form: &form}, err)
@@ -179,8 +184,13 @@ var errContactCode = vendors.Invalid("code", "is wrong, expired or already used:
 // before the code is spent, so a typo does not cost the payer a new code.
 func (s *Server) addContact(c *gin.Context) {
 	ctx, payer := c.Request.Context(), payerID(c)
+	bad := checkForm(c)
 	add := contactAdd{Kind: c.PostForm("kind"), Value: strings.TrimSpace(c.PostForm("value")), Role: c.PostForm("role")}
 	state := settingsState{add: add}
+	if bad != nil {
+		s.settingsFailed(c, state, bad)
+		return
+	}
 	contact, err := payers.NormalizeContact(add.Kind, add.Value, add.Role)
 	if err != nil {
 		s.settingsFailed(c, state, err)
@@ -224,6 +234,10 @@ func (s *Server) changeContact(c *gin.Context) {
 		role = firstNonEmpty(c.PostForm("role"), "none")
 	}
 	state := settingsState{contactID: id}
+	if err := checkForm(c); err != nil {
+		s.settingsFailed(c, state, err)
+		return
+	}
 	if err := s.payers.CheckContactChange(ctx, payer, id, role); err != nil {
 		s.settingsFailed(c, state, err)
 		return
@@ -340,7 +354,7 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 		}
 		seen[field] = true
 		msg := f.Message
-		if field == "min_interval" && !strings.Contains(msg, "whole number") {
+		if field == "min_interval" && !strings.Contains(msg, "whole number") && !textMessage(msg) {
 			msg = "must be between 0 and 31 days, and at most 1 day with daily reminders"
 		}
 		if state.contactID == 0 {

@@ -42,11 +42,12 @@ func (s *Server) routes() http.Handler {
 
 	if s.links != nil {
 		linkFailures := s.limitAuthFailures(http.StatusNotFound, s.refusePortal)
-		r.GET("/l/:token", linkFailures, s.linkEntry)
-		r.POST("/l/:token", linkFailures, s.unsubscribe)
-		r.GET("/s/:token", linkFailures, s.shortEntry)
+		linkURL := s.cleanPageURL(s.linkExpired, s.portalMessage)
+		r.GET("/l/:token", linkFailures, linkURL, s.linkEntry)
+		r.POST("/l/:token", linkFailures, linkURL, s.unsubscribe)
+		r.GET("/s/:token", linkFailures, linkURL, s.shortEntry)
 		r.POST("/portal/fresh-link", s.sameOrigin, s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
-		portal := r.Group("/portal", s.sameOrigin, s.portalAuth)
+		portal := r.Group("/portal", s.sameOrigin, s.portalAuth, s.cleanPageURL(s.portalNotFound, s.portalMessage))
 		portal.GET("", s.inbox)
 		portal.GET("/payments/new", s.newPayment)
 		portal.POST("/payments", s.reportPayment)
@@ -73,9 +74,10 @@ func (s *Server) routes() http.Handler {
 		r.GET("/vendor/signin", s.signinPage)
 		r.POST("/vendor/signin", s.sameOrigin, s.limitForm("signin", s.emailTarget, s.refuseVendor), s.requestSignin)
 		signinFailures := s.limitAuthFailures(http.StatusNotFound, s.refuseVendor)
-		r.GET("/vendor/signin/:token", signinFailures, s.signinConfirm)
-		r.POST("/vendor/signin/:token", s.sameOrigin, signinFailures, s.signin)
-		vendor := r.Group("/vendor", s.sameOrigin, s.vendorAuth)
+		signinURL := s.cleanPageURL(s.signinExpired, s.vendorMessage)
+		r.GET("/vendor/signin/:token", signinFailures, signinURL, s.signinConfirm)
+		r.POST("/vendor/signin/:token", s.sameOrigin, signinFailures, signinURL, s.signin)
+		vendor := r.Group("/vendor", s.sameOrigin, s.vendorAuth, s.cleanPageURL(s.vendorNotFound, s.vendorMessage))
 		vendor.GET("", s.vendorInbox)
 		vendor.POST("/signout", s.vendorSignout)
 		vendor.GET("/threads/:id", s.vendorThreadPage)
@@ -97,7 +99,7 @@ func (s *Server) routes() http.Handler {
 		r.POST("/webhooks/twilio/inbound", s.twilioInbound)
 	}
 
-	v1 := r.Group("/v1", s.limitAuthFailures(http.StatusUnauthorized, s.refuseAPI), s.authenticate, s.limitAPIKey, s.idempotent)
+	v1 := r.Group("/v1", s.limitAuthFailures(http.StatusUnauthorized, s.refuseAPI), s.authenticate, s.limitAPIKey, s.findableAPI, s.idempotent)
 	get := headToo(v1) // HEAD wherever GET
 	v1.PUT("/invoices/:external_id", s.putInvoice)
 	v1.POST("/invoices/batch", s.batchInvoices)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,16 +45,16 @@ func (s *Server) renderMembers(c *gin.Context, status int, formError string) {
 // inviteMember answers POST /vendor/members (admins only).
 func (s *Server) inviteMember(c *gin.Context) {
 	ctx, m := c.Request.Context(), member(c)
-	nm, err := s.vendors.InviteMember(ctx, m.VendorID, vendors.NewMember{
-		Email: c.PostForm("email"), Name: c.PostForm("name"), Role: c.PostForm("role"),
-	})
+	err := checkForm(c)
+	var nm vendors.Member
+	if err == nil {
+		nm, err = s.vendors.InviteMember(ctx, m.VendorID, vendors.NewMember{
+			Email: c.PostForm("email"), Name: c.PostForm("name"), Role: c.PostForm("role"),
+		})
+	}
 	var ve *vendors.ValidationError
 	if errors.As(err, &ve) {
-		msgs := make([]string, len(ve.Fields))
-		for i, f := range ve.Fields {
-			msgs[i] = "The " + f.Field + " " + f.Message + "."
-		}
-		s.renderMembers(c, http.StatusUnprocessableEntity, strings.Join(msgs, " "))
+		s.renderMembers(c, http.StatusUnprocessableEntity, theFields(ve))
 		return
 	}
 	if err != nil {

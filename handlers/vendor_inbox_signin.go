@@ -117,6 +117,13 @@ func (s *Server) signinPage(c *gin.Context) {
 // the address is an active member of, and answers the same whether or not
 // it is one.
 func (s *Server) requestSignin(c *gin.Context) {
+	var ve *vendors.ValidationError
+	if errors.As(checkForm(c), &ve) {
+		// Said of the text itself: it reveals nothing about who is a member.
+		s.renderVendor(c, http.StatusUnprocessableEntity, "signin", vendorPage{Title: "Sign in to your team's inbox",
+			Error: theFields(ve)})
+		return
+	}
 	email, err := vendors.NormalizeEmail(c.PostForm("email"))
 	if err == nil {
 		if err := s.mailSignin(c.Request.Context(), email); err != nil {

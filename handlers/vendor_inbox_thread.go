@@ -148,7 +148,7 @@ func (s *Server) vendorActionFailed(c *gin.Context, id int64, err error) {
 	if errors.As(err, &ve) {
 		msgs := make([]string, len(ve.Fields))
 		for i, f := range ve.Fields {
-			label := map[string]string{"body": "The reply", "note": "The note", "outcome": "The outcome", "id": "This thread"}[f.Field]
+			label := map[string]string{"body": "The reply", "note": "The note", "outcome": "The outcome", "id": "This thread", "member_id": "The assignee"}[f.Field]
 			msgs[i] = firstNonEmpty(label, f.Field) + " " + f.Message + "."
 		}
 		s.renderThread(c, http.StatusUnprocessableEntity, id, strings.Join(msgs, " "))
@@ -164,6 +164,10 @@ func (s *Server) vendorReply(c *gin.Context) {
 		return
 	}
 	ctx, m := c.Request.Context(), member(c)
+	if err := checkForm(c, "body"); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
 	body := c.PostForm("body")
 	if _, err := s.payers.VendorReply(ctx, m.VendorID, id, body); err != nil {
 		s.vendorActionFailed(c, id, err)
@@ -180,6 +184,10 @@ func (s *Server) vendorResolve(c *gin.Context) {
 		return
 	}
 	ctx, m := c.Request.Context(), member(c)
+	if err := checkForm(c, "note"); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
 	note := c.PostForm("note")
 	if _, err := s.payers.ResolveThread(ctx, m.VendorID, id, c.PostForm("outcome"), note); err != nil {
 		s.vendorActionFailed(c, id, err)
@@ -193,6 +201,10 @@ func (s *Server) vendorResolve(c *gin.Context) {
 func (s *Server) vendorAssign(c *gin.Context) {
 	id, ok := s.vendorThreadID(c)
 	if !ok {
+		return
+	}
+	if err := checkForm(c); err != nil {
+		s.vendorActionFailed(c, id, err)
 		return
 	}
 	memberID, err := strconv.ParseInt(c.PostForm("member_id"), 10, 64)

@@ -115,7 +115,7 @@ func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditI
 
 // GetCredit returns one of the vendor's credit notes by its external id.
 func (s *Store) GetCredit(ctx context.Context, vendorID int64, externalID string) (CreditView, error) {
-	if !findable(externalID) {
+	if !Findable(externalID) {
 		return CreditView{}, ErrNotFound
 	}
 	var cn CreditNote

@@ -19,7 +19,7 @@ type InvoiceView struct {
 
 // GetInvoice returns one of the vendor's invoices by its external id.
 func (s *Store) GetInvoice(ctx context.Context, vendorID int64, externalID string) (InvoiceView, error) {
-	if !findable(externalID) {
+	if !Findable(externalID) {
 		return InvoiceView{}, ErrNotFound
 	}
 	var inv Invoice

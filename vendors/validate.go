@@ -31,10 +31,10 @@ func checkExternalID(field, id string, fe *fieldErrors) {
 	}
 }
 
-// findable reports whether an id from a URL could name a stored object: one
+// Findable reports whether an id from a URL could name a stored object: one
 // that is not valid UTF-8 or holds a control character cannot have been
 // stored, and PostgreSQL refuses to even compare such text (NUL).
-func findable(id string) bool {
+func Findable(id string) bool {
 	return utf8.ValidString(id) && strings.IndexFunc(id, unicode.IsControl) < 0
 }
 
