@@ -1,0 +1,108 @@
+package bundler_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/notify"
+)
+
+// seedDuePayers writes count payers, each with one email contact, one
+// customer of vendorID and one open invoice due on due, with set-based
+// inserts: thousands of payers in a few statements instead of an API call
+// each. Keys are "email:ap<n>@many.example".
+func seedDuePayers(tb testing.TB, db *database.DB, vendorID int64, count int, due string, now time.Time) {
+	tb.Helper()
+	g := db.Gorm
+	seq := `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?) `
+	steps := []struct {
+		what string
+		sql  string
+		args []any
+	}{
+		{"payers", seq + `INSERT INTO payers (key, created_at, updated_at)
+			SELECT 'email:ap' || n || '@many.example', ?, ? FROM seq`, []any{count, now, now}},
+		{"contacts", `INSERT INTO payer_contacts (payer_id, kind, value, created_at)
+			SELECT id, 'email', substr(key, 7), ? FROM payers WHERE key LIKE 'email:%@many.example'`, []any{now}},
+		{"customers", `INSERT INTO customers (vendor_id, external_id, name, email, payer_id, created_at, updated_at)
+			SELECT ?, 'C-' || id, 'Acme ' || id, substr(key, 7), id, ?, ? FROM payers WHERE key LIKE 'email:%@many.example'`,
+			[]any{vendorID, now, now}},
+		{"invoices", `INSERT INTO invoices (vendor_id, external_id, number, customer_id, currency, amount_due,
+				amount_remaining, due_date, status, created_at, updated_at)
+			SELECT vendor_id, 'INV-' || id, 'INV-' || id, id, 'USD', 1000, 1000, ?, 'open', ?, ?
+			FROM customers WHERE vendor_id = ?`, []any{due, now, now, vendorID}},
+	}
+	for _, s := range steps {
+		if err := g.Exec(s.sql, s.args...).Error; err != nil {
+			tb.Fatalf("seed %s: %v", s.what, err)
+		}
+	}
+}
+
+// TestPlanManyDueInOnePass: thousands of payers due in one pass are all
+// reserved. On SQLite the pool has one connection, so a planner that wrote
+// ledger rows while its invoice cursor still held that connection waited
+// for itself forever once 500 decisions piled up; the deadline turns such a
+// hang into a failure.
+func TestPlanManyDueInOnePass(t *testing.T) {
+	const payers = 2000
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday, after the 09:00 window
+		n := newNetwork(t, db, now)
+		v := n.vendor("Northwind", "")
+		seedDuePayers(t, db, v, payers, "2026-11-20", now)
+		r := n.runner(map[notify.Channel]notify.Sender{notify.Email: n.outbox})
+
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		start := time.Now()
+		rep, err := r.Plan(ctx)
+		if err != nil {
+			t.Fatalf("plan of %d due payers: %v", payers, err)
+		}
+		t.Logf("planned %d payers in %v", payers, time.Since(start))
+		if rep.Considered != payers || rep.Reserved != payers || rep.Channels["email"].Reserved != payers {
+			t.Fatalf("considered %d, reserved %d (email %d), want %d each",
+				rep.Considered, rep.Reserved, rep.Channels["email"].Reserved, payers)
+		}
+
+		var rows []struct {
+			PayerID int64
+			N       int
+		}
+		err = db.Gorm.Raw(`SELECT payer_id, COUNT(*) AS n FROM digests
+			WHERE channel = 'email' AND status = 'pending' GROUP BY payer_id`).Scan(&rows).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != payers {
+			t.Fatalf("%d payers have a pending digest, want %d", len(rows), payers)
+		}
+		for _, row := range rows {
+			if row.N != 1 {
+				t.Fatalf("payer %d has %d pending digests, want 1", row.PayerID, row.N)
+			}
+		}
+		var slots []time.Time
+		if err := db.Gorm.Model(&bundler.Entry{}).Distinct("slot").Pluck("slot", &slots).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC); len(slots) != 1 || !slots[0].Equal(want) {
+			t.Fatalf("slots %v, want only %v", slots, want)
+		}
+
+		// A second pass finds every slot already in the ledger.
+		rep, err = r.Plan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Considered != payers || rep.Reserved != 0 || rep.Skipped[bundler.ReasonAlreadySent] != payers {
+			t.Fatalf("second pass: considered %d, reserved %d, skipped %v; want %d, 0, all already sent",
+				rep.Considered, rep.Reserved, rep.Skipped, payers)
+		}
+	})
+}
