@@ -44,17 +44,36 @@ func seedDuePayers(tb testing.TB, db *database.DB, vendorID int64, count int, du
 }
 
 // TestPlanManyDueInOnePass: thousands of payers due in one pass are all
-// reserved. On SQLite the pool has one connection, so a planner that wrote
-// ledger rows while its invoice cursor still held that connection waited
-// for itself forever once 500 decisions piled up; the deadline turns such a
-// hang into a failure.
+// reserved, once each. On SQLite the pool has one connection, so a planner
+// that wrote ledger rows while its invoice cursor still held that connection
+// waited for itself forever once 500 decisions piled up; the deadline turns
+// such a hang into a failure. Every fourth payer owes nothing due yet and
+// every third also owes a second vendor, so each chunk of the pass holds a
+// mix and the report must still add up.
 func TestPlanManyDueInOnePass(t *testing.T) {
-	const payers = 2000
+	const total, notDue = 2800, 700
+	const due = total - notDue
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday, after the 09:00 window
 		n := newNetwork(t, db, now)
 		v := n.vendor("Northwind", "")
-		seedDuePayers(t, db, v, payers, "2026-11-20", now)
+		w := n.vendor("Contoso", "")
+		seedDuePayers(t, db, v, total, "2026-11-20", now)
+		mix := []string{
+			`UPDATE invoices SET due_date = '2027-03-01' WHERE customer_id % 4 = 0`,
+			`INSERT INTO customers (vendor_id, external_id, name, email, payer_id, created_at, updated_at)
+				SELECT ?, 'C-' || payer_id, name, email, payer_id, created_at, updated_at FROM customers
+				WHERE vendor_id = ? AND payer_id % 3 = 0`,
+			`INSERT INTO invoices (vendor_id, external_id, number, customer_id, currency, amount_due,
+					amount_remaining, due_date, status, created_at, updated_at)
+				SELECT vendor_id, 'W-' || id, 'W-' || id, id, 'USD', 500, 500, '2027-03-01', 'open', created_at, updated_at
+				FROM customers WHERE vendor_id = ?`,
+		}
+		for i, args := range [][]any{nil, {w, v}, {w}} {
+			if err := db.Gorm.Exec(mix[i], args...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
 		r := n.runner(map[notify.Channel]notify.Sender{notify.Email: n.outbox})
 
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -62,30 +81,37 @@ func TestPlanManyDueInOnePass(t *testing.T) {
 		start := time.Now()
 		rep, err := r.Plan(ctx)
 		if err != nil {
-			t.Fatalf("plan of %d due payers: %v", payers, err)
+			t.Fatalf("plan of %d due payers: %v", due, err)
 		}
-		t.Logf("planned %d payers in %v", payers, time.Since(start))
-		if rep.Considered != payers || rep.Reserved != payers || rep.Channels["email"].Reserved != payers {
-			t.Fatalf("considered %d, reserved %d (email %d), want %d each",
-				rep.Considered, rep.Reserved, rep.Channels["email"].Reserved, payers)
+		t.Logf("planned %d payers (%d due) in %v", total, due, time.Since(start))
+		if rep.Considered != total || rep.Reserved != due || rep.Channels["email"].Reserved != due ||
+			rep.Skipped[bundler.ReasonNotTriggered] != notDue {
+			t.Fatalf("considered %d, reserved %d (email %d), skipped %v; want %d, %d, %d not triggered",
+				rep.Considered, rep.Reserved, rep.Channels["email"].Reserved, rep.Skipped, total, due, notDue)
 		}
 
 		var rows []struct {
 			PayerID int64
 			N       int
 		}
-		err = db.Gorm.Raw(`SELECT payer_id, COUNT(*) AS n FROM digests
-			WHERE channel = 'email' AND status = 'pending' GROUP BY payer_id`).Scan(&rows).Error
+		err = db.Gorm.Raw(`SELECT d.payer_id, COUNT(*) AS n FROM digests d
+			WHERE d.channel = 'email' AND d.status = 'pending' GROUP BY d.payer_id`).Scan(&rows).Error
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != payers {
-			t.Fatalf("%d payers have a pending digest, want %d", len(rows), payers)
+		if len(rows) != due {
+			t.Fatalf("%d payers have a pending digest, want %d", len(rows), due)
 		}
 		for _, row := range rows {
 			if row.N != 1 {
 				t.Fatalf("payer %d has %d pending digests, want 1", row.PayerID, row.N)
 			}
+		}
+		var wrong int64
+		err = db.Gorm.Raw(`SELECT COUNT(*) FROM digests d JOIN customers c ON c.payer_id = d.payer_id
+			WHERE c.vendor_id = ? AND c.id % 4 = 0`, v).Scan(&wrong).Error
+		if err != nil || wrong != 0 {
+			t.Fatalf("%d digests reserved for payers with nothing due (%v)", wrong, err)
 		}
 		var slots []time.Time
 		if err := db.Gorm.Model(&bundler.Entry{}).Distinct("slot").Pluck("slot", &slots).Error; err != nil {
@@ -100,9 +126,10 @@ func TestPlanManyDueInOnePass(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Considered != payers || rep.Reserved != 0 || rep.Skipped[bundler.ReasonAlreadySent] != payers {
-			t.Fatalf("second pass: considered %d, reserved %d, skipped %v; want %d, 0, all already sent",
-				rep.Considered, rep.Reserved, rep.Skipped, payers)
+		if rep.Considered != total || rep.Reserved != 0 || rep.Skipped[bundler.ReasonAlreadySent] != due ||
+			rep.Skipped[bundler.ReasonNotTriggered] != notDue {
+			t.Fatalf("second pass: considered %d, reserved %d, skipped %v; want %d, 0, %d already sent",
+				rep.Considered, rep.Reserved, rep.Skipped, total, due)
 		}
 	})
 }
