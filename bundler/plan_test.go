@@ -2,6 +2,7 @@ package bundler_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +131,44 @@ func TestPlanManyDueInOnePass(t *testing.T) {
 			rep.Skipped[bundler.ReasonNotTriggered] != notDue {
 			t.Fatalf("second pass: considered %d, reserved %d, skipped %v; want %d, 0, %d already sent",
 				rep.Considered, rep.Reserved, rep.Skipped, total, due)
+		}
+	})
+}
+
+// TestConcurrentPlannersReserveOnce: four planners run the same many-due
+// pass at once; between them they reserve each slot exactly once, and none
+// of them fails or waits on another's chunk transaction for good.
+func TestConcurrentPlannersReserveOnce(t *testing.T) {
+	const payers = 2000
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+		n := newNetwork(t, db, now)
+		seedDuePayers(t, db, n.vendor("Northwind", ""), payers, "2026-11-20", now)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var wg sync.WaitGroup
+		reserved := make([]int, 4)
+		for i := range reserved {
+			wg.Go(func() {
+				rep, err := n.runner(map[notify.Channel]notify.Sender{notify.Email: n.outbox}).Plan(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				reserved[i] = rep.Reserved
+			})
+		}
+		wg.Wait()
+		sum := 0
+		for _, r := range reserved {
+			sum += r
+		}
+		var rows, distinct int64
+		if err := db.Gorm.Raw(`SELECT COUNT(*), COUNT(DISTINCT payer_id) FROM digests`).Row().Scan(&rows, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if sum != payers || rows != payers || distinct != payers {
+			t.Fatalf("planners reserved %v (sum %d); ledger holds %d rows for %d payers; want %d each",
+				reserved, sum, rows, distinct, payers)
 		}
 	})
 }
