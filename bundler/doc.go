@@ -5,4 +5,9 @@
 // The scheduling rules (reminder policies, send windows, quiet hours, the
 // due decision) are pure functions of their inputs and an explicit now, so
 // they are tested to the minute without a database or a real clock.
+//
+// The planner (Plan) never writes while a read cursor is open: it reads a
+// chunk of payers to the end, decides, then reserves that chunk's ledger
+// rows. SQLite runs on a single connection, so a write under an open cursor
+// would wait for the connection its own cursor holds, forever.
 package bundler

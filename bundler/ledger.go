@@ -56,17 +56,23 @@ type Attempt struct {
 
 func (Attempt) TableName() string { return "delivery_attempts" }
 
-// reserve writes pending ledger rows; rows whose slot is already in the
-// ledger are left alone. It returns how many rows were new.
+// reserve writes pending ledger rows in one transaction; rows whose slot is
+// already in the ledger are left alone. It returns how many rows were new.
+// The caller must hold no open cursor (see Plan).
 func (r *Runner) reserve(ctx context.Context, entries []Entry) (int64, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
-	res := r.cfg.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&entries, 500)
-	if res.Error != nil {
-		return 0, fmt.Errorf("bundler: reserve slots: %w", res.Error)
+	var n int64
+	err := r.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&entries, 500)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bundler: reserve slots: %w", err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // Pending returns the ids of ledger rows waiting to be sent, oldest first.

@@ -43,7 +43,7 @@ func (rep *Report) skip(ch, reason string) {
 	rep.Channels[ch].Skipped[reason]++
 }
 
-// openRow is one remindable-or-held invoice of a payer, streamed in payer order.
+// openRow is one remindable-or-held invoice of a payer, read in payer order.
 type openRow struct {
 	payerID  int64
 	vendorID int64
@@ -52,9 +52,24 @@ type openRow struct {
 	muted    bool
 }
 
+// planChunk is how many payers one planning step reads before it writes
+// their ledger rows.
+const planChunk = 500
+
 // Plan decides, as of now, which payers are due a digest on which channel,
-// and writes a pending ledger row for each. It reads invoices as a stream in
-// payer order, so memory does not grow with the number of invoices.
+// and writes a pending ledger row for each.
+//
+// It walks the payers owing something in id order, planChunk at a time
+// (keyset: id > the last id of the previous chunk). For each chunk it reads
+// everything the decision needs with queries that are read to the end and
+// closed, decides in memory, and only then reserves the chunk's ledger rows
+// in one transaction. It never writes while a read cursor is open: on SQLite
+// the pool has a single connection (database.Open), so a write issued under
+// an open cursor waits for a connection that its own cursor holds, forever.
+// Short reads per chunk also let API requests share that connection between
+// chunks, and memory is bounded by the chunk, not the number of payers or
+// invoices. The ledger's unique (payer, channel, slot) key stays the only
+// guard against sending twice, so concurrent planners need no coordination.
 func (r *Runner) Plan(ctx context.Context) (Report, error) {
 	now := r.now()
 	rep := Report{Now: now, Skipped: map[string]int{}, Channels: map[string]*ChannelReport{}}
@@ -75,60 +90,41 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 	if _, err := r.cfg.Payers.BreakPromises(ctx, now); err != nil {
 		return rep, err
 	}
-	st, err := r.loadPlanState(ctx)
+	policies, err := r.loadPolicies(ctx)
 	if err != nil {
 		return rep, err
 	}
-	rows, err := r.cfg.DB.WithContext(ctx).Raw(`
-SELECT c.payer_id, i.vendor_id, i.due_date,
-       EXISTS (SELECT 1 FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-               AND (h.until IS NULL OR h.until > ?)) AS held,
-       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
-FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.status = 'open' AND i.amount_remaining > 0
-ORDER BY c.payer_id`, now).Rows()
-	if err != nil {
-		return rep, fmt.Errorf("bundler: stream invoices: %w", err)
-	}
-	defer rows.Close()
-
-	var batch []openRow
-	var entries []Entry
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	var after int64
+	for {
+		st, last, err := r.loadChunk(ctx, after, policies)
+		if err != nil || last == 0 {
+			return r.planned(rep, err)
 		}
-		rep.Considered++
-		entries = append(entries, r.decidePayer(now, st, batch, channels, &rep)...)
-		batch = batch[:0]
-		if len(entries) >= 500 {
-			n, err := r.reserve(ctx, entries)
-			rep.Reserved += int(n)
-			entries = entries[:0]
-			return err
+		rows, err := r.openRows(ctx, now, after, last)
+		if err != nil {
+			return rep, err
 		}
-		return nil
-	}
-	for rows.Next() {
-		var row openRow
-		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted); err != nil {
-			return rep, fmt.Errorf("bundler: scan invoice: %w", err)
-		}
-		if len(batch) > 0 && batch[0].payerID != row.payerID {
-			if err := flush(); err != nil {
-				return rep, err
+		var entries []Entry
+		for len(rows) > 0 {
+			end := 1
+			for end < len(rows) && rows[end].payerID == rows[0].payerID {
+				end++
 			}
+			rep.Considered++
+			entries = append(entries, r.decidePayer(now, st, rows[:end], channels, &rep)...)
+			rows = rows[end:]
 		}
-		batch = append(batch, row)
+		n, err := r.reserve(ctx, entries)
+		rep.Reserved += int(n)
+		if err != nil || len(st.payers) < planChunk {
+			return r.planned(rep, err)
+		}
+		after = last
 	}
-	if err := rows.Err(); err != nil {
-		return rep, fmt.Errorf("bundler: stream invoices: %w", err)
-	}
-	if err := flush(); err != nil {
-		return rep, err
-	}
-	n, err := r.reserve(ctx, entries)
-	rep.Reserved += int(n)
+}
+
+// planned logs what a finished pass skipped for a channel that is off.
+func (r *Runner) planned(rep Report, err error) (Report, error) {
 	for _, ch := range r.cfg.Off {
 		if c := rep.Channels[string(ch)]; c != nil && c.Skipped[ReasonChannelOff] > 0 && r.cfg.Log != nil {
 			r.cfg.Log.Info("digests skipped: channel off", "channel", string(ch), "reason", ReasonChannelOff,
@@ -136,6 +132,35 @@ ORDER BY c.payer_id`, now).Rows()
 		}
 	}
 	return rep, err
+}
+
+// openRows reads the open invoices of the payers with ids in (after, last],
+// in payer order. The cursor is closed when it returns.
+func (r *Runner) openRows(ctx context.Context, now time.Time, after, last int64) ([]openRow, error) {
+	rows, err := r.cfg.DB.WithContext(ctx).Raw(`
+SELECT c.payer_id, i.vendor_id, i.due_date,
+       EXISTS (SELECT 1 FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
+               AND (h.until IS NULL OR h.until > ?)) AS held,
+       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
+FROM invoices i JOIN customers c ON c.id = i.customer_id
+WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id > ? AND c.payer_id <= ?
+ORDER BY c.payer_id`, now, after, last).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("bundler: read invoices: %w", err)
+	}
+	defer rows.Close()
+	var out []openRow
+	for rows.Next() {
+		var row openRow
+		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted); err != nil {
+			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("bundler: read invoices: %w", err)
+	}
+	return out, nil
 }
 
 // decidePayer applies the rules to one payer's open invoices on every channel.
@@ -204,8 +229,9 @@ type slotKey struct {
 	channel string
 }
 
-// planState is what a planning pass needs besides the invoice stream: small
-// per-vendor and per-payer facts loaded once.
+// planState is what deciding one chunk of payers needs besides their
+// invoices: the chunk's payers and their previous slots and reachability,
+// and every vendor's policy.
 type planState struct {
 	payers    map[int64]payers.Payer
 	policies  map[int64]Policy
@@ -213,33 +239,48 @@ type planState struct {
 	reachable map[string]map[int64]bool
 }
 
-func (r *Runner) loadPlanState(ctx context.Context) (*planState, error) {
-	db := r.cfg.DB.WithContext(ctx)
-	st := &planState{
-		payers:    map[int64]payers.Payer{},
-		policies:  map[int64]Policy{},
-		previous:  map[slotKey]time.Time{},
-		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
-	}
-	var ps []payers.Payer
-	err := db.Where(`EXISTS (SELECT 1 FROM customers c JOIN invoices i ON i.customer_id = c.id
-		WHERE c.payer_id = payers.id AND i.status = 'open' AND i.amount_remaining > 0)`).Find(&ps).Error
-	if err != nil {
-		return nil, fmt.Errorf("bundler: load payers: %w", err)
-	}
-	for _, p := range ps {
-		st.payers[p.ID] = p
-	}
+// loadPolicies reads every vendor's reminder policy, once per pass.
+func (r *Runner) loadPolicies(ctx context.Context) (map[int64]Policy, error) {
 	var vs []vendors.Vendor
-	if err := db.Select("id", "reminder_offsets", "reminder_repeat_days").Find(&vs).Error; err != nil {
+	if err := r.cfg.DB.WithContext(ctx).Select("id", "reminder_offsets", "reminder_repeat_days").Find(&vs).Error; err != nil {
 		return nil, fmt.Errorf("bundler: load policies: %w", err)
 	}
+	policies := make(map[int64]Policy, len(vs))
 	for _, v := range vs {
 		offsets, err := vendors.ParseOffsets(v.ReminderOffsets)
 		if err != nil {
 			return nil, fmt.Errorf("bundler: policy of vendor %d: %w", v.ID, err)
 		}
-		st.policies[v.ID] = Policy{Offsets: offsets, RepeatDays: v.ReminderRepeatDays}
+		policies[v.ID] = Policy{Offsets: offsets, RepeatDays: v.ReminderRepeatDays}
+	}
+	return policies, nil
+}
+
+// loadChunk reads the next planChunk payers owing at least one open invoice
+// with ids above after, with their previous slots and reachability. last is
+// the highest payer id of the chunk, 0 when no payer is left. Every query is
+// read to the end before it returns.
+func (r *Runner) loadChunk(ctx context.Context, after int64, policies map[int64]Policy) (*planState, int64, error) {
+	db := r.cfg.DB.WithContext(ctx)
+	st := &planState{
+		payers:    map[int64]payers.Payer{},
+		policies:  policies,
+		previous:  map[slotKey]time.Time{},
+		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
+	}
+	var ps []payers.Payer
+	err := db.Where(`payers.id > ? AND EXISTS (SELECT 1 FROM customers c JOIN invoices i ON i.customer_id = c.id
+		WHERE c.payer_id = payers.id AND i.status = 'open' AND i.amount_remaining > 0)`, after).
+		Order("payers.id").Limit(planChunk).Find(&ps).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("bundler: load payers: %w", err)
+	}
+	if len(ps) == 0 {
+		return st, 0, nil
+	}
+	last := ps[len(ps)-1].ID
+	for _, p := range ps {
+		st.payers[p.ID] = p
 	}
 	var prev []struct {
 		PayerID int64
@@ -247,23 +288,28 @@ func (r *Runner) loadPlanState(ctx context.Context) (*planState, error) {
 		Slot    sqlTime
 	}
 	err = db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
-		WHERE status NOT IN ('expired', 'empty') GROUP BY payer_id, channel`).Scan(&prev).Error
+		WHERE payer_id > ? AND payer_id <= ? AND status NOT IN ('expired', 'empty')
+		GROUP BY payer_id, channel`, after, last).Scan(&prev).Error
 	if err != nil {
-		return nil, fmt.Errorf("bundler: previous digests: %w", err)
+		return nil, 0, fmt.Errorf("bundler: previous digests: %w", err)
 	}
 	for _, p := range prev {
 		st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
 	}
 	var emailable, textable []int64
-	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc WHERE pc.kind = 'email'
-		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'email' AND s.address = pc.value)`).Scan(&emailable).Error
+	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc
+		WHERE pc.payer_id > ? AND pc.payer_id <= ? AND pc.kind = 'email'
+		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'email' AND s.address = pc.value)`,
+		after, last).Scan(&emailable).Error
 	if err != nil {
-		return nil, fmt.Errorf("bundler: email recipients: %w", err)
+		return nil, 0, fmt.Errorf("bundler: email recipients: %w", err)
 	}
-	err = db.Raw(`SELECT DISTINCT c.payer_id FROM customers c WHERE c.sms_consent AND c.phone <> ''
-		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'sms' AND s.address = c.phone)`).Scan(&textable).Error
+	err = db.Raw(`SELECT DISTINCT c.payer_id FROM customers c
+		WHERE c.payer_id > ? AND c.payer_id <= ? AND c.sms_consent AND c.phone <> ''
+		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'sms' AND s.address = c.phone)`,
+		after, last).Scan(&textable).Error
 	if err != nil {
-		return nil, fmt.Errorf("bundler: sms recipients: %w", err)
+		return nil, 0, fmt.Errorf("bundler: sms recipients: %w", err)
 	}
 	for _, id := range emailable {
 		st.reachable["email"][id] = true
@@ -271,5 +317,5 @@ func (r *Runner) loadPlanState(ctx context.Context) (*planState, error) {
 	for _, id := range textable {
 		st.reachable["sms"][id] = true
 	}
-	return st, nil
+	return st, last, nil
 }

@@ -24,7 +24,7 @@ const secret = "test-secret-test-secret-test-secret"
 
 // network is a hub's digest machinery on a real database with a settable clock.
 type network struct {
-	t       *testing.T
+	t       testing.TB
 	db      *database.DB
 	vendors *vendors.Store
 	payers  *payers.Store
@@ -34,7 +34,7 @@ type network struct {
 	now     time.Time
 }
 
-func newNetwork(t *testing.T, db *database.DB, now time.Time) *network {
+func newNetwork(t testing.TB, db *database.DB, now time.Time) *network {
 	n := &network{t: t, db: db, now: now}
 	clock := n.clock
 	n.payers = payers.NewStore(db.Gorm, clock)
