@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -25,47 +26,35 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 	}
 	slices.Sort(keys) // lock order: see push
 
-	// The stored rows are locked (PostgreSQL) so that two pushes naming
-	// different fields of one customer both keep their field.
-	var olds []Customer
-	q := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Order("external_id")
-	if tx.Dialector.Name() == "postgres" {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	if err := q.Find(&olds).Error; err != nil {
-		return nil, nil, nil, fmt.Errorf("vendors: load customers: %w", err)
-	}
-	ids = make(map[string]int64, len(keys))
-	changed = make(map[string]bool)
-	invalid = make(map[string][]FieldError)
-	existing := make(map[string]Customer, len(olds))
-	for _, o := range olds {
-		existing[o.ExternalID] = o
-	}
-	latest := make(map[string]Customer, len(keys))
-	for _, k := range keys {
-		c := existing[k]
-		for _, mention := range byKey[k] {
-			var fe []FieldError
-			if c, fe = mention.merge(c, "customer."); len(fe) > 0 {
-				invalid[k] = fe
-				break
-			}
+	load := func(lock bool) ([]Customer, error) {
+		var olds []Customer
+		q := tx.Where("vendor_id = ? AND external_id IN ?", vendorID, keys).Order("external_id")
+		if lock {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		latest[k] = c
+		if err := q.Find(&olds).Error; err != nil {
+			return nil, fmt.Errorf("vendors: load customers: %w", err)
+		}
+		return olds, nil
 	}
-	keys = slices.DeleteFunc(keys, func(k string) bool { return invalid[k] != nil })
 	now := s.clock()
-	var writes []Customer
-	for _, k := range keys {
-		c := latest[k]
-		if o, found := existing[k]; found && c.sameAs(o) {
-			ids[k] = o.ID
-			continue
-		}
-		c.ID, c.VendorID, c.CreatedAt, c.UpdatedAt = 0, vendorID, now, now
-		writes = append(writes, c)
+	olds, err := load(false)
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	ids, invalid, writes := mergeCustomers(vendorID, keys, byKey, olds, now)
+	if len(writes) > 0 && tx.Dialector.Name() == "postgres" {
+		// Something changes: lock the stored rows and merge again on what they
+		// hold now, so that two pushes naming different fields of one customer
+		// both keep their field. A push that changes no customer (the usual
+		// case) takes no lock, so pushes of one customer never queue behind
+		// each other's commits.
+		if olds, err = load(true); err != nil {
+			return nil, nil, nil, err
+		}
+		ids, invalid, writes = mergeCustomers(vendorID, keys, byKey, olds, now)
+	}
+	changed = make(map[string]bool)
 	if len(writes) == 0 {
 		return ids, changed, invalid, nil
 	}
@@ -104,4 +93,36 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		ids[r.ExternalID] = r.ID
 	}
 	return ids, changed, invalid, nil
+}
+
+// mergeCustomers merges the mentions of each customer key, in order, into its
+// stored row. It returns the ids of customers that stay as stored, the field
+// errors of those whose merged record is invalid, and the rows to write.
+func mergeCustomers(vendorID int64, keys []string, byKey map[string][]CustomerInput, olds []Customer, now time.Time) (ids map[string]int64, invalid map[string][]FieldError, writes []Customer) {
+	ids = make(map[string]int64, len(keys))
+	invalid = make(map[string][]FieldError)
+	existing := make(map[string]Customer, len(olds))
+	for _, o := range olds {
+		existing[o.ExternalID] = o
+	}
+	for _, k := range keys {
+		c := existing[k]
+		var fe []FieldError
+		for _, mention := range byKey[k] {
+			if c, fe = mention.merge(c, "customer."); len(fe) > 0 {
+				break
+			}
+		}
+		if len(fe) > 0 {
+			invalid[k] = fe
+			continue
+		}
+		if o, found := existing[k]; found && c.sameAs(o) {
+			ids[k] = o.ID
+			continue
+		}
+		c.ID, c.VendorID, c.CreatedAt, c.UpdatedAt = 0, vendorID, now, now
+		writes = append(writes, c)
+	}
+	return ids, invalid, writes
 }

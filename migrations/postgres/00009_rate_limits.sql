@@ -5,7 +5,11 @@
 -- the window length), cur and prev the requests admitted in it and in the
 -- one before; ok says whether the last check admitted. expires_at (Unix
 -- milliseconds) is when the row stops mattering and may be deleted.
-CREATE TABLE rate_limits (
+-- UNLOGGED: a counter lost in a crash costs nothing, and a commit that writes
+-- no WAL need not wait for a flush. Every API request of one key updates one
+-- row, so a logged table made them queue on that row's lock for an fsync each
+-- (PUT p50 3 ms → 100–400 ms at 500/s in the bench smoke run).
+CREATE UNLOGGED TABLE rate_limits (
     bucket     TEXT PRIMARY KEY,
     win        BIGINT NOT NULL,
     cur        BIGINT NOT NULL,
