@@ -30,20 +30,23 @@ type hub struct {
 	srv     *httptest.Server
 }
 
-func newHub(t *testing.T, db *database.DB) *hub {
+func newHub(t *testing.T, db *database.DB, with ...func(*Config)) *hub {
 	t.Helper()
 	p := payers.NewStore(db.Gorm, time.Now)
 	vs := vendors.NewStore(db.Gorm, p, time.Now)
 	if err := vs.UseSecretKey(testHubSecret); err != nil {
 		t.Fatal(err)
 	}
-	h := New(Config{
+	cfg := Config{
 		Vendors:  vs,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Registry: prometheus.NewRegistry(),
 		Ready:    func(ctx context.Context) error { return db.SQL.PingContext(ctx) },
-	})
-	srv := httptest.NewServer(h)
+	}
+	for _, f := range with {
+		f(&cfg)
+	}
+	srv := httptest.NewServer(New(cfg))
 	t.Cleanup(srv.Close)
 	return &hub{t: t, db: db, vendors: vs, srv: srv}
 }

@@ -36,7 +36,7 @@ type portalHub struct {
 	now     time.Time
 }
 
-func newPortalHub(t *testing.T, db *database.DB) *portalHub {
+func newPortalHub(t *testing.T, db *database.DB, with ...func(*Config)) *portalHub {
 	t.Helper()
 	h := &portalHub{t: t, db: db, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return h.now }
@@ -50,13 +50,17 @@ func newPortalHub(t *testing.T, db *database.DB) *portalHub {
 	h.srv.Start()
 	t.Cleanup(h.srv.Close)
 	h.signer = links.NewSigner("portal-secret-portal-secret-xxxx", h.srv.URL, clock)
-	h.srv.Config.Handler = New(Config{
+	cfg := Config{
 		Vendors: h.vendors, Payers: h.payers, Links: h.signer, Outbox: h.outbox,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
 		Secret: "portal-secret-portal-secret-xxxx", Mailer: h.outbox, MailFrom: "hub@hub.example",
 		Webhooks: liftedGuard(), // receivers in tests listen on loopback
-	})
+	}
+	for _, f := range with {
+		f(&cfg)
+	}
+	h.srv.Config.Handler = New(cfg)
 	return h
 }
 

@@ -2,10 +2,7 @@ package handlers
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -13,15 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
-	"github.com/duehub/duehub/links"
-	"github.com/duehub/duehub/notify/outbox"
-	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/ratelimit"
-	"github.com/duehub/duehub/vendors"
 )
 
 func rule(s string) ratelimit.Rule {
@@ -36,38 +27,18 @@ func rule(s string) ratelimit.Rule {
 // clock in its database.
 func newLimitedPortalHub(t *testing.T, db *database.DB, limits Limits) *portalHub {
 	t.Helper()
-	h := &portalHub{t: t, db: db, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	clock := func() time.Time { return h.now }
-	h.payers = payers.NewStore(db.Gorm, clock)
-	h.vendors = vendors.NewStore(db.Gorm, h.payers, clock)
-	h.outbox = outbox.New(db.Gorm, clock)
-	h.srv = httptest.NewUnstartedServer(nil)
-	h.srv.Start()
-	t.Cleanup(h.srv.Close)
-	h.signer = links.NewSigner("portal-secret-portal-secret-xxxx", h.srv.URL, clock)
-	h.srv.Config.Handler = New(Config{
-		Vendors: h.vendors, Payers: h.payers, Links: h.signer, Outbox: h.outbox,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
-		Secret: "portal-secret-portal-secret-xxxx", Mailer: h.outbox, MailFrom: "hub@hub.example",
-		Limiter: ratelimit.New(db.Gorm, clock), Limits: limits,
+	return newPortalHub(t, db, func(c *Config) {
+		c.Limiter, c.Limits = ratelimit.New(db.Gorm, c.Now), limits
 	})
-	return h
 }
 
 // newLimitedHub is newHub (the API, checked against the OpenAPI file) with
 // rate limits and trusted proxies.
 func newLimitedHub(t *testing.T, db *database.DB, limits Limits, proxies ...netip.Prefix) *hub {
 	t.Helper()
-	p := payers.NewStore(db.Gorm, time.Now)
-	vs := vendors.NewStore(db.Gorm, p, time.Now)
-	srv := httptest.NewServer(New(Config{
-		Vendors: vs, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
-		Ready:   func(ctx context.Context) error { return db.SQL.PingContext(ctx) },
-		Limiter: ratelimit.New(db.Gorm, time.Now), Limits: limits, TrustedProxies: proxies,
-	}))
-	t.Cleanup(srv.Close)
-	return &hub{t: t, db: db, vendors: vs, srv: srv}
+	return newHub(t, db, func(c *Config) {
+		c.Limiter, c.Limits, c.TrustedProxies = ratelimit.New(db.Gorm, time.Now), limits, proxies
+	})
 }
 
 // emailsTo counts the outbox messages addressed to addr.
