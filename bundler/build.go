@@ -12,17 +12,16 @@ import (
 	"github.com/duehub/duehub/payers"
 )
 
-// build makes the digest of ledger row e from live state at send time:
-// remindable invoices overdue or due within Window days, grouped by vendor,
-// plus held ones labelled with their reason. Muted vendors are left out.
-func (r *Runner) build(ctx context.Context, e Entry, p payers.Payer, now time.Time) (Digest, error) {
+// build makes the digest of ledger row e from live state at send time, the
+// payer's open invoices as read now: remindable invoices overdue or due
+// within Window days, grouped by vendor, plus held ones labelled with their
+// reason. Muted vendors are left out. It reads nothing: a batch builds its
+// digests in parallel.
+func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, now time.Time) (Digest, error) {
 	sched := r.scheduleOf(p)
 	today := sched.LocalDate(now)
 	horizon := today.AddDays(Window)
-	open, err := r.cfg.Payers.OpenInvoices(ctx, p.ID, now)
-	if err != nil {
-		return Digest{}, err
-	}
+	var err error
 	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Due: money.Totals{}}
 	link := func(action string, invoiceID int64) (string, error) {
 		return r.cfg.Links.URL(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, DigestID: e.ID, Action: action, InvoiceID: invoiceID, Channel: e.Channel})
@@ -127,24 +126,37 @@ func holdReason(o payers.OpenInvoice) string {
 
 const shortAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// shortLink stores an opaque token for the SMS link: a JWT is too long for
-// an SMS and must never sit in one.
-func (r *Runner) shortLink(ctx context.Context, e Entry, now time.Time) (string, error) {
-	b := make([]byte, 20)
-	rand.Read(b)
-	for i := range b {
-		b[i] = shortAlphabet[int(b[i])%len(shortAlphabet)]
+// shortLinks stores an opaque token for the SMS link of each job, in one
+// multi-row insert: a JWT is too long for an SMS and must never sit in one.
+// Each link carries its payer's token generation as read by this pass:
+// signing out everywhere afterwards revokes it.
+func (r *Runner) shortLinks(ctx context.Context, jobs []*job, now time.Time) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	// The link carries the payer's token generation as of now: signing out
-	// everywhere afterwards revokes it.
-	token := string(b)
-	res := r.cfg.DB.WithContext(ctx).Exec(`INSERT INTO short_links (token, payer_id, digest_id, generation, expires_at, created_at)
-SELECT ?, id, ?, token_generation, ?, ? FROM payers WHERE id = ?`, token, e.ID, now.Add(links.TTL), now, e.PayerID)
-	if res.Error != nil {
-		return "", fmt.Errorf("bundler: short link: %w", res.Error)
+	type shortLink struct {
+		Token      string
+		PayerID    int64
+		DigestID   int64
+		Generation int64
+		ExpiresAt  time.Time
+		CreatedAt  time.Time
 	}
-	if res.RowsAffected != 1 {
-		return "", fmt.Errorf("bundler: short link: payer %d not found", e.PayerID)
+	rows := make([]shortLink, len(jobs))
+	for i, j := range jobs {
+		b := make([]byte, 20)
+		rand.Read(b)
+		for k := range b {
+			b[k] = shortAlphabet[int(b[k])%len(shortAlphabet)]
+		}
+		rows[i] = shortLink{Token: string(b), PayerID: j.p.ID, DigestID: j.e.ID, Generation: j.p.TokenGeneration,
+			ExpiresAt: now.Add(links.TTL), CreatedAt: now}
 	}
-	return r.cfg.BaseURL + "/s/" + token, nil
+	if err := r.cfg.DB.WithContext(ctx).Table("short_links").CreateInBatches(&rows, 1000).Error; err != nil {
+		return fmt.Errorf("bundler: short links: %w", err)
+	}
+	for i, j := range jobs {
+		j.d.ShortURL = r.cfg.BaseURL + "/s/" + rows[i].Token
+	}
+	return nil
 }

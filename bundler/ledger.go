@@ -93,45 +93,6 @@ func (r *Runner) Pending(ctx context.Context, stuckAfter time.Duration) ([]int64
 	return ids, nil
 }
 
-// claim moves a pending row to sending; false when another worker has it or
-// it is already settled.
-func (r *Runner) claim(ctx context.Context, id int64) (Entry, bool, error) {
-	now := r.now()
-	res := r.cfg.DB.WithContext(ctx).Model(&Entry{}).Where("id = ? AND status = ?", id, StatusPending).
-		Updates(map[string]any{"status": StatusSending, "attempts": gorm.Expr("attempts + 1"), "updated_at": now})
-	if res.Error != nil {
-		return Entry{}, false, fmt.Errorf("bundler: claim digest %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return Entry{}, false, nil
-	}
-	var e Entry
-	if err := r.cfg.DB.WithContext(ctx).Where("id = ?", id).Take(&e).Error; err != nil {
-		return Entry{}, false, fmt.Errorf("bundler: load digest %d: %w", id, err)
-	}
-	return e, true, nil
-}
-
-// settle records the outcome of one attempt on the row and the attempt log.
-func (r *Runner) settle(ctx context.Context, e Entry, status string, fields map[string]any, attempt Attempt) error {
-	now := r.now()
-	fields["status"] = status
-	fields["updated_at"] = now
-	return r.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&Entry{}).Where("id = ?", e.ID).Updates(fields).Error; err != nil {
-			return fmt.Errorf("bundler: settle digest %d: %w", e.ID, err)
-		}
-		if attempt.Status == "" {
-			return nil
-		}
-		attempt.DigestID, attempt.Attempt, attempt.CreatedAt = e.ID, e.Attempts, now
-		if err := tx.Create(&attempt).Error; err != nil {
-			return fmt.Errorf("bundler: record attempt: %w", err)
-		}
-		return nil
-	})
-}
-
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Microsecond) }
 
 func (r *Runner) sender(ch string) notify.Sender { return r.cfg.Senders[notify.Channel(ch)] }

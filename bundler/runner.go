@@ -34,8 +34,17 @@ type Config struct {
 	From, FromName string
 	// StaleAfter is how late a slot may still be sent (0: 24 h).
 	StaleAfter time.Duration
-	Now        func() time.Time
-	Log        *slog.Logger
+	// SendConcurrency is how many messages of a batch are with the provider
+	// at once (0: DefaultSendConcurrency).
+	SendConcurrency int
+	// SettleEvery bounds how long sent rows of a batch wait for their
+	// outcome to commit (0: DefaultSettleEvery); a crash re-sends at most
+	// what went out in that time.
+	SettleEvery time.Duration
+	// BatchSize is how many rows RunOnce sends per batch (0: DefaultBatchSize).
+	BatchSize int
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // Runner plans digests into the ledger and sends them.
@@ -48,6 +57,15 @@ type Runner struct {
 func NewRunner(cfg Config) *Runner {
 	if cfg.StaleAfter <= 0 {
 		cfg.StaleAfter = DefaultStaleAfter
+	}
+	if cfg.SendConcurrency <= 0 {
+		cfg.SendConcurrency = DefaultSendConcurrency
+	}
+	if cfg.SettleEvery <= 0 {
+		cfg.SettleEvery = DefaultSettleEvery
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
 	}
 	return &Runner{cfg: cfg}
 }

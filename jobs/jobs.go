@@ -41,6 +41,30 @@ func (SendArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
+// SendBatchArgs asks to send a batch of ledger rows of one channel that were
+// never tried (bundler.Runner.SendFirstAttempts). The job is not unique:
+// the ledger claim is, so a batch enqueued twice (a planning pass while an
+// earlier pass's jobs still wait) costs one empty claim and sends nothing
+// twice, and no completed job can ever keep a pending row from being
+// enqueued again.
+type SendBatchArgs struct {
+	Channel string  `json:"channel"`
+	IDs     []int64 `json:"ids"`
+}
+
+// Kind names the job in River.
+func (SendBatchArgs) Kind() string { return "send_digest_batch" }
+
+// InsertOpts: a batch job fails only when the database does (a row's
+// provider error is that row's, and goes on as a per-digest retry); a few
+// tries are enough, the planning pass enqueues what is left pending.
+func (SendBatchArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+
+// DefaultBatchSize is how many rows one SendBatchArgs job carries: small
+// enough that several jobs share the send workers and that a batch's sends
+// end well inside the job timeout even with a slow provider.
+const DefaultBatchSize = 100
+
 // Config is what the job runner needs.
 type Config struct {
 	Runner *bundler.Runner
@@ -50,6 +74,10 @@ type Config struct {
 	// Workers is how many sends run at once (default 10), and how many
 	// webhook deliveries.
 	Workers int
+	// BatchSize is how many first sends one batch job carries (default
+	// DefaultBatchSize); each batch sends bundler.Config.SendConcurrency
+	// messages at a time.
+	BatchSize int
 	// Webhooks, when set, delivers vendors' webhooks; WebhooksEvery is the
 	// period of the pass that fans events out and enqueues due deliveries
 	// (default 5 seconds).
@@ -76,8 +104,12 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 		cfg.Workers = 10
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &planWorker[TTx]{runner: cfg.Runner, log: cfg.Log})
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	river.AddWorker(workers, &planWorker[TTx]{runner: cfg.Runner, log: cfg.Log, batchSize: cfg.BatchSize})
 	river.AddWorker(workers, &sendWorker{runner: cfg.Runner, log: cfg.Log})
+	river.AddWorker(workers, &sendBatchWorker[TTx]{runner: cfg.Runner, log: cfg.Log})
 	rc := &river.Config{
 		Logger:  cfg.Log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -126,12 +158,14 @@ func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], check
 	return nil
 }
 
-// planWorker plans digests, then enqueues a send job for every pending row
-// (including rows a dead process left behind).
+// planWorker plans digests, then enqueues the pending rows (including rows a
+// dead process left behind): first sends in batch jobs per channel, retries
+// as one job per digest, whose uniqueness keeps the provider's Retry-After.
 type planWorker[TTx any] struct {
 	river.WorkerDefaults[PlanArgs]
-	runner *bundler.Runner
-	log    *slog.Logger
+	runner    *bundler.Runner
+	log       *slog.Logger
+	batchSize int
 }
 
 func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
@@ -143,19 +177,61 @@ func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) er
 	if err != nil {
 		return err
 	}
-	client := river.ClientFromContext[TTx](ctx)
-	params := make([]river.InsertManyParams, len(pending))
-	for i, p := range pending {
-		params[i] = river.InsertManyParams{Args: SendArgs{DigestID: p.ID}}
+	var first []bundler.PendingEntry
+	var params []river.InsertManyParams
+	for _, p := range pending {
+		if p.Attempts == 0 {
+			first = append(first, p)
+		} else {
+			params = append(params, river.InsertManyParams{Args: SendArgs{DigestID: p.ID}})
+		}
+	}
+	for _, b := range bundler.Batches(first, w.batchSize) {
+		params = append(params, river.InsertManyParams{Args: SendBatchArgs{Channel: b.Channel, IDs: b.IDs}})
 	}
 	if len(params) > 0 {
-		if _, err := client.InsertMany(ctx, params); err != nil {
+		if _, err := river.ClientFromContext[TTx](ctx).InsertMany(ctx, params); err != nil {
 			return fmt.Errorf("jobs: enqueue sends: %w", err)
 		}
 	}
 	w.log.Info("digests planned", slog.Int("considered", rep.Considered), slog.Int("reserved", rep.Reserved),
 		slog.Int("pending", len(pending)))
 	return nil
+}
+
+// sendBatchWorker sends a batch of first sends. A row that fails
+// transiently is back to pending when the batch returns; it gets a
+// per-digest job (SendArgs) scheduled after the provider's Retry-After, so
+// it is retried with the same snooze and backoff as any single send.
+type sendBatchWorker[TTx any] struct {
+	river.WorkerDefaults[SendBatchArgs]
+	runner *bundler.Runner
+	log    *slog.Logger
+}
+
+func (w *sendBatchWorker[TTx]) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
+	results, err := w.runner.SendFirstAttempts(ctx, job.Args.IDs)
+	var retries []river.InsertManyParams
+	now := time.Now()
+	for _, res := range results {
+		if res.Outcome != bundler.OutcomeRetry {
+			continue
+		}
+		at := now.Add(time.Second)
+		if d, ok := notify.RetryAfter(res.Err); ok && d > 0 {
+			at = now.Add(d)
+		}
+		w.log.Warn("digest send will be retried", slog.Int64("digest", res.ID), slog.Time("at", at), slog.Any("err", res.Err))
+		retries = append(retries, river.InsertManyParams{Args: SendArgs{DigestID: res.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+	}
+	if len(retries) > 0 {
+		// If this fails the rows are still pending: the next planning pass
+		// enqueues them, only without the wait.
+		if _, ierr := river.ClientFromContext[TTx](ctx).InsertMany(context.WithoutCancel(ctx), retries); ierr != nil {
+			err = errors.Join(err, fmt.Errorf("jobs: enqueue retries: %w", ierr))
+		}
+	}
+	return err
 }
 
 // sendWorker sends one digest. Permanent provider errors end the job at

@@ -1,0 +1,133 @@
+package bundler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// sendAndSettle sends the messages of the jobs still in the pass, at most
+// Config.SendConcurrency at a time, and settles every job: those decided
+// without sending in the first transaction, the sent ones as they come back,
+// one transaction per SettleEvery (one in all when sending is quick).
+func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) error {
+	var ready []*job
+	var toSend []*job
+	for _, j := range jobs {
+		if j.done {
+			ready = append(ready, j)
+		} else {
+			toSend = append(toSend, j)
+		}
+	}
+	results := make(chan *job, len(toSend))
+	go func() {
+		sem := make(chan struct{}, r.cfg.SendConcurrency)
+		for _, j := range toSend {
+			if ctx.Err() != nil {
+				// Shutting down: what is not sent yet goes back to pending.
+				j.release(fmt.Errorf("bundler: not sent: %w", ctx.Err()))
+				results <- j
+				continue
+			}
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				res, err := r.sender(j.e.Channel).Send(ctx, j.msg)
+				r.outcome(j, res, err, now)
+				results <- j
+			}()
+		}
+	}()
+	tick := time.NewTicker(r.cfg.SettleEvery)
+	defer tick.Stop()
+	var errs []error
+	flush := func() {
+		if len(ready) == 0 {
+			return
+		}
+		if err := r.settleWithRetry(ctx, ready); err != nil {
+			errs = append(errs, err)
+		}
+		ready = ready[:0]
+	}
+	for got := 0; got < len(toSend); {
+		select {
+		case j := <-results:
+			got++
+			r.suppress(ctx, j)
+			ready = append(ready, j)
+		case <-tick.C:
+			flush()
+		}
+	}
+	flush()
+	return errors.Join(errs...)
+}
+
+// suppress records the suppressions a permanent failure calls for before
+// the row is settled, as Send always did.
+func (r *Runner) suppress(ctx context.Context, j *job) {
+	if j.result.Outcome != OutcomeFailed || j.result.Err == nil {
+		return
+	}
+	addrs := suppressions(j.msg, j.result.Err)
+	for _, a := range addrs {
+		if err := r.cfg.Payers.Suppress(context.WithoutCancel(ctx), j.e.Channel, a, "invalid", j.result.Err.Error()); err != nil {
+			j.result.Err = errors.Join(j.result.Err, err)
+			r.cfg.Log.Error("digest recipient not suppressed", slog.Int64("digest", j.e.ID), slog.Any("err", err))
+		}
+	}
+	if len(addrs) > 0 {
+		r.cfg.Log.Warn("digest recipient suppressed", slog.Int64("digest", j.e.ID), slog.Int("addresses", len(addrs)))
+	}
+}
+
+// settleBackoff are the waits between tries of a settling transaction.
+var settleBackoff = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second}
+
+// settleWithRetry settles jobs, trying again when the transaction fails:
+// messages have gone out, and a row left behind is sent again after
+// StuckAfter. It goes on when ctx is cancelled (shutdown), for the same
+// reason.
+func (r *Runner) settleWithRetry(ctx context.Context, jobs []*job) error {
+	ctx = context.WithoutCancel(ctx)
+	rows := make([]settlement, len(jobs))
+	for i, j := range jobs {
+		rows[i] = j.s
+	}
+	var err error
+	for try := 0; ; try++ {
+		if err = r.settleMany(ctx, rows); err == nil {
+			return nil
+		}
+		if try == len(settleBackoff) {
+			break
+		}
+		r.cfg.Log.Warn("digest batch not settled, trying again", slog.Int("rows", len(rows)), slog.Any("err", err))
+		time.Sleep(settleBackoff[try])
+	}
+	ids := make([]int64, len(jobs))
+	sent := 0
+	for i, j := range jobs {
+		ids[i] = j.e.ID
+		if j.result.Outcome == OutcomeSent {
+			sent++
+		}
+		j.result.Err = errors.Join(j.result.Err, err)
+	}
+	r.cfg.Log.Error("digest batch not settled: rows stay sending until the stuck-row rescue offers them again (the sent ones will go out twice)",
+		slog.Any("digests", ids), slog.Int("sent", sent), slog.Any("err", err))
+	return err
+}
+
+func marshalEvent(payload map[string]any) (string, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return "", fmt.Errorf("bundler: event payload: %w", err)
+	}
+	return string(b), nil
+}
