@@ -102,6 +102,7 @@ func (r *Runner) sendBatch(ctx context.Context, ids []int64, firstOnly bool) ([]
 	for i, id := range ids {
 		if j, ok := byID[id]; ok {
 			out[i] = j.result
+			delete(byID, id) // an id named twice was sent once
 		} else {
 			out[i] = Result{ID: id, Outcome: OutcomeSkipped}
 		}

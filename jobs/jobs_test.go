@@ -59,9 +59,13 @@ func seed(t *testing.T, db *database.DB, emails ...string) (*payers.Store, *vend
 func runner(db *database.DB, ps *payers.Store, vs *vendors.Store, email notify.Sender) *bundler.Runner {
 	return bundler.NewRunner(bundler.Config{
 		DB: db.Gorm, Payers: ps, Vendors: vs, Senders: map[notify.Channel]notify.Sender{notify.Email: email},
-		Links:   links.NewSigner("secret-secret-secret-secret-secret", "https://hub.example", time.Now),
+		Links:   runnerLinks(),
 		BaseURL: "https://hub.example", From: "reminders@hub.example", Now: clock, Log: quiet(),
 	})
+}
+
+func runnerLinks() *links.Signer {
+	return links.NewSigner("secret-secret-secret-secret-secret", "https://hub.example", time.Now)
 }
 
 // start runs a River client of the dialect on db until the test ends.
