@@ -84,3 +84,31 @@ func BenchmarkSendPerRowSQLite(b *testing.B)    { benchSendPerRow(b, dbtest.SQLi
 func BenchmarkSendPerRowPostgres(b *testing.B)  { benchSendPerRow(b, dbtest.Postgres(b), 1) }
 func BenchmarkSendPerRow8SQLite(b *testing.B)   { benchSendPerRow(b, dbtest.SQLite(b), 8) }
 func BenchmarkSendPerRow8Postgres(b *testing.B) { benchSendPerRow(b, dbtest.Postgres(b), 8) }
+
+// benchSendBatch sends the pending rows as RunOnce does now: batches of
+// DefaultBatchSize, built and rendered on all cores.
+func benchSendBatch(b *testing.B, db *database.DB) {
+	r, plan := sendFixture(b, db)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		pending := plan()
+		b.StartTimer()
+		for _, batch := range bundler.Batches(pending, 0) {
+			results, err := r.SendBatch(ctx, batch.IDs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, res := range results {
+				if res.Outcome != bundler.OutcomeSent {
+					b.Fatalf("%+v", res)
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(benchPayers*b.N)/b.Elapsed().Seconds(), "digests/s")
+}
+
+func BenchmarkSendBatchSQLite(b *testing.B)   { benchSendBatch(b, dbtest.SQLite(b)) }
+func BenchmarkSendBatchPostgres(b *testing.B) { benchSendBatch(b, dbtest.Postgres(b)) }

@@ -2,14 +2,22 @@ package jobs_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/jobs"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
@@ -122,6 +130,74 @@ func TestBatchedPassSendsEachDigestOnce(t *testing.T) {
 		db.Gorm.Table("events").Where("type = ?", vendors.EventDigestDelivered).Count(&events)
 		if attempts != count || events != count {
 			t.Errorf("%d attempts and %d digest.delivered events, want %d of each", attempts, events, count)
+		}
+	})
+}
+
+// insertSend enqueues a per-digest send job from outside the running clients.
+func insertSend(t *testing.T, db *database.DB, digestID int64) {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	if db.Postgres() {
+		pool, perr := pgxpool.New(ctx, db.URL)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		defer pool.Close()
+		var c *river.Client[pgx.Tx]
+		if c, err = river.NewClient(riverpgxv5.New(pool), &river.Config{}); err == nil {
+			_, err = c.Insert(ctx, jobs.SendArgs{DigestID: digestID}, nil)
+		}
+	} else {
+		var c *river.Client[*sql.Tx]
+		if c, err = river.NewClient(riversqlite.New(db.SQL), &river.Config{}); err == nil {
+			_, err = c.Insert(ctx, jobs.SendArgs{DigestID: digestID}, nil)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRowPendingAgainAfterItsJobCompletedIsSent: a send job runs while
+// another sender (a `digests run`) holds the row, and completes having sent
+// nothing; that sender dies. When the row is rescued to pending, the
+// planning pass must enqueue it again: the completed job must not block it
+// as a duplicate, or the digest is lost until its slot expires.
+func TestRowPendingAgainAfterItsJobCompletedIsSent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ps, vs := seed(t, db, "held@payer.example")
+		box := &tally{per: map[string]int{}}
+		r := runner(db, ps, vs, box)
+		if _, err := r.Plan(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var e bundler.Entry
+		db.Gorm.Take(&e)
+		// A `digests run` holds the row; a send job runs meanwhile and
+		// completes, having found it held.
+		db.Gorm.Model(&e).Updates(map[string]any{"status": bundler.StatusSending, "attempts": 1, "updated_at": monday})
+		begin := time.Now()
+		start(t, db, r)
+		insertSend(t, db, e.ID)
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var n int64
+			db.Gorm.Table("river_job").Where("kind = ? AND state = ?", "send_digest", "completed").Count(&n)
+			if n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the send job never completed")
+			}
+		}
+		t.Logf("job completed after %v", time.Since(begin))
+		// The run died with the row: it has been stuck past StuckAfter.
+		db.Gorm.Model(&e).Update("updated_at", monday.Add(-bundler.StuckAfter-time.Minute))
+		rows := waitSettled(t, db, 1)
+		t.Logf("sent after %v", time.Since(begin))
+		if rows[0].Status != bundler.StatusSent || box.per["held@payer.example"] != 1 {
+			t.Fatalf("row %s, %d messages", rows[0].Status, box.per["held@payer.example"])
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/notify"
@@ -36,9 +37,14 @@ type SendArgs struct {
 func (SendArgs) Kind() string { return "send_digest" }
 
 // InsertOpts makes the job unique by its row while it is not finished, and
-// gives it days of retries: the row stays pending meanwhile.
+// gives it days of retries: the row stays pending meanwhile. A finished job
+// does not count: it may have found the row held by another sender (a
+// `digests run` that then died), and the row, pending again after the
+// rescue, must get a new job at once.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
 
 // SendBatchArgs asks to send a batch of ledger rows of one channel that were
