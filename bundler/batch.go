@@ -214,6 +214,11 @@ func (r *Runner) prepare(ctx context.Context, jobs []*job, now time.Time) {
 			j.end(OutcomeFailed, StatusFailed, text(err.Error()), Attempt{Status: "failed", Error: err.Error()}, err)
 			continue
 		}
+		if r.sender(j.e.Channel) == nil {
+			// A row planned before its channel was turned off waits for it.
+			j.release(fmt.Errorf("bundler: no sender for channel %s", j.e.Channel))
+			continue
+		}
 		if j.msg.Channel == notify.SMS {
 			sms = append(sms, j)
 		}
@@ -245,7 +250,8 @@ func payerIDs(jobs []*job) []int64 {
 }
 
 // parallel runs fn(0) … fn(n-1) on GOMAXPROCS goroutines: building and
-// rendering are CPU work (HMAC signing, templates).
+// rendering are CPU work (HMAC signing, templates). A panic is raised again
+// in the caller, where River's worker recovers it as it always did.
 func parallel(n int, fn func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
@@ -256,16 +262,25 @@ func parallel(n int, fn func(i int)) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[any]
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, &p)
+				}
+			}()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				fn(i)
 			}
 		}()
 	}
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(*p)
+	}
 }
 
 var errNoRecipient = errors.New("no reachable recipient on this channel")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/duehub/duehub/notify"
 )
 
 // sendAndSettle sends the messages of the jobs still in the pass, at most
@@ -36,7 +38,7 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
-				res, err := r.sender(j.e.Channel).Send(ctx, j.msg)
+				res, err := r.send(ctx, j)
 				r.outcome(j, res, err, now)
 				results <- j
 			}()
@@ -66,6 +68,18 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 	}
 	flush()
 	return errors.Join(errs...)
+}
+
+// send hands one message to its channel's provider. A provider that panics
+// fails this message (to be retried), not the process: the send runs on a
+// goroutine of the batch, where River cannot recover it.
+func (r *Runner) send(ctx context.Context, j *job) (res notify.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("bundler: provider panicked: %v", p)
+		}
+	}()
+	return r.sender(j.e.Channel).Send(ctx, j.msg)
 }
 
 // suppress records the suppressions a permanent failure calls for before
