@@ -400,3 +400,46 @@ func TestBatchSettleRetriedAfterAFault(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchHoldsSMSUntilMorning: an SMS planned by day and sent at night
+// goes back to pending with a Retry-After that ends at 08:00 payer-local;
+// the email of the same payer in the same batch goes out.
+func TestBatchHoldsSMSUntilMorning(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		n := newNetwork(t, db, time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC))
+		v := n.vendor("Northwind", "")
+		n.push(v, "N-1", "sms@payer.example", "2026-11-20", 700, func(in *vendors.InvoiceInput) {
+			in.Customer.Phone, in.Customer.SMSConsent, in.Customer.SMSConsentSource = "+15551230000", true, "checkout"
+		})
+		box := newScripted()
+		r := n.runner(map[notify.Channel]notify.Sender{notify.Email: box, notify.SMS: box})
+		var ids []int64
+		for _, p := range planned(t, r) {
+			ids = append(ids, p.ID)
+		}
+		n.setNow("2026-11-23T22:00:00Z") // the payer is on UTC
+		results, err := r.SendBatch(context.Background(), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledger := ledgerOf(t, db)
+		for _, res := range results {
+			e := ledger[res.ID]
+			switch e.Channel {
+			case "sms":
+				wait, ok := notify.RetryAfter(res.Err)
+				if res.Outcome != bundler.OutcomeRetry || e.Status != bundler.StatusPending || !ok || wait != 10*time.Hour ||
+					!strings.Contains(e.LastError, "08:00-21:00") {
+					t.Errorf("SMS at night: %+v, row %s %q, wait %v", res, e.Status, e.LastError, wait)
+				}
+			case "email":
+				if res.Outcome != bundler.OutcomeSent || e.Status != bundler.StatusSent {
+					t.Errorf("email: %+v, row %s", res, e.Status)
+				}
+			}
+		}
+		if len(results) != 2 || box.sent["+15551230000"] != 0 || box.sent["sms@payer.example"] != 1 {
+			t.Errorf("%d results, provider got %v", len(results), box.sent)
+		}
+	})
+}
