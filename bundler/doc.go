@@ -10,4 +10,8 @@
 // chunk of payers to the end, decides, then reserves that chunk's ledger
 // rows. SQLite runs on a single connection, so a write under an open cursor
 // would wait for the connection its own cursor holds, forever.
+//
+// Sending is set-based (SendBatch): a batch of ledger rows is claimed, read,
+// settled in a fixed number of statements, and built and rendered on all
+// cores; Send is a batch of one.
 package bundler
