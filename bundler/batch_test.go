@@ -443,3 +443,100 @@ func TestBatchHoldsSMSUntilMorning(t *testing.T) {
 		}
 	})
 }
+
+// freezing accepts limit messages, then hangs every send until its context
+// ends: a process frozen (or killed) in the middle of a batch.
+type freezing struct {
+	mu       sync.Mutex
+	limit    int
+	accepted map[string]int
+}
+
+func (f *freezing) Send(ctx context.Context, m notify.Message) (notify.Result, error) {
+	f.mu.Lock()
+	if len(f.accepted) < f.limit {
+		f.accepted[m.To[0]]++
+		f.mu.Unlock()
+		return notify.Result{ProviderID: "frozen-" + m.ID}, nil
+	}
+	f.mu.Unlock()
+	<-ctx.Done()
+	return notify.Result{}, ctx.Err()
+}
+
+// TestFrozenBatchLosesNothingAndSendsNothingTwice: a batch of 30 stops
+// dead after 10 messages went out. What was sent is settled within
+// SettleEvery while the rest hangs; once the claim is older than StuckAfter
+// another runner sends the other 20, and each payer has exactly one digest.
+// When the frozen batch finally gives up, it overwrites nothing.
+func TestFrozenBatchLosesNothingAndSendsNothingTwice(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+		n := newNetwork(t, db, now)
+		seedDuePayers(t, db, n.vendor("Northwind", ""), 30, "2026-11-20", now)
+		frozen := &freezing{limit: 10, accepted: map[string]int{}}
+		r1 := n.runnerWith(map[notify.Channel]notify.Sender{notify.Email: frozen}, func(c *bundler.Config) {
+			c.SettleEvery, c.SendConcurrency = 100*time.Millisecond, 2
+		})
+		var ids []int64
+		for _, p := range planned(t, r1) {
+			ids = append(ids, p.ID)
+		}
+		begin := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan []bundler.Result, 1)
+		go func() {
+			res, _ := r1.SendBatch(ctx, ids)
+			done <- res
+		}()
+		count := func(status string) int64 {
+			var c int64
+			db.Gorm.Model(&bundler.Entry{}).Where("status = ?", status).Count(&c)
+			return c
+		}
+		for deadline := time.Now().Add(20 * time.Second); count(bundler.StatusSent) < 10; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the 10 messages that went out were never settled: %d sent", count(bundler.StatusSent))
+			}
+		}
+		if count(bundler.StatusSending) != 20 {
+			t.Fatalf("%d rows sending, want the 20 the frozen batch holds", count(bundler.StatusSending))
+		}
+
+		t.Logf("10 settled after %v", time.Since(begin))
+		n.setNow("2026-11-23T10:11:00Z") // past StuckAfter
+		box := newScripted()
+		rep := run(t, n.runner(map[notify.Channel]notify.Sender{notify.Email: box}))
+		if rep.Sent() != 20 {
+			t.Fatalf("the second runner sent %d, want the 20 left: %+v", rep.Sent(), rep)
+		}
+		t.Logf("20 sent after %v", time.Since(begin))
+		cancel()
+		results := <-done
+		t.Logf("frozen batch returned after %v", time.Since(begin))
+		for _, res := range results {
+			if res.Outcome == bundler.OutcomeSent {
+				continue
+			}
+			if res.Outcome != bundler.OutcomeRetry {
+				t.Errorf("frozen batch: %+v", res)
+			}
+		}
+		per := map[string]int{}
+		for to, c := range frozen.accepted {
+			per[to] += c
+		}
+		for to, c := range box.sent {
+			per[to] += c
+		}
+		for to, c := range per {
+			if c != 1 {
+				t.Errorf("%s got %d digests", to, c)
+			}
+		}
+		if len(per) != 30 || count(bundler.StatusSent) != 30 {
+			t.Errorf("%d payers reached, %d rows sent; want 30 and 30", len(per), count(bundler.StatusSent))
+		}
+	})
+}
