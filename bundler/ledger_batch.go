@@ -12,8 +12,8 @@ import (
 )
 
 // claimMany moves the pending rows among ids to sending in one statement and
-// returns them, in id order; rows another worker holds or that are settled
-// are left out. With firstOnly it takes only rows never tried (attempts = 0):
+// returns them (in no particular order); rows another worker holds or that
+// are settled are left out. With firstOnly it takes only rows never tried (attempts = 0):
 // River's batch jobs carry first attempts, and every later attempt is a
 // per-digest job that River snoozes for the provider's Retry-After.
 //
@@ -35,8 +35,17 @@ func (r *Runner) claimMany(ctx context.Context, ids []int64, firstOnly bool) ([]
 		Slot     sqlTime
 		Attempts int
 	}
-	err := r.cfg.DB.WithContext(ctx).Raw(`UPDATE digests SET status = ?, attempts = attempts + 1, updated_at = ?
-WHERE id IN ? AND status = ?`+cond+`
+	db := r.cfg.DB.WithContext(ctx)
+	where := `id IN ? AND status = ?` + cond
+	if db.Dialector.Name() == "postgres" {
+		// Rows another claim is taking right now are skipped, not waited
+		// for: they will not be pending when it commits, and two claims of
+		// overlapping batches never wait on (or deadlock with) each other.
+		// SQLite has one writer: its claims run one after the other.
+		where = `id IN (SELECT id FROM digests WHERE ` + where + ` ORDER BY id FOR UPDATE SKIP LOCKED)`
+	}
+	err := db.Raw(`UPDATE digests SET status = ?, attempts = attempts + 1, updated_at = ?
+WHERE `+where+`
 RETURNING id, payer_id, channel, slot, attempts`, StatusSending, now, ids, StatusPending).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("bundler: claim digests: %w", err)
