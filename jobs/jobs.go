@@ -42,17 +42,21 @@ func (SendArgs) Kind() string { return "send_digest" }
 // `digests run` that then died), and the row, pending again after the
 // rescue, must get a new job at once.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
 }
 
+// unfinished are the states of a job still to run (River requires the first
+// four of any unique job).
+var unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}
+
 // SendBatchArgs asks to send a batch of ledger rows of one channel that were
-// never tried (bundler.Runner.SendFirstAttempts). The job is not unique:
-// the ledger claim is, so a batch enqueued twice (a planning pass while an
-// earlier pass's jobs still wait) costs one empty claim and sends nothing
-// twice, and no completed job can ever keep a pending row from being
-// enqueued again.
+// never tried (bundler.Runner.SendFirstAttempts). While it waits, a planning
+// pass that cuts the same batch again (the same pending rows, in id order)
+// adds no duplicate job; a batch cut differently may name rows that another
+// job carries too, which costs one claim that finds them taken: the ledger
+// claim, not the job, is what sends each row once. A finished job never
+// keeps a row from being enqueued again.
 type SendBatchArgs struct {
 	Channel string  `json:"channel"`
 	IDs     []int64 `json:"ids"`
@@ -64,7 +68,9 @@ func (SendBatchArgs) Kind() string { return "send_digest_batch" }
 // InsertOpts: a batch job fails only when the database does (a row's
 // provider error is that row's, and goes on as a per-digest retry); a few
 // tries are enough, the planning pass enqueues what is left pending.
-func (SendBatchArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
+func (SendBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+}
 
 // DefaultBatchSize is how many rows one SendBatchArgs job carries: small
 // enough that several jobs share the send workers and that a batch's sends
