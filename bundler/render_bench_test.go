@@ -44,6 +44,7 @@ func benchDigest() bundler.Digest {
 func BenchmarkRenderEmail(b *testing.B) {
 	d := benchDigest()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, _, html, err := bundler.RenderEmail(d); err != nil || html == "" {
 			b.Fatal(err)
@@ -54,6 +55,7 @@ func BenchmarkRenderEmail(b *testing.B) {
 func BenchmarkRenderSMS(b *testing.B) {
 	d := benchDigest()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := bundler.RenderSMS(d); err != nil {
 			b.Fatal(err)
@@ -76,6 +78,7 @@ func BenchmarkBuildEmail(b *testing.B) {
 		return u
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		d := base
 		d.Vendors = make([]bundler.VendorSection, len(base.Vendors))

@@ -16,6 +16,7 @@ func BenchmarkSign(b *testing.B) {
 	s := benchSigner()
 	l := Link{PayerID: 123456, DigestID: 987654, Action: ActionDispute, InvoiceID: 4567890, Channel: "email", Generation: 2}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := s.URL(l); err != nil {
 			b.Fatal(err)
@@ -29,6 +30,7 @@ func BenchmarkSignDigest(b *testing.B) {
 	s := benchSigner()
 	actions := []string{ActionPay, ActionApplyCredit, ActionAsk, ActionDispute}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		for i := range 30 {
 			for _, a := range actions {
@@ -53,6 +55,7 @@ func BenchmarkParse(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := s.Parse(tok); err != nil {
 			b.Fatal(err)
