@@ -245,3 +245,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestSignerIsSafeForConcurrentUse: the digest pass signs from many
+// goroutines with one Signer; pooled MAC states must never be shared.
+func TestSignerIsSafeForConcurrentUse(t *testing.T) {
+	s := testSigner(testNow)
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 500 {
+				l := Link{PayerID: int64(g + 1), DigestID: int64(i), Action: ActionAsk, InvoiceID: int64(i * g), Channel: "email"}
+				tok, err := s.Token(l)
+				if err == nil {
+					var c Claims
+					if c, err = s.Parse(tok); err == nil && (c.PayerID() != l.PayerID || c.DigestID != l.DigestID || c.InvoiceID != l.InvoiceID) {
+						err = ErrInvalid
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
