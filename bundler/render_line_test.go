@@ -8,8 +8,10 @@ import (
 	texttemplate "text/template"
 )
 
-// The templates as they were before lineView wrote the invoice lines: the
-// reference the hand-written lines must match byte for byte.
+// The templates as they were before render_line.go wrote the invoice
+// lines: the reference the hand-written lines must match byte for byte,
+// escaping included. A deliberate change of the email's layout changes
+// testdata/digest_reference.* the same way.
 var (
 	referenceHTML = htmltemplate.Must(htmltemplate.ParseFiles("testdata/digest_reference.html"))
 	referenceText = texttemplate.Must(texttemplate.ParseFiles("testdata/digest_reference.txt"))
