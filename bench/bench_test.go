@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -170,6 +171,25 @@ func TestBenchRefusesOtherDatabases(t *testing.T) {
 		}
 	}
 	if err := CheckURL("postgres://u@h:5432/duehub", true); err != nil {
+		t.Errorf("with --i-understand-this-wipes: %v", err)
+	}
+	// An existing SQLite file is removed only when its name says it is a
+	// bench's, or when the operator said they understand.
+	dir := t.TempDir()
+	for name, ok := range map[string]bool{"duehub.db": false, "prod_bench.sqlite": true, "new.db": true} {
+		path := filepath.Join(dir, name)
+		if name != "new.db" {
+			if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := FreshSQLite(path, false)
+		_, statErr := os.Stat(path)
+		if (err == nil) != ok || (err != nil) != (statErr == nil) {
+			t.Errorf("FreshSQLite(%s) = %v, file left: %v", name, err, statErr == nil)
+		}
+	}
+	if err := FreshSQLite(filepath.Join(dir, "duehub.db"), true); err != nil {
 		t.Errorf("with --i-understand-this-wipes: %v", err)
 	}
 	h := testHub(t)
