@@ -236,7 +236,7 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		progress("built %s digests for %s payers in %.1f s; the aggregate took %.3f s; API GET at %d/s meanwhile: p99 %.1f ms",
 			num(d.Sent), num(d.Considered), d.Duration.Seconds(), d.AggDuration.Seconds(), opt.PassRate, ms(d.Busy.P99))
 		r.DigestPayers, r.DigestsBuilt, r.DigestSkipped, r.DigestBytes = d.Considered, d.Sent, d.Skipped, d.Bytes
-		r.DigestsEmail, r.DigestsSMS = d.EmailSent, d.SMSent
+		r.DigestsEmail, r.DigestsSMS = d.EmailSent, d.SMSSent
 		r.DigestSeconds, r.AggregateSeconds, r.AggregateRows = d.Duration.Seconds(), d.AggDuration.Seconds(), d.AggRows
 		r.DigestPerSec = float64(d.Sent) / d.Duration.Seconds()
 		r.DigestRatio = ratio(d.Duration.Seconds(), d.AggDuration.Seconds())

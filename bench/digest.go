@@ -24,7 +24,7 @@ GROUP BY c.payer_id, i.currency`
 type digestReport struct {
 	Considered        int
 	Sent              int
-	EmailSent, SMSent int
+	EmailSent, SMSSent int
 	Skipped           map[string]int
 	Messages          int64
 	Bytes             int64
@@ -88,7 +88,7 @@ func buildDigests(ctx context.Context, h Hub, s *server, now time.Time, busy veg
 			err = fmt.Errorf("bench: the digest pass planned no email channel")
 		}
 		if c, ok := run.Channels[string(notify.SMS)]; ok {
-			rep.SMSent = c.Sent
+			rep.SMSSent = c.Sent
 		}
 	})
 	if err != nil {
