@@ -22,15 +22,15 @@ GROUP BY c.payer_id, i.currency`
 
 // digestReport is the digest-build figure.
 type digestReport struct {
-	Considered        int
-	Sent              int
+	Considered         int
+	Sent               int
 	EmailSent, SMSSent int
-	Skipped           map[string]int
-	Messages          int64
-	Bytes             int64
-	Duration          time.Duration
-	AggRows           int
-	AggDuration       time.Duration
+	Skipped            map[string]int
+	Messages           int64
+	Bytes              int64
+	Duration           time.Duration
+	AggRows            int
+	AggDuration        time.Duration
 	// Busy is the steady API load that ran during the pass.
 	Busy latencyReport
 }
