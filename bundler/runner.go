@@ -41,7 +41,8 @@ type Config struct {
 	// outcome to commit (0: DefaultSettleEvery); a crash re-sends at most
 	// what went out in that time.
 	SettleEvery time.Duration
-	// BatchSize is how many rows RunOnce sends per batch (0: DefaultBatchSize).
+	// BatchSize is how many rows RunOnce sends per batch (0:
+	// DefaultBatchSize, DefaultSQLiteBatchSize on SQLite).
 	BatchSize int
 	Now       func() time.Time
 	Log       *slog.Logger
@@ -66,6 +67,9 @@ func NewRunner(cfg Config) *Runner {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
+		if cfg.DB != nil && cfg.DB.Dialector.Name() == "sqlite" {
+			cfg.BatchSize = DefaultSQLiteBatchSize
+		}
 	}
 	return &Runner{cfg: cfg}
 }

@@ -97,8 +97,8 @@ func BenchmarkSendPerRow8SQLite(b *testing.B)   { benchSendPerRow(b, dbtest.SQLi
 func BenchmarkSendPerRow8Postgres(b *testing.B) { benchSendPerRow(b, dbtest.Postgres(b), 8) }
 
 // benchSendBatch sends the pending rows as RunOnce does now: batches of
-// DefaultBatchSize, built and rendered on all cores.
-func benchSendBatch(b *testing.B, db *database.DB) {
+// size, built and rendered on all cores.
+func benchSendBatch(b *testing.B, db *database.DB, size int) {
 	r, plan := sendFixture(b, db)
 	ctx := context.Background()
 	var cpu time.Duration
@@ -108,7 +108,7 @@ func benchSendBatch(b *testing.B, db *database.DB) {
 		pending := plan()
 		b.StartTimer()
 		cpu0 := cpuTime()
-		for _, batch := range bundler.Batches(pending, 0) {
+		for _, batch := range bundler.Batches(pending, size) {
 			results, err := r.SendBatch(ctx, batch.IDs)
 			if err != nil {
 				b.Fatal(err)
@@ -124,5 +124,9 @@ func benchSendBatch(b *testing.B, db *database.DB) {
 	reportSend(b, cpu)
 }
 
-func BenchmarkSendBatchSQLite(b *testing.B)   { benchSendBatch(b, dbtest.SQLite(b)) }
-func BenchmarkSendBatchPostgres(b *testing.B) { benchSendBatch(b, dbtest.Postgres(b)) }
+func BenchmarkSendBatchSQLite(b *testing.B) {
+	benchSendBatch(b, dbtest.SQLite(b), bundler.DefaultSQLiteBatchSize)
+}
+func BenchmarkSendBatchPostgres(b *testing.B) {
+	benchSendBatch(b, dbtest.Postgres(b), bundler.DefaultBatchSize)
+}
