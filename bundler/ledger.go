@@ -79,18 +79,38 @@ func (r *Runner) reserve(ctx context.Context, entries []Entry) (int64, error) {
 // Rows left "sending" for longer than stuckAfter (a process died mid-send)
 // are returned to pending first.
 func (r *Runner) Pending(ctx context.Context, stuckAfter time.Duration) ([]int64, error) {
-	db := r.cfg.DB.WithContext(ctx)
+	if _, err := r.rescue(ctx, stuckAfter); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := r.cfg.DB.WithContext(ctx).Model(&Entry{}).Where("status = ?", StatusPending).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("bundler: pending digests: %w", err)
+	}
+	return ids, nil
+}
+
+// rescue returns rows "sending" for longer than stuckAfter to pending and
+// names them. The claim set updated_at before the send began, so the age is
+// that of the attempt; two processes rescuing at once each get the rows
+// their own UPDATE changed.
+func (r *Runner) rescue(ctx context.Context, stuckAfter time.Duration) ([]PendingEntry, error) {
 	now := r.now()
-	err := db.Model(&Entry{}).Where("status = ? AND updated_at < ?", StatusSending, now.Add(-stuckAfter)).
+	var rows []Entry
+	err := r.cfg.DB.WithContext(ctx).Model(&rows).
+		Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}, {Name: "channel"}}}).
+		Where("status = ? AND updated_at < ?", StatusSending, now.Add(-stuckAfter)).
 		Updates(map[string]any{"status": StatusPending, "updated_at": now}).Error
 	if err != nil {
 		return nil, fmt.Errorf("bundler: rescue stuck digests: %w", err)
 	}
-	var ids []int64
-	if err := db.Model(&Entry{}).Where("status = ?", StatusPending).Order("id").Pluck("id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("bundler: pending digests: %w", err)
+	out := make([]PendingEntry, len(rows))
+	for i, e := range rows {
+		out[i] = PendingEntry{ID: e.ID, Channel: e.Channel}
 	}
-	return ids, nil
+	if len(out) > 0 {
+		r.cfg.Log.Warn("digests abandoned mid-send offered again", "count", len(out))
+	}
+	return out, nil
 }
 
 // claim moves a pending row to sending; false when another worker has it or
