@@ -13,7 +13,7 @@ import (
 // TestRescueStuckReturnsOnlyExpiredLeases: a row a dead process left
 // "sending" comes back to pending once its lease (StuckAfter) is over, and
 // is named so that it can be enqueued at once; a row a live worker claimed
-// moments ago is left to it.
+// moments ago is left to it. A wait before a retry never outlives the slot.
 func TestRescueStuckReturnsOnlyExpiredLeases(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
@@ -62,12 +62,17 @@ func TestRescueStuckReturnsOnlyExpiredLeases(t *testing.T) {
 			t.Fatalf("after the second lease ran out, rescued %+v, want row %d", got, rows[1].ID)
 		}
 
-		limit, err := r.ParkLimit(ctx, rows[0].ID)
-		if err != nil {
-			t.Fatal(err)
+		slot := rows[0].Slot
+		if got := r.ParkFor(ctx, rows[0].ID, 10*time.Minute); got != 10*time.Minute {
+			t.Errorf("a 10 min wait early in the slot's life became %v", got)
 		}
-		if want := rows[0].Slot.Add(bundler.DefaultStaleAfter); !limit.Equal(want) {
-			t.Errorf("park limit %v, want the slot's stale limit %v", limit, want)
+		n.setNow(slot.Add(bundler.DefaultStaleAfter - 5*time.Minute).Format(time.RFC3339))
+		if got := r.ParkFor(ctx, rows[0].ID, time.Hour); got != 5*time.Minute+time.Second {
+			t.Errorf("an hour's wait 5 min before the stale limit became %v, want 5m1s", got)
+		}
+		n.setNow(slot.Add(bundler.DefaultStaleAfter + time.Hour).Format(time.RFC3339))
+		if got := r.ParkFor(ctx, rows[0].ID, time.Hour); got != time.Second {
+			t.Errorf("a wait past the stale limit became %v, want 1s (then the send expires it)", got)
 		}
 	})
 }

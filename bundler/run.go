@@ -43,15 +43,17 @@ func (r *Runner) RescueStuck(ctx context.Context) ([]PendingEntry, error) {
 	return r.rescue(ctx, StuckAfter)
 }
 
-// ParkLimit is the last moment the row's digest may still be sent: after it
-// the slot is stale and a send expires the row. A retry is never parked
-// beyond it, so a parked digest is still settled by the ledger's rules.
-func (r *Runner) ParkLimit(ctx context.Context, digestID int64) (time.Time, error) {
+// ParkFor caps a wait before the next try of a row (a provider's
+// Retry-After, SMS quiet hours) by the remaining life of its slot: a parked
+// digest comes back just after its stale limit at the latest, when the send
+// expires it, instead of sitting out a wait the ledger would never honour.
+func (r *Runner) ParkFor(ctx context.Context, digestID int64, wait time.Duration) time.Duration {
 	var e Entry
 	if err := r.cfg.DB.WithContext(ctx).Select("id", "slot").Where("id = ?", digestID).Take(&e).Error; err != nil {
-		return time.Time{}, fmt.Errorf("bundler: digest %d: %w", digestID, err)
+		return wait // the next try reads the row again
 	}
-	return e.Slot.Add(r.cfg.StaleAfter), nil
+	left := e.Slot.Add(r.cfg.StaleAfter).Sub(r.now())
+	return min(wait, max(left, 0)+time.Second)
 }
 
 // RunOnce plans as of now and then sends every pending digest in this
