@@ -35,10 +35,10 @@ type SendArgs struct {
 // Kind names the job in River.
 func (SendArgs) Kind() string { return "send_digest" }
 
-// InsertOpts makes the job unique by its row while it is not finished, and
-// gives it days of retries: the row stays pending meanwhile.
+// InsertOpts makes the job unique by its row while it is not finished (see
+// sendStates), and gives it days of retries: the row stays pending meanwhile.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: sendStates}}
 }
 
 // Config is what the job runner needs.
@@ -47,9 +47,14 @@ type Config struct {
 	Log    *slog.Logger
 	// PlanEvery is the planning period (default one minute).
 	PlanEvery time.Duration
-	// Workers is how many sends run at once (default 10), and how many
-	// webhook deliveries.
-	Workers int
+	// Workers is how many email sends run at once (default 10), and how
+	// many webhook deliveries; SMSWorkers how many SMS sends (default
+	// Workers), in a queue of their own.
+	Workers    int
+	SMSWorkers int
+	// RescueEvery is the period of the pass that offers rows abandoned
+	// mid-send again (default DefaultRescueEvery).
+	RescueEvery time.Duration
 	// Webhooks, when set, delivers vendors' webhooks; WebhooksEvery is the
 	// period of the pass that fans events out and enqueues due deliveries
 	// (default 5 seconds).
@@ -85,12 +90,12 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.PlanEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return PlanArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
-		JobTimeout: 5 * time.Minute,
 		// River's default 100 ms between fetches caps a client at about 100
 		// jobs a second, whatever the workers: the delivery bench measured
 		// exactly that (BENCHMARKS.md).
 		FetchCooldown: 5 * time.Millisecond,
 	}
+	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
 	client, err := river.NewClient(driver, rc)
@@ -134,6 +139,9 @@ type planWorker[TTx any] struct {
 	log    *slog.Logger
 }
 
+// Timeout lets a pass over many payers outlive a send's timeout.
+func (w *planWorker[TTx]) Timeout(*river.Job[PlanArgs]) time.Duration { return passTimeout }
+
 func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 	rep, err := w.runner.Plan(ctx)
 	if err != nil {
@@ -144,12 +152,8 @@ func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) er
 		return err
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	params := make([]river.InsertManyParams, len(pending))
-	for i, p := range pending {
-		params[i] = river.InsertManyParams{Args: SendArgs{DigestID: p.ID}}
-	}
-	if len(params) > 0 {
-		if _, err := client.InsertMany(ctx, params); err != nil {
+	if len(pending) > 0 {
+		if _, err := client.InsertMany(ctx, sendParams(pending)); err != nil {
 			return fmt.Errorf("jobs: enqueue sends: %w", err)
 		}
 	}
@@ -176,7 +180,8 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return river.JobCancel(err)
 	}
 	if d, ok := notify.RetryAfter(err); ok && d > 0 {
-		return river.JobSnooze(d)
+		// Never parked beyond the slot: the ledger expires it then.
+		return river.JobSnooze(w.runner.ParkFor(ctx, job.Args.DigestID, d))
 	}
 	var ne *notify.Error
 	if errors.As(err, &ne) {
