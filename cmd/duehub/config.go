@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/ratelimit"
@@ -39,6 +40,10 @@ type config struct {
 	Limits         handlers.Limits
 	TrustedProxies string
 	Proxies        []netip.Prefix
+	// PlanEvery is the period of the digest planning pass, as configured
+	// (planEvery) and parsed by validate.
+	PlanEvery time.Duration
+	planEvery string
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -90,6 +95,8 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"posts per client IP of the forms that send mail: fresh link, sign-in link, codes (DUEHUB_RATE_FORM_IP)")
 		fs.StringVar(&cfg.Rates.FormTarget, "rate-form-target", envOr("DUEHUB_RATE_FORM_TARGET", "3/10m"),
 			"messages those forms send to one address or payer (DUEHUB_RATE_FORM_TARGET)")
+		fs.StringVar(&cfg.planEvery, "plan-every", envOr("DUEHUB_PLAN_EVERY", "1m"),
+			"period of the digest planning pass, 1s to 1h (DUEHUB_PLAN_EVERY)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
 			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
 	}
@@ -168,6 +175,13 @@ func (c *config) validate() error {
 			return badConfig(r.variable, "%v", strings.TrimPrefix(err.Error(), "ratelimit: "))
 		}
 		*r.rule = rule
+	}
+	if c.planEvery != "" {
+		d, err := time.ParseDuration(c.planEvery)
+		if err != nil || d < time.Second || d > time.Hour {
+			return badConfig("DUEHUB_PLAN_EVERY", "%q is not a duration from 1s to 1h, like 1m", c.planEvery)
+		}
+		c.PlanEvery = d
 	}
 	proxies, err := handlers.ParseTrustedProxies(c.TrustedProxies)
 	if err != nil {

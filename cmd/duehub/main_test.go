@@ -93,6 +93,7 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_RATE_API", "100", "serve"},
 		{"DUEHUB_RATE_FORM_TARGET", "3/fortnight", "serve"},
 		{"DUEHUB_TRUSTED_PROXIES", "10.0.0.0/33", "serve"},
+		{"DUEHUB_PLAN_EVERY", "10ms", "serve"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {
