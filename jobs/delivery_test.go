@@ -219,6 +219,17 @@ func TestProviderStallingAfterReadingGetsOneRequest(t *testing.T) {
 		}
 		ps, vs := seed(t, db, "patient@payer.example")
 		start(t, db, runner(db, ps, vs, notify.WithDeadline(sg, notify.SendDeadline)))
+		for deadline := time.Now().Add(30 * time.Second); fake.requests.Load() == 0 && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
+		// The attempt is on the row before the provider has answered: a
+		// kill now leaves a row that says it may have been sent.
+		var during bundler.Entry
+		db.Gorm.Take(&during)
+		if during.Status != bundler.StatusSending || during.Attempts != 1 || !during.UpdatedAt.Equal(clock()) {
+			t.Errorf("while the provider holds the request the row is %s, attempts %d, updated %v; want sending, 1, %v",
+				during.Status, during.Attempts, during.UpdatedAt, clock())
+		}
 		rows := waitSettled(t, db, 1)
 		if n := fake.requests.Load(); n != 1 {
 			t.Errorf("%d requests reached the provider, want 1", n)
