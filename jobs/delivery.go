@@ -126,3 +126,17 @@ func addDelivery[TTx any](cfg Config, workers *river.Workers, rc *river.Config) 
 		},
 		&river.PeriodicJobOpts{RunOnStart: true}))
 }
+
+// NextRetry sends a job River rescued from a dead process again within a
+// second: its row is offered again once its lease runs out, and River's
+// usual backoff (attempt⁴ seconds) would keep a digest that had already
+// failed a few times waiting many minutes more, its job blocking the
+// re-enqueue. A live attempt's error keeps River's backoff (the zero time):
+// it ends within SendJobTimeout of its start, a rescued one no sooner than
+// RescueJobsAfter.
+func (w *sendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
+	if job.AttemptedAt != nil && time.Since(*job.AttemptedAt) >= RescueJobsAfter {
+		return time.Now().Add(time.Second)
+	}
+	return time.Time{}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,8 +139,8 @@ func plan(t *testing.T, db *database.DB, r *bundler.Runner) map[string]bundler.E
 // one row "sending" whose River job is still "running" on a client that is
 // gone (a killed serve), and one row "sending" whose job completed as
 // skipped while a killed `digests run` held the row. A new client sends
-// both, once each, within seconds, not after River's hour-long rescue, and
-// the completed job does not block the re-enqueue.
+// both, once each, within seconds, not after River's hour-long rescue nor
+// its backoff, and the completed job does not block the re-enqueue.
 func TestDeadProcessesDigestsAreSentAgain(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ps, vs := seed(t, db, "killed-serve@payer.example", "killed-cli@payer.example")
@@ -156,7 +157,16 @@ func TestDeadProcessesDigestsAreSentAgain(t *testing.T) {
 		if !db.Postgres() {
 			running, completed = "datetime('now', '-2 minutes', 'subsec')", "datetime('now', 'subsec')"
 		}
-		mustExec(t, db, "UPDATE river_job SET state = 'running', attempt = 1, attempted_at = "+running+" WHERE id = ?", jobIDs[0])
+		// The killed serve's job was on its fifth attempt, after four
+		// failures: River's backoff after a rescue would be 5⁴ s, over ten
+		// minutes.
+		failure := `{"at":"2026-11-23T09:00:00Z","attempt":1,"error":"notify: transient (500)","trace":""}`
+		failures := "ARRAY[" + strings.Repeat("'"+failure+"'::jsonb,", 3) + "'" + failure + "'::jsonb]"
+		if !db.Postgres() {
+			failures = "'[" + strings.Repeat(failure+",", 3) + failure + "]'"
+		}
+		mustExec(t, db, "UPDATE river_job SET state = 'running', attempt = 5, errors = "+failures+
+			", attempted_at = "+running+" WHERE id = ?", jobIDs[0])
 		mustExec(t, db, "UPDATE river_job SET state = 'completed', attempt = 1, attempted_at = "+completed+
 			", finalized_at = "+completed+" WHERE id = ?", jobIDs[1])
 		// The claims: attempts counted and the lease started before the
