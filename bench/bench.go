@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,7 +18,7 @@ import (
 )
 
 // The phases, in order; each has its own CPU profile and peak RSS.
-var phases = []string{setupPhase, "ingest", "digest", "delivery", "latency", "simulation"}
+var phases = []string{setupPhase, "ingest", "digest", "ceiling", "delivery", "latency", "simulation"}
 
 const setupPhase = "setup"
 
@@ -28,9 +29,13 @@ type Options struct {
 	// SimScale is the scale of the simulated network (0: Scale/2, at most 0.05).
 	SimScale float64
 	SimDays  int // default 90
-	// Rate and Duration are those of each latency attack.
+	// Rate and Duration are those of each latency attack (Rate 0: 500/s on
+	// PostgreSQL, 200/s on SQLite, the rates).
 	Rate     int
 	Duration time.Duration
+	// PassRate is the steady API load, per second, during the digest pass
+	// (default 50).
+	PassRate int
 	// Clients is the number of concurrent API clients (and COPY streams).
 	Clients int
 	// Deliveries is the number of digests delivered (0: 5,000 × scale, at least 200).
@@ -56,7 +61,13 @@ var refDay = civil.Date{Year: 2026, Month: time.November, Day: 17}
 // simStart is the first day of the simulation, a Monday.
 var simStart = civil.Date{Year: 2026, Month: time.November, Day: 16}
 
-func (o *Options) defaults() {
+// The latency attacks' default rates, per database.
+const (
+	postgresRate = 500
+	sqliteRate   = 200
+)
+
+func (o *Options) defaults(sqlite bool) {
 	if o.Scale <= 0 {
 		o.Scale = 1
 	}
@@ -67,7 +78,13 @@ func (o *Options) defaults() {
 		o.SimDays = 90
 	}
 	if o.Rate <= 0 {
-		o.Rate = 500
+		o.Rate = postgresRate
+		if sqlite {
+			o.Rate = sqliteRate
+		}
+	}
+	if o.PassRate <= 0 {
+		o.PassRate = 50
 	}
 	if o.Duration <= 0 {
 		o.Duration = 30 * time.Second
@@ -84,17 +101,17 @@ func (o *Options) defaults() {
 }
 
 // Run wipes the hub's database, generates the network and measures every
-// figure, each against its baseline in the same run.
+// figure, each against its baseline in the same run. The hub may be on
+// PostgreSQL or on SQLite (the embedded default); the baselines that need
+// PostgreSQL (COPY) have a SQLite counterpart, named in the result.
 func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
-	opt.defaults()
+	sqlite := !h.DB.Postgres()
+	opt.defaults(sqlite)
 	began := time.Now()
 	progress := func(format string, args ...any) {
 		if opt.Progress != nil {
 			fmt.Fprintf(opt.Progress, "bench: %s (%.0f s)\n", fmt.Sprintf(format, args...), time.Since(began).Seconds())
 		}
-	}
-	if !h.DB.Postgres() {
-		return nil, fmt.Errorf("bench: needs PostgreSQL")
 	}
 	if err := checkDatabase(ctx, h.DB, opt.Wipe || opt.anySchema); err != nil {
 		return nil, err
@@ -102,11 +119,15 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 	if err := wipe(ctx, h.DB); err != nil {
 		return nil, err
 	}
-	pool, err := pgxpool.New(ctx, h.DB.URL)
-	if err != nil {
-		return nil, fmt.Errorf("bench: pool: %w", err)
+	// The COPY baseline's own pool (PostgreSQL only).
+	var pool *pgxpool.Pool
+	if !sqlite {
+		var err error
+		if pool, err = pgxpool.New(ctx, h.DB.URL); err != nil {
+			return nil, fmt.Errorf("bench: pool: %w", err)
+		}
+		defer pool.Close()
 	}
-	defer pool.Close()
 	s, err := h.startServer()
 	if err != nil {
 		return nil, err
@@ -141,10 +162,9 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		return fn()
 	}
 
-	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&r.Postgres); err != nil {
-		return nil, fmt.Errorf("bench: server version: %w", err)
+	if err := describeDatabase(ctx, h, r); err != nil {
+		return nil, err
 	}
-	r.Postgres = "PostgreSQL " + r.Postgres
 	n := newNetwork(netConfig{Seed: opt.Seed, Scale: opt.Scale, Ref: refDay, DueMin: -60, DueMax: 45,
 		FirstOverdue: true, IssuedByRef: true})
 	r.Vendors, r.Payers, r.Invoices, r.Credits = len(n.vendors), n.payers, n.totalInvoices(), n.credits
@@ -160,16 +180,21 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 			return err
 		}
 		progress("pushed %s invoices in %d batches through the API in %.1f s", num(first.Items), first.Batches, first.Duration.Seconds())
-		cp, err := copyBaseline(ctx, pool, n, vk, opt.Clients)
+		var cp copyReport
+		if sqlite {
+			cp, err = insertBaseline(ctx, h.DB.SQL, n, vk)
+		} else {
+			cp, err = copyBaseline(ctx, pool, h.DB.SQL, n, vk, opt.Clients)
+		}
 		if err != nil {
 			return err
 		}
 		if cp.Rows != int64(first.Items) {
-			return fmt.Errorf("bench: COPY wrote %d rows, the API %d", cp.Rows, first.Items)
+			return fmt.Errorf("bench: the baseline wrote %d rows, the API %d", cp.Rows, first.Items)
 		}
-		progress("copied the same rows in %.1f s", cp.Duration.Seconds())
-		if err := dropCopy(ctx, pool); err != nil {
-			return err
+		progress("%s the same rows in %.1f s", map[bool]string{false: "copied", true: "inserted"}[sqlite], cp.Duration.Seconds())
+		if _, err := h.DB.SQL.ExecContext(ctx, "DROP TABLE IF EXISTS "+copyTable); err != nil {
+			return fmt.Errorf("bench: drop scratch table: %w", err)
 		}
 		again, err := pushAll(ctx, s, n, vk, opt.Clients, "unchanged")
 		if err != nil {
@@ -187,9 +212,12 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 			return err
 		}
 		// Both sides of the next figures plan with fresh statistics, as
-		// autovacuum would eventually give them.
-		_, err = pool.Exec(ctx, "ANALYZE")
-		return err
+		// autovacuum would eventually give them (on SQLite, as the
+		// optimizer's sqlite_stat1 would).
+		if _, err := h.DB.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+			return fmt.Errorf("bench: analyze: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -197,16 +225,41 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 
 	now := refDay.In(time.UTC).Add(10 * time.Hour)
 	err = phase("digest", func() error {
-		d, err := buildDigests(ctx, h, s, pool, now)
+		busy := apiGetTargeter(s, n, vk, 0)
+		if err := checkTarget(ctx, busy, http.StatusOK); err != nil {
+			return err
+		}
+		d, err := buildDigests(ctx, h, s, now, busy, opt.PassRate)
 		if err != nil {
 			return err
 		}
-		progress("built %s digests for %s payers in %.1f s; the aggregate took %.3f s", num(d.Sent), num(d.Considered),
-			d.Duration.Seconds(), d.AggDuration.Seconds())
+		progress("built %s digests for %s payers in %.1f s; the aggregate took %.3f s; API GET at %d/s meanwhile: p99 %.1f ms",
+			num(d.Sent), num(d.Considered), d.Duration.Seconds(), d.AggDuration.Seconds(), opt.PassRate, ms(d.Busy.P99))
 		r.DigestPayers, r.DigestsBuilt, r.DigestSkipped, r.DigestBytes = d.Considered, d.Sent, d.Skipped, d.Bytes
+		r.DigestsEmail, r.DigestsSMS = d.EmailSent, d.SMSSent
 		r.DigestSeconds, r.AggregateSeconds, r.AggregateRows = d.Duration.Seconds(), d.AggDuration.Seconds(), d.AggRows
 		r.DigestPerSec = float64(d.Sent) / d.Duration.Seconds()
 		r.DigestRatio = ratio(d.Duration.Seconds(), d.AggDuration.Seconds())
+		b := d.Busy
+		r.BusyRate, r.BusyRequests, r.BusySuccess, r.BusyCodes = opt.PassRate, b.Requests, b.Success, b.Codes
+		r.BusyP50Ms, r.BusyP99Ms, r.BusyMaxMs = ms(b.P50), ms(b.P99), ms(b.Max)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = phase("ceiling", func() error {
+		c, err := renderCeiling(n, s, n.ceilingSpecs(r.DigestsEmail, r.DigestsSMS), now)
+		if err != nil {
+			return err
+		}
+		progress("rendered and signed the same %s digests with no database in %.2f s on %d cores", num(c.N),
+			c.Duration.Seconds(), c.Workers)
+		r.CeilingN, r.CeilingWorkers, r.CeilingBytes = c.N, c.Workers, c.Bytes
+		r.CeilingSeconds, r.CeilingBuild = c.Duration.Seconds(), c.Build.Seconds()
+		r.CeilingPerSec = float64(c.N) / c.Duration.Seconds()
+		r.DigestCeilingRatio = ratio(r.DigestPerSec, r.CeilingPerSec)
 		return nil
 	})
 	if err != nil {
@@ -214,16 +267,20 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 	}
 
 	err = phase("delivery", func() error {
-		d, err := deliver(ctx, h, s, now, opt.Deliveries)
+		d, err := deliver(ctx, h, s, n, now, opt.Deliveries)
 		if err != nil {
 			return err
 		}
-		progress("delivered %d digests through River in %.2f s, bare POSTs took %.2f s", d.N, d.RiverWindow.Seconds(), d.Bare.Seconds())
+		progress("delivered %d digests through River in %.2f s; render+POST with no database took %.2f s, bare POSTs %.2f s",
+			d.N, d.RiverWindow.Seconds(), d.RenderPost.Seconds(), d.Bare.Seconds())
 		r.DeliveryN, r.DeliveryWorkers, r.DeliveryBytes = d.N, riverWorkers, d.Bytes
 		r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryBareSec = d.RiverWindow.Seconds(), d.RiverTotal.Seconds(), d.Bare.Seconds()
+		r.DeliveryRPSec = d.RenderPost.Seconds()
 		r.DeliveryRiverRate = float64(d.N) / d.RiverWindow.Seconds()
 		r.DeliveryBareRate = float64(d.N) / d.Bare.Seconds()
+		r.DeliveryRPRate = float64(d.N) / d.RenderPost.Seconds()
 		r.DeliveryRatio = ratio(r.DeliveryRiverRate, r.DeliveryBareRate)
+		r.DeliveryRenderRatio = ratio(r.DeliveryRiverRate, r.DeliveryRPRate)
 		return nil
 	})
 	if err != nil {
@@ -312,6 +369,8 @@ func measureLatency(ctx context.Context, h Hub, s *server, n *network, vk vendor
 	r.PutRequests, r.PutSuccess, r.PutP50Ms, r.PutP99Ms, r.PutMaxMs = pr.Requests, pr.Success, ms(pr.P50), ms(pr.P99), ms(pr.Max)
 	r.InboxRequests, r.InboxSuccess, r.InboxP50Ms, r.InboxP99Ms, r.InboxMaxMs = ir.Requests, ir.Success, ms(ir.P50), ms(ir.P99), ms(ir.Max)
 	r.InboxInvoices, r.InboxVendors = heavy.Invoices, heavy.Vendors
+	r.PutCodes, r.InboxCodes = pr.Codes, ir.Codes
+	r.Put503Share, r.Inbox503Share = pr.share503(), ir.share503()
 	for _, e := range append(pr.Errors, ir.Errors...) {
 		r.LatencyProblems = append(r.LatencyProblems, e)
 	}
@@ -328,10 +387,12 @@ func (r *Result) roundAll() {
 	for ph, mb := range r.PeakRSSByPhase {
 		r.PeakRSSByPhase[ph] = round(mb, 1)
 	}
-	r.PutSuccess, r.InboxSuccess = round(r.PutSuccess, 4), round(r.InboxSuccess, 4)
+	r.PutSuccess, r.InboxSuccess, r.BusySuccess = round(r.PutSuccess, 4), round(r.InboxSuccess, 4), round(r.BusySuccess, 4)
+	r.Put503Share, r.Inbox503Share = round(r.Put503Share, 4), round(r.Inbox503Share, 4)
 	for _, p := range []*float64{&r.IngestRatio, &r.RepushSpeedup, &r.DigestRatio, &r.DeliveryRatio, &r.PutP99Ms,
 		&r.InboxP99Ms, &r.PeakRSSMB, &r.MessageReduction, &r.ReductionPerInvoice, &r.PutP50Ms, &r.PutMaxMs,
-		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth} {
+		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth, &r.DigestCeilingRatio,
+		&r.DeliveryRenderRatio, &r.BusyP50Ms, &r.BusyP99Ms, &r.BusyMaxMs} {
 		*p = round(*p, 3)
 	}
 	for _, p := range []*float64{&r.Coverage, &r.CoverageBeforeDue, &r.CoverageOverdue, &r.CoverageOthers} {
@@ -340,7 +401,32 @@ func (r *Result) roundAll() {
 	for _, p := range []*float64{&r.IngestAPISeconds, &r.IngestCopySeconds, &r.RepushSeconds, &r.DigestSeconds,
 		&r.AggregateSeconds, &r.DeliveryRiverSec, &r.DeliveryTotalSec, &r.DeliveryBareSec, &r.SimSeconds,
 		&r.ElapsedSeconds, &r.IngestAPIPerSec, &r.IngestCopyPerSec, &r.RepushPerSec, &r.DigestPerSec,
-		&r.DeliveryRiverRate, &r.DeliveryBareRate, &r.LatencySeconds} {
+		&r.DeliveryRiverRate, &r.DeliveryBareRate, &r.LatencySeconds, &r.CeilingSeconds, &r.CeilingPerSec,
+		&r.CeilingBuild, &r.DeliveryRPSec, &r.DeliveryRPRate} {
 		*p = round(*p, 3)
 	}
+}
+
+// describeDatabase names the database in the result, and what its
+// baselines are.
+func describeDatabase(ctx context.Context, h Hub, r *Result) error {
+	var version string
+	if h.DB.Postgres() {
+		if err := h.DB.SQL.QueryRowContext(ctx, "SHOW server_version").Scan(&version); err != nil {
+			return fmt.Errorf("bench: server version: %w", err)
+		}
+		r.Database, r.DatabaseVersion, r.Postgres = "postgres", "PostgreSQL "+version, "PostgreSQL "+version
+		r.IngestBaseline = "COPY"
+		return nil
+	}
+	if err := h.DB.SQL.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&version); err != nil {
+		return fmt.Errorf("bench: sqlite version: %w", err)
+	}
+	r.Database, r.DatabaseVersion = "sqlite", "SQLite "+version+" (one connection, WAL)"
+	r.IngestBaseline = "multi-row INSERT, one transaction"
+	r.NotApplicable = map[string]string{
+		"ingest_copy": "SQLite has no COPY: ingest_ratio and ingest_copy_* are against multi-row INSERTs of the same rows " +
+			"in one transaction on the hub's one connection (one writer, so one stream)",
+	}
+	return nil
 }

@@ -27,7 +27,7 @@ var copyColumns = []string{"vendor_id", "external_id", "number", "customer_id", 
 
 // customerIDs maps each vendor's customers, in network order, to their ids
 // in the hub, so the COPY can write the same customer_id the API did.
-func customerIDs(ctx context.Context, pool *pgxpool.Pool, n *network, vk vendorKeys) ([][]int64, error) {
+func customerIDs(ctx context.Context, db querier, n *network, vk vendorKeys) ([][]int64, error) {
 	index := make(map[int64]int, len(vk.ids))
 	for v, id := range vk.ids {
 		index[id] = v
@@ -36,7 +36,7 @@ func customerIDs(ctx context.Context, pool *pgxpool.Pool, n *network, vk vendorK
 	for v := range out {
 		out[v] = make([]int64, len(n.customers[v]))
 	}
-	rows, err := pool.Query(ctx, "SELECT vendor_id, external_id, id FROM customers")
+	rows, err := db.QueryContext(ctx, "SELECT vendor_id, external_id, id FROM customers")
 	if err != nil {
 		return nil, fmt.Errorf("bench: load customer ids: %w", err)
 	}
@@ -116,7 +116,7 @@ type copyReport struct {
 
 // copyBaseline writes the same invoices with pgx CopyFrom into the scratch
 // table, with as many concurrent COPY streams as the API had clients.
-func copyBaseline(ctx context.Context, pool *pgxpool.Pool, n *network, vk vendorKeys, streams int) (copyReport, error) {
+func copyBaseline(ctx context.Context, pool *pgxpool.Pool, db querier, n *network, vk vendorKeys, streams int) (copyReport, error) {
 	setup := []string{
 		"DROP TABLE IF EXISTS " + copyTable,
 		"CREATE TABLE " + copyTable + " (LIKE invoices INCLUDING ALL)",
@@ -127,7 +127,7 @@ func copyBaseline(ctx context.Context, pool *pgxpool.Pool, n *network, vk vendor
 			return copyReport{}, fmt.Errorf("bench: scratch table: %w", err)
 		}
 	}
-	cust, err := customerIDs(ctx, pool, n, vk)
+	cust, err := customerIDs(ctx, db, n, vk)
 	if err != nil {
 		return copyReport{}, err
 	}
@@ -156,12 +156,4 @@ func copyBaseline(ctx context.Context, pool *pgxpool.Pool, n *network, vk vendor
 		rep.Rows += counts[w]
 	}
 	return rep, nil
-}
-
-// dropCopy removes the scratch table.
-func dropCopy(ctx context.Context, pool *pgxpool.Pool) error {
-	if _, err := pool.Exec(ctx, "DROP TABLE IF EXISTS "+copyTable); err != nil {
-		return fmt.Errorf("bench: drop scratch table: %w", err)
-	}
-	return nil
 }

@@ -75,15 +75,19 @@ type deliveryReport struct {
 	// and the planning pass River runs at start included).
 	RiverWindow, RiverTotal time.Duration
 	Bare                    time.Duration
-	Bytes                   int64
+	// RenderPost is the same digests built in memory, signed, rendered and
+	// sent through the sendgrid-go sender with no database (renderPost).
+	RenderPost time.Duration
+	Bytes      int64
 }
 
 // deliver sends n digests through River's send worker and the SendGrid
-// sender to the fake, then replays the same request bodies as bare POSTs.
+// sender to the fake, then replays the same request bodies as bare POSTs,
+// then renders and sends the same digests with no database (renderPost).
 // The digests are ledger rows of payers that already got this slot's email,
 // written pending one second after it, so the planning pass River runs at
 // start plans nothing new and only enqueues them.
-func deliver(ctx context.Context, h Hub, s *server, now time.Time, n int) (deliveryReport, error) {
+func deliver(ctx context.Context, h Hub, s *server, net *network, now time.Time, n int) (deliveryReport, error) {
 	rep := deliveryReport{}
 	var sent []bundler.Entry
 	err := h.DB.Gorm.WithContext(ctx).Where("channel = ? AND status = ?", string(notify.Email), bundler.StatusSent).
@@ -164,7 +168,10 @@ func deliver(ctx context.Context, h Hub, s *server, now time.Time, n int) (deliv
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return rep, fmt.Errorf("bench: spool: %w", err)
 	}
-	rep.Bare, rep.Bytes, err = postBare(ctx, fake, spool, rep.N)
+	if rep.Bare, rep.Bytes, err = postBare(ctx, fake, spool, rep.N); err != nil {
+		return rep, err
+	}
+	rep.RenderPost, err = renderPost(ctx, h, s, net, fake, sg, rows, now)
 	return rep, err
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
@@ -26,8 +27,8 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// Hub is the product as cmd/duehub opens it: a migrated PostgreSQL database
-// (River's tables included) and the stores over it. The bench wires the rest
+// Hub is the product as cmd/duehub opens it: a migrated PostgreSQL or SQLite
+// database (River's tables included) and the stores over it. The bench wires the rest
 // (HTTP handler, bundler runners, River) from the same constructors that
 // `duehub serve` uses, with its own senders and clocks.
 type Hub struct {
@@ -108,12 +109,27 @@ func (h Hub) runner(s *server, senders map[notify.Channel]notify.Sender, clock f
 // startJobs starts River on the hub's database with the product's workers,
 // as `duehub serve` does. The returned func stops it.
 func (h Hub) startJobs(ctx context.Context, r *bundler.Runner) (func(), error) {
+	cfg := jobs.Config{Runner: r, Log: h.Log, PlanEvery: time.Hour}
+	if !h.DB.Postgres() {
+		// On SQLite River shares the hub's one connection, as in serve.
+		client, err := jobs.Start(ctx, riversqlite.New(h.DB.SQL), cfg)
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := client.Stop(stopCtx); err != nil {
+				h.Log.Warn("bench: stopping river", "err", err)
+			}
+		}, nil
+	}
 	pool, err := pgxpool.New(ctx, h.DB.URL)
 	if err != nil {
 		return nil, fmt.Errorf("bench: river pool: %w", err)
 	}
 	// One planning pass at start (the product's RunOnStart), none after.
-	client, err := jobs.Start(ctx, riverpgxv5.New(pool), jobs.Config{Runner: r, Log: h.Log, PlanEvery: time.Hour})
+	client, err := jobs.Start(ctx, riverpgxv5.New(pool), cfg)
 	if err != nil {
 		pool.Close()
 		return nil, err

@@ -36,6 +36,30 @@ func attack(name string, targeter vegeta.Targeter, rate int, d time.Duration) la
 	for res := range atk.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, name) {
 		m.Add(res)
 	}
+	return summarize(&m)
+}
+
+// attackWhile hits targeter at rate per second for as long as fn runs.
+func attackWhile(name string, targeter vegeta.Targeter, rate int, fn func()) latencyReport {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: vegeta.DefaultConnections}}
+	defer client.CloseIdleConnections()
+	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.MaxBody(4096))
+	results := atk.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, 0, name)
+	done := make(chan latencyReport)
+	go func() {
+		var m vegeta.Metrics
+		for res := range results {
+			m.Add(res)
+		}
+		done <- summarize(&m)
+	}()
+	fn()
+	atk.Stop()
+	return <-done
+}
+
+// summarize closes m and keeps what the report needs.
+func summarize(m *vegeta.Metrics) latencyReport {
 	m.Close()
 	errs := m.Errors
 	if len(errs) > 5 {
@@ -43,6 +67,21 @@ func attack(name string, targeter vegeta.Targeter, rate int, d time.Duration) la
 	}
 	return latencyReport{Requests: m.Requests, Success: m.Success, P50: m.Latencies.P50, P99: m.Latencies.P99,
 		Max: m.Latencies.Max, Codes: m.StatusCodes, Errors: errs}
+}
+
+// share503 is the share of the attack's answers that were 503 (the load
+// shedding's "come back later").
+func (l latencyReport) share503() float64 {
+	return ratio(float64(l.Codes["503"]), float64(l.Requests))
+}
+
+// apiGetTargeter reads one invoice of vendor v through GET
+// /v1/invoices/{external_id}, as a vendor's client polls: the light API
+// request whose latency the digest pass must not hurt.
+func apiGetTargeter(s *server, n *network, vk vendorKeys, v int) vegeta.Targeter {
+	inv := n.invoice(v, n.invoices[v]-1)
+	return vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: s.baseURL + "/v1/invoices/" + inv.ExternalID,
+		Header: http.Header{"Authorization": {"Bearer " + vk.keys[v]}}})
 }
 
 // putTargeter makes PUT /v1/invoices/{id} requests, each creating a new
@@ -112,6 +151,11 @@ func inboxSession(ctx context.Context, s *server, payerID int64, mustShow string
 // checkPut sends one PUT outside the attack so that a malformed request
 // fails the bench instead of being measured.
 func checkPut(ctx context.Context, tr vegeta.Targeter) error {
+	return checkTarget(ctx, tr, http.StatusCreated)
+}
+
+// checkTarget sends one request of tr and wants the status want.
+func checkTarget(ctx context.Context, tr vegeta.Targeter, want int) error {
 	var t vegeta.Target
 	if err := tr(&t); err != nil {
 		return err
@@ -122,12 +166,12 @@ func checkPut(ctx context.Context, tr vegeta.Targeter) error {
 	}
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("bench: PUT invoice: %w", err)
+		return fmt.Errorf("bench: %s %s: %w", t.Method, t.URL, err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("bench: PUT invoice answered %s: %.300s", resp.Status, body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("bench: %s %s answered %s: %.300s", t.Method, t.URL, resp.Status, body)
 	}
 	return nil
 }

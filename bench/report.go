@@ -25,6 +25,20 @@ type Result struct {
 	PeakRSSMB        float64 `json:"peak_rss_mb"`
 	MessageReduction float64 `json:"message_reduction"`
 	Coverage         float64 `json:"coverage"`
+	// The issue 10 ratios (goals ≥ 0.5): the digest pass against the
+	// rendering ceiling, River delivery against render-and-POST; and the
+	// API's p99 while the digest pass runs (goal ≤ 50 ms on SQLite).
+	DigestCeilingRatio  float64 `json:"digest_ceiling_ratio"`
+	DeliveryRenderRatio float64 `json:"delivery_render_post_ratio"`
+	BusyP99Ms           float64 `json:"api_during_pass_p99_ms"`
+
+	// Database is "postgres" or "sqlite"; DatabaseVersion its server or
+	// library version.
+	Database        string `json:"database"`
+	DatabaseVersion string `json:"database_version"`
+	// NotApplicable names the figures measured differently, or not at all,
+	// on this database, with the reason.
+	NotApplicable map[string]string `json:"not_applicable,omitempty"`
 
 	Seed     uint64  `json:"seed"`
 	Scale    float64 `json:"scale"`
@@ -33,45 +47,74 @@ type Result struct {
 	Invoices int     `json:"invoices"`
 	Credits  int     `json:"credits"`
 
-	IngestBatches     int     `json:"ingest_batches"`
-	IngestClients     int     `json:"ingest_clients"`
-	IngestAPISeconds  float64 `json:"ingest_api_s"`
-	IngestAPIPerSec   float64 `json:"ingest_api_per_s"`
+	IngestBatches    int     `json:"ingest_batches"`
+	IngestClients    int     `json:"ingest_clients"`
+	IngestAPISeconds float64 `json:"ingest_api_s"`
+	IngestAPIPerSec  float64 `json:"ingest_api_per_s"`
+	// IngestBaseline says what ingest_copy_* measured: COPY on PostgreSQL,
+	// multi-row INSERTs in one transaction on SQLite (which has no COPY).
+	IngestBaseline    string  `json:"ingest_baseline"`
 	IngestCopySeconds float64 `json:"ingest_copy_s"`
 	IngestCopyPerSec  float64 `json:"ingest_copy_per_s"`
 	RepushSeconds     float64 `json:"repush_s"`
 	RepushPerSec      float64 `json:"repush_per_s"`
 
-	DigestPayers      int            `json:"digest_payers"`
-	DigestsBuilt      int            `json:"digests_built"`
-	DigestSkipped     map[string]int `json:"digest_skipped"`
-	DigestBytes       int64          `json:"digest_bytes"`
-	DigestSeconds     float64        `json:"digest_build_s"`
-	DigestPerSec      float64        `json:"digest_build_per_s"`
-	AggregateSeconds  float64        `json:"digest_aggregate_s"`
-	AggregateRows     int            `json:"digest_aggregate_rows"`
-	DeliveryN         int            `json:"delivery_n"`
-	DeliveryWorkers   int            `json:"delivery_workers"`
-	DeliveryRiverSec  float64        `json:"delivery_river_s"`
-	DeliveryRiverRate float64        `json:"delivery_river_per_s"`
-	DeliveryTotalSec  float64        `json:"delivery_river_total_s"`
-	DeliveryBareSec   float64        `json:"delivery_bare_s"`
-	DeliveryBareRate  float64        `json:"delivery_bare_per_s"`
-	DeliveryBytes     int64          `json:"delivery_bytes"`
+	DigestPayers     int            `json:"digest_payers"`
+	DigestsBuilt     int            `json:"digests_built"`
+	DigestSkipped    map[string]int `json:"digest_skipped"`
+	DigestBytes      int64          `json:"digest_bytes"`
+	DigestSeconds    float64        `json:"digest_build_s"`
+	DigestPerSec     float64        `json:"digest_build_per_s"`
+	AggregateSeconds float64        `json:"digest_aggregate_s"`
+	AggregateRows    int            `json:"digest_aggregate_rows"`
+	DigestsEmail     int            `json:"digests_email"`
+	DigestsSMS       int            `json:"digests_sms"`
 
-	LatencyRate     int      `json:"latency_rate"`
-	LatencySeconds  float64  `json:"latency_duration_s"`
-	PutRequests     uint64   `json:"put_requests"`
-	PutSuccess      float64  `json:"put_success"`
-	PutP50Ms        float64  `json:"put_p50_ms"`
-	PutMaxMs        float64  `json:"put_max_ms"`
-	InboxRequests   uint64   `json:"inbox_requests"`
-	InboxSuccess    float64  `json:"inbox_success"`
-	InboxP50Ms      float64  `json:"inbox_p50_ms"`
-	InboxMaxMs      float64  `json:"inbox_max_ms"`
-	InboxInvoices   int      `json:"inbox_invoices"`
-	InboxVendors    int      `json:"inbox_vendors"`
-	LatencyProblems []string `json:"latency_errors,omitempty"`
+	CeilingN       int     `json:"digest_ceiling_n"`
+	CeilingWorkers int     `json:"digest_ceiling_workers"`
+	CeilingSeconds float64 `json:"digest_ceiling_s"`
+	CeilingPerSec  float64 `json:"digest_ceiling_per_s"`
+	// CeilingBuild is the untimed part: building the lines from the generator.
+	CeilingBuild float64 `json:"digest_ceiling_build_s"`
+	CeilingBytes int64   `json:"digest_ceiling_bytes"`
+
+	BusyRate     int            `json:"api_during_pass_rate"`
+	BusyRequests uint64         `json:"api_during_pass_requests"`
+	BusySuccess  float64        `json:"api_during_pass_success"`
+	BusyP50Ms    float64        `json:"api_during_pass_p50_ms"`
+	BusyMaxMs    float64        `json:"api_during_pass_max_ms"`
+	BusyCodes    map[string]int `json:"api_during_pass_codes,omitempty"`
+
+	DeliveryN         int     `json:"delivery_n"`
+	DeliveryWorkers   int     `json:"delivery_workers"`
+	DeliveryRiverSec  float64 `json:"delivery_river_s"`
+	DeliveryRiverRate float64 `json:"delivery_river_per_s"`
+	DeliveryTotalSec  float64 `json:"delivery_river_total_s"`
+	DeliveryBareSec   float64 `json:"delivery_bare_s"`
+	DeliveryBareRate  float64 `json:"delivery_bare_per_s"`
+	DeliveryRPSec     float64 `json:"delivery_render_post_s"`
+	DeliveryRPRate    float64 `json:"delivery_render_post_per_s"`
+	DeliveryBytes     int64   `json:"delivery_bytes"`
+
+	LatencyRate    int     `json:"latency_rate"`
+	LatencySeconds float64 `json:"latency_duration_s"`
+	PutRequests    uint64  `json:"put_requests"`
+	PutSuccess     float64 `json:"put_success"`
+	PutP50Ms       float64 `json:"put_p50_ms"`
+	PutMaxMs       float64 `json:"put_max_ms"`
+	InboxRequests  uint64  `json:"inbox_requests"`
+	InboxSuccess   float64 `json:"inbox_success"`
+	InboxP50Ms     float64 `json:"inbox_p50_ms"`
+	InboxMaxMs     float64 `json:"inbox_max_ms"`
+	InboxInvoices  int     `json:"inbox_invoices"`
+	InboxVendors   int     `json:"inbox_vendors"`
+	// PutCodes and InboxCodes count the answers by HTTP status ("0" is a
+	// request that got no answer); the 503 shares are the load shed.
+	PutCodes        map[string]int `json:"put_codes,omitempty"`
+	InboxCodes      map[string]int `json:"inbox_codes,omitempty"`
+	Put503Share     float64        `json:"put_503_share"`
+	Inbox503Share   float64        `json:"inbox_503_share"`
+	LatencyProblems []string       `json:"latency_errors,omitempty"`
 
 	SimScale             float64                  `json:"sim_scale"`
 	SimDays              int                      `json:"sim_days"`
@@ -103,7 +146,7 @@ type Result struct {
 
 	Goals          map[string]Goal `json:"goals"`
 	CPUs           int             `json:"cpus"`
-	Postgres       string          `json:"postgres"`
+	Postgres       string          `json:"postgres,omitempty"`
 	ElapsedSeconds float64         `json:"elapsed_s"`
 }
 
@@ -129,14 +172,18 @@ func round(x float64, digits int) float64 {
 // judge fills Goals from the figures.
 func (r *Result) judge() {
 	r.Goals = map[string]Goal{
-		"ingest_ratio":   {"≥ 0.5", r.IngestRatio >= 0.5},
-		"repush_speedup": {"≥ 3", r.RepushSpeedup >= 3},
-		"digest_ratio":   {"≤ 5", r.DigestRatio > 0 && r.DigestRatio <= 5},
-		"delivery_ratio": {"≥ 0.5", r.DeliveryRatio >= 0.5},
-		"put_p99_ms":     {"≤ 25", r.PutP99Ms > 0 && r.PutP99Ms <= 25},
-		"inbox_p99_ms":   {"≤ 25", r.InboxP99Ms > 0 && r.InboxP99Ms <= 25},
-		"peak_rss_mb":    {"≤ 300", r.PeakRSSMB > 0 && r.PeakRSSMB <= 300},
-		"coverage":       {"= 1", r.Coverage >= 1},
+		"ingest_ratio":               {"≥ 0.5", r.IngestRatio >= 0.5},
+		"repush_speedup":             {"≥ 3", r.RepushSpeedup >= 3},
+		"digest_ceiling_ratio":       {"≥ 0.5", r.DigestCeilingRatio >= 0.5},
+		"delivery_render_post_ratio": {"≥ 0.5", r.DeliveryRenderRatio >= 0.5},
+		"put_p99_ms":                 {"≤ 25", r.PutP99Ms > 0 && r.PutP99Ms <= 25},
+		"inbox_p99_ms":               {"≤ 25", r.InboxP99Ms > 0 && r.InboxP99Ms <= 25},
+		"peak_rss_mb":                {"≤ 300", r.PeakRSSMB > 0 && r.PeakRSSMB <= 300},
+		"coverage":                   {"= 1", r.Coverage >= 1},
+	}
+	// The issue sets the API-during-a-pass goal for the embedded default.
+	if r.Database == "sqlite" {
+		r.Goals["api_during_pass_p99_ms"] = Goal{"≤ 50", r.BusyP99Ms > 0 && r.BusyP99Ms <= 50}
 	}
 }
 
@@ -144,7 +191,7 @@ func (r *Result) judge() {
 func (r *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "duehub bench — seed %d, scale %g: %s vendors, %s payers, %s open invoices, %s credit notes\n",
 		r.Seed, r.Scale, num(r.Vendors), num(r.Payers), num(r.Invoices), num(r.Credits))
-	fmt.Fprintf(w, "%d CPUs, %s, %.0f s\n\n", r.CPUs, r.Postgres, r.ElapsedSeconds)
+	fmt.Fprintf(w, "%d CPUs, %s, %.0f s\n\n", r.CPUs, r.DatabaseVersion, r.ElapsedSeconds)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tduehub\tbaseline (same run)\tratio\tgoal\t")
 	goal := func(key string) string {
@@ -157,18 +204,35 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		return g.Target + "\tmissed"
 	}
+	baseline := "rows/s COPY"
+	if r.Database == "sqlite" {
+		baseline = "rows/s INSERT, 1 tx"
+	}
+	shed := func(share float64) string {
+		if share == 0 {
+			return ""
+		}
+		return fmt.Sprintf(", %.1f%% 503", 100*share)
+	}
 	rows := [][]string{
-		{"ingest (HTTP batch API)", rate(r.IngestAPIPerSec, "invoices/s"), rate(r.IngestCopyPerSec, "rows/s COPY"),
+		{"ingest (HTTP batch API)", rate(r.IngestAPIPerSec, "invoices/s"), rate(r.IngestCopyPerSec, baseline),
 			fmt.Sprintf("%.2f", r.IngestRatio), goal("ingest_ratio")},
 		{"re-push unchanged", rate(r.RepushPerSec, "invoices/s"), rate(r.IngestAPIPerSec, "invoices/s first push"),
 			fmt.Sprintf("%.2f×", r.RepushSpeedup), goal("repush_speedup")},
-		{"digest build (plan+render, discard)", fmt.Sprintf("%s digests in %.2f s", num(r.DigestsBuilt), r.DigestSeconds),
-			fmt.Sprintf("aggregate %.3f s", r.AggregateSeconds), fmt.Sprintf("%.1f×", r.DigestRatio), goal("digest_ratio")},
-		{"delivery (River + sendgrid-go)", rate(r.DeliveryRiverRate, "digests/s"), rate(r.DeliveryBareRate, "bare POSTs/s"),
-			fmt.Sprintf("%.2f", r.DeliveryRatio), goal("delivery_ratio")},
-		{fmt.Sprintf("PUT invoice @ %d/s", r.LatencyRate), fmt.Sprintf("p99 %.1f ms (p50 %.1f)", r.PutP99Ms, r.PutP50Ms), "—", "—", goal("put_p99_ms")},
+		{"digest pass (plan+render, discard)", rate(r.DigestPerSec, "digests/s"),
+			fmt.Sprintf("%s digests/s render+sign, %d cores", num(int(math.Round(r.CeilingPerSec))), r.CeilingWorkers),
+			fmt.Sprintf("%.3f", r.DigestCeilingRatio), goal("digest_ceiling_ratio")},
+		{"  same pass against one aggregate", fmt.Sprintf("%s digests in %.2f s", num(r.DigestsBuilt), r.DigestSeconds),
+			fmt.Sprintf("aggregate %.3f s", r.AggregateSeconds), fmt.Sprintf("%.1f×", r.DigestRatio), "—\t"},
+		{fmt.Sprintf("API GET @ %d/s during the pass", r.BusyRate), fmt.Sprintf("p99 %.1f ms (p50 %.1f, max %.0f)", r.BusyP99Ms, r.BusyP50Ms, r.BusyMaxMs),
+			"—", "—", goal("api_during_pass_p99_ms")},
+		{"delivery (River + sendgrid-go)", rate(r.DeliveryRiverRate, "digests/s"), rate(r.DeliveryRPRate, "render+POST/s, no DB"),
+			fmt.Sprintf("%.2f", r.DeliveryRenderRatio), goal("delivery_render_post_ratio")},
+		{"  same delivery against bare POSTs", rate(r.DeliveryRiverRate, "digests/s"), rate(r.DeliveryBareRate, "bare POSTs/s"),
+			fmt.Sprintf("%.2f", r.DeliveryRatio), "—\t"},
+		{fmt.Sprintf("PUT invoice @ %d/s", r.LatencyRate), fmt.Sprintf("p99 %.1f ms (p50 %.1f%s)", r.PutP99Ms, r.PutP50Ms, shed(r.Put503Share)), "—", "—", goal("put_p99_ms")},
 		{fmt.Sprintf("portal inbox @ %d/s (%d inv, %d vendors)", r.LatencyRate, r.InboxInvoices, r.InboxVendors),
-			fmt.Sprintf("p99 %.1f ms (p50 %.1f)", r.InboxP99Ms, r.InboxP50Ms), "—", "—", goal("inbox_p99_ms")},
+			fmt.Sprintf("p99 %.1f ms (p50 %.1f%s)", r.InboxP99Ms, r.InboxP50Ms, shed(r.Inbox503Share)), "—", "—", goal("inbox_p99_ms")},
 		{"peak RSS (whole process)", fmt.Sprintf("%.0f MB", r.PeakRSSMB), "—", "—", goal("peak_rss_mb")},
 		{fmt.Sprintf("messages, %d-day simulation", r.SimDays), num64(r.DuehubMessages) + " digests",
 			num64(r.StatusQuoMessages) + " per-vendor reminders", fmt.Sprintf("%.1f× fewer", r.MessageReduction), "—\t"},
@@ -214,12 +278,44 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "load average after each phase (%d CPUs): %s\n", r.CPUs, strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(w, "delivery: %d digests, River send window %.2f s (%.2f s from River's start), bare %.2f s\n",
-		r.DeliveryN, r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryBareSec)
+	fmt.Fprintf(w, "delivery: %d digests, River send window %.2f s (%.2f s from River's start), render+POST %.2f s, bare %.2f s\n",
+		r.DeliveryN, r.DeliveryRiverSec, r.DeliveryTotalSec, r.DeliveryRPSec, r.DeliveryBareSec)
+	fmt.Fprintf(w, "digest pass: %s email + %s SMS digests in %.2f s; ceiling %.2f s on %d cores (+%.2f s untimed to build them)\n",
+		num(r.DigestsEmail), num(r.DigestsSMS), r.DigestSeconds, r.CeilingSeconds, r.CeilingWorkers, r.CeilingBuild)
+	for _, codes := range []struct {
+		name string
+		m    map[string]int
+	}{{"PUT", r.PutCodes}, {"inbox", r.InboxCodes}, {"API during the pass", r.BusyCodes}} {
+		if len(codes.m) > 1 || (len(codes.m) == 1 && codes.m["200"] == 0 && codes.m["201"] == 0) {
+			fmt.Fprintf(w, "%s answers by status: %s\n", codes.name, statusCounts(codes.m))
+		}
+	}
+	keys := make([]string, 0, len(r.NotApplicable))
+	for k := range r.NotApplicable {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s: %s\n", k, r.NotApplicable[k])
+	}
 	if len(r.LatencyProblems) > 0 {
 		fmt.Fprintf(w, "latency errors: %s\n", strings.Join(r.LatencyProblems, "; "))
 	}
 	return nil
+}
+
+// statusCounts writes {"200": 10, "503": 2} as "200 ×10, 503 ×2".
+func statusCounts(m map[string]int) string {
+	codes := make([]string, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%s ×%d", c, m[c])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func rate(x float64, unit string) string { return num(int(math.Round(x))) + " " + unit }

@@ -371,7 +371,7 @@ func markCarried(ctx context.Context, h Hub, start civil.Date, vk vendorKeys, in
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("bench: invoice ids: %w", err)
 	}
-	sent, err := h.DB.SQL.QueryContext(ctx, "SELECT invoice_ids, sent_at FROM digests WHERE status = $1", bundler.StatusSent)
+	sent, err := h.DB.Gorm.WithContext(ctx).Raw("SELECT invoice_ids, sent_at FROM digests WHERE status = ?", bundler.StatusSent).Rows()
 	if err != nil {
 		return fmt.Errorf("bench: sent digests: %w", err)
 	}

@@ -36,7 +36,12 @@ func RenderEmail(d Digest) (subject, text, html string, err error) {
 		return "", "", "", err
 	}
 	v := newEmailView(d)
+	// Sized for a full digest so the buffers do not grow (and copy) a
+	// dozen times: about 1.2 KB of HTML and 0.4 KB of text per line.
+	lines := d.InvoiceCount() + heldCount(d)
 	var h, t bytes.Buffer
+	h.Grow(6<<10 + 1200*lines)
+	t.Grow(2<<10 + 400*lines)
 	if err := emailHTML.Execute(&h, v); err != nil {
 		return "", "", "", fmt.Errorf("bundler: render email html: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/money"
 )
 
@@ -43,6 +44,7 @@ func benchDigest() bundler.Digest {
 func BenchmarkRenderEmail(b *testing.B) {
 	d := benchDigest()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, _, html, err := bundler.RenderEmail(d); err != nil || html == "" {
 			b.Fatal(err)
@@ -53,8 +55,44 @@ func BenchmarkRenderEmail(b *testing.B) {
 func BenchmarkRenderSMS(b *testing.B) {
 	d := benchDigest()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		if _, err := bundler.RenderSMS(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildEmail is the CPU part of building one full digest: sign its
+// links (four per listed invoice, plus inbox, preferences and unsubscribe)
+// with the real Signer, then render the email. The database reads of a
+// real build are left out.
+func BenchmarkBuildEmail(b *testing.B) {
+	base := benchDigest()
+	signer := links.NewSigner("0123456789abcdef0123456789abcdef", "https://hub.example", time.Now)
+	link := func(action string, invoiceID int64) string {
+		u, err := signer.URL(links.Link{PayerID: base.PayerID, Generation: 1, DigestID: base.ID, Action: action, InvoiceID: invoiceID, Channel: "email"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return u
+	}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		d := base
+		d.Vendors = make([]bundler.VendorSection, len(base.Vendors))
+		for i, v := range base.Vendors {
+			v.Invoices = make([]bundler.Line, len(v.Invoices))
+			for j, l := range base.Vendors[i].Invoices {
+				l.Links = bundler.Links{Pay: link(links.ActionPay, l.InvoiceID), ApplyCredit: link(links.ActionApplyCredit, l.InvoiceID),
+					Ask: link(links.ActionAsk, l.InvoiceID), Dispute: link(links.ActionDispute, l.InvoiceID)}
+				v.Invoices[j] = l
+			}
+			d.Vendors[i] = v
+		}
+		d.InboxURL, d.PreferencesURL, d.UnsubscribeURL = link(links.ActionInbox, 0), link(links.ActionPreferences, 0), link(links.ActionUnsubscribe, 0)
+		if _, _, html, err := bundler.RenderEmail(d); err != nil || html == "" {
 			b.Fatal(err)
 		}
 	}

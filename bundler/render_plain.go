@@ -46,6 +46,9 @@ func (v vendorText) Text() string {
 // breakLinks writes s through esc, with joiner before every position
 // linkBreaks marks.
 func breakLinks(s string, esc func(string) string, joiner string) string {
+	if !strings.ContainsAny(s, linkGlue) {
+		return esc(s) // most text: nothing to break, no rune slice to build
+	}
 	rs := []rune(s)
 	marks := linkBreaks(rs)
 	var b strings.Builder
@@ -82,6 +85,9 @@ func isDot(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '�
 
 func isLinkGlue(r rune) bool { return isDot(r) || r == '@' || r == '＠' || r == ':' || r == '：' }
 
+// linkGlue lists every rune isLinkGlue accepts.
+const linkGlue = ".。．｡@＠:："
+
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // dotsInWord counts the dots of the space-delimited word around rs[i].
@@ -108,6 +114,14 @@ func dotsInWord(rs []rune, i int) int {
 // whitespace runs collapsed to one space, and at most max characters,
 // cut with an ellipsis.
 func cleanText(s string, max int) string {
+	if isCleanASCII(s, max) {
+		return s
+	}
+	return cleanAnyText(s, max)
+}
+
+// cleanAnyText is cleanText without the shortcut.
+func cleanAnyText(s string, max int) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
@@ -130,4 +144,26 @@ func cleanText(s string, max int) string {
 	}
 	rs := []rune(out)[:max-1]
 	return strings.TrimRightFunc(string(rs), unicode.IsSpace) + "…"
+}
+
+// isCleanASCII reports whether cleanText would return s unchanged because
+// it is short printable ASCII with single spaces only between words: most
+// names, numbers and memos, which then cost no copy.
+func isCleanASCII(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if i == 0 || i == len(s)-1 || s[i-1] == ' ' {
+				return false
+			}
+			continue
+		}
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }

@@ -1,10 +1,13 @@
 package links
 
 import (
-	"crypto/rand"
-	"encoding/base64"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
-	"fmt"
+	"hash"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,11 +29,17 @@ const audience = "duehub-portal"
 // TTL is how long a digest link stays valid.
 const TTL = 30 * 24 * time.Hour
 
+// leeway absorbs clock skew between the process that signed a link and the
+// one that checks it.
+const leeway = 30 * time.Second
+
 // ErrInvalid is any link that must not be honoured: tampered, expired, for
 // another audience or issuer, or badly formed.
 var ErrInvalid = errors.New("links: invalid or expired link")
 
-// Claims are what a link says.
+// Claims are what a link says. A compact link fills the registered claims
+// from what it carries and from the Signer (issuer, audience, issued-at =
+// expiry - TTL, ID = its MAC), so callers read both formats alike.
 type Claims struct {
 	jwt.RegisteredClaims
 	DigestID  int64  `json:"did"`
@@ -42,24 +51,43 @@ type Claims struct {
 	Generation int64 `json:"gen,omitempty"`
 }
 
-// PayerID is the payer the link belongs to.
+// PayerID is the payer the link belongs to (0 when the subject is not a
+// positive decimal number).
 func (c Claims) PayerID() int64 {
-	var id int64
-	fmt.Sscan(c.Subject, &id)
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
 	return id
 }
 
 // Signer makes and checks links for one hub.
 type Signer struct {
-	secret  []byte
+	secret  []byte // the hub secret: verifies legacy JWT links only
 	issuer  string
 	baseURL string
+	prefix  string // baseURL + "/l/"
 	now     func() time.Time
+	// macs holds HMAC-SHA256 states keyed with the compact-link key; Reset
+	// brings one back to its keyed state, so a link costs one HMAC and no
+	// key schedule.
+	macs sync.Pool
 }
 
 // NewSigner returns a Signer; issuer and baseURL are the hub's public URL.
 func NewSigner(secret, baseURL string, now func() time.Time) *Signer {
-	return &Signer{secret: []byte(secret), issuer: baseURL, baseURL: baseURL, now: now}
+	s := &Signer{secret: []byte(secret), issuer: baseURL, baseURL: baseURL, prefix: baseURL + "/l/", now: now}
+	key := compactKey(s.secret, baseURL)
+	s.macs.New = func() any { return &macState{h: hmac.New(sha256.New, key)} }
+	return s
+}
+
+// macState is one pooled HMAC with scratch space, so signing allocates
+// nothing but the resulting string.
+type macState struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+	buf [maxTokenLen]byte
 }
 
 // Link is the token for one action.
@@ -73,50 +101,39 @@ type Link struct {
 	Generation int64
 }
 
-// Token signs l.
+// Token signs l as a compact link valid for TTL.
 func (s *Signer) Token(l Link) (string, error) {
-	now := s.now()
-	jti := make([]byte, 12)
-	rand.Read(jti)
-	c := Claims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    s.issuer,
-			Subject:   fmt.Sprint(l.PayerID),
-			Audience:  jwt.ClaimStrings{audience},
-			ExpiresAt: jwt.NewNumericDate(now.Add(TTL)),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ID:        base64.RawURLEncoding.EncodeToString(jti),
-		},
-		DigestID: l.DigestID, Action: l.Action, InvoiceID: l.InvoiceID, Channel: l.Channel, Generation: l.Generation,
+	var b strings.Builder
+	if err := s.writeToken(&b, l); err != nil {
+		return "", err
 	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
-	if err != nil {
-		return "", fmt.Errorf("links: sign: %w", err)
-	}
-	return tok, nil
+	return b.String(), nil
 }
 
 // URL returns the public URL of l: BASE/l/<token>.
 func (s *Signer) URL(l Link) (string, error) {
-	tok, err := s.Token(l)
-	if err != nil {
+	var b strings.Builder
+	b.Grow(len(s.prefix) + encodedTokenLen)
+	b.WriteString(s.prefix)
+	if err := s.writeToken(&b, l); err != nil {
 		return "", err
 	}
-	return s.baseURL + "/l/" + tok, nil
+	return b.String(), nil
 }
 
-// Parse verifies a token strictly and returns its claims.
+// Parse verifies a token strictly and returns its claims. Tokens with a '.'
+// are the JWT links of earlier versions, accepted until they expire; every
+// other token must be a well-formed compact link.
 func (s *Signer) Parse(token string) (Claims, error) {
-	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithIssuer(s.issuer),
-		jwt.WithAudience(audience),
-		jwt.WithLeeway(30*time.Second),
-		jwt.WithTimeFunc(s.now),
+	var (
+		c   Claims
+		err error
 	)
+	if strings.Contains(token, ".") {
+		c, err = s.parseLegacy(token)
+	} else {
+		c, err = s.parseCompact(token)
+	}
 	if err != nil || c.PayerID() <= 0 || c.Action == "" {
 		return Claims{}, ErrInvalid
 	}

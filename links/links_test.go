@@ -8,11 +8,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// TestLinksAreCheckedStrictly holds for the JWT links earlier versions
+// issued, which stay in mailboxes until they expire.
 func TestLinksAreCheckedStrictly(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	s := NewSigner("0123456789abcdef0123456789abcdef", "https://hub.example", clock)
-	tok, err := s.Token(Link{PayerID: 7, DigestID: 3, Action: ActionPay, InvoiceID: 42})
+	tok, err := s.legacyToken(Link{PayerID: 7, DigestID: 3, Action: ActionPay, InvoiceID: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +25,7 @@ func TestLinksAreCheckedStrictly(t *testing.T) {
 
 	other := NewSigner("another-secret-another-secret-xx", "https://hub.example", clock)
 	otherIssuer := NewSigner("0123456789abcdef0123456789abcdef", "https://evil.example", clock)
-	forged, _ := otherIssuer.Token(Link{PayerID: 7, DigestID: 3, Action: ActionPay})
+	forged, _ := otherIssuer.legacyToken(Link{PayerID: 7, DigestID: 3, Action: ActionPay})
 	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "7", "act": "pay", "aud": audience,
 		"iss": "https://hub.example", "exp": now.Add(time.Hour).Unix()})
 	noneTok, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
