@@ -288,6 +288,46 @@ func TestRetryAfterDateIsCapped(t *testing.T) {
 	})
 }
 
+// TestParkedDigestNeverOutlivesItsSlot: with 30 minutes left of its slot's
+// life, a digest told to wait an hour is parked 30 minutes, then the
+// ledger's stale rule settles it, rather than sitting pending past its slot.
+func TestParkedDigestNeverOutlivesItsSlot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		fake := &fakeSendGrid{calls: map[string][]time.Time{}, script: map[string][]func(http.ResponseWriter){
+			"limited@payer.example": {status(429, "Retry-After", "3600")},
+		}}
+		srv := httptest.NewServer(fake)
+		defer srv.Close()
+		sg, err := sendgrid.New(sendgrid.Config{APIKey: "SG.test", Host: srv.URL, From: "reminders@hub.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, vs := seed(t, db, "limited@payer.example")
+		// The slot is Monday 09:00 and the clock Monday 10:00: with a 90
+		// minute stale limit, 30 minutes are left.
+		r := bundler.NewRunner(bundler.Config{
+			DB: db.Gorm, Payers: ps, Vendors: vs, Senders: map[notify.Channel]notify.Sender{notify.Email: sg},
+			Links:   links.NewSigner("secret-secret-secret-secret-secret", "https://hub.example", time.Now),
+			BaseURL: "https://hub.example", From: "reminders@hub.example", Now: clock, Log: quiet(),
+			StaleAfter: 90 * time.Minute,
+		})
+		start(t, db, r)
+		var parked []*rivertype.JobRow
+		for deadline := time.Now().Add(30 * time.Second); len(parked) == 0 && time.Now().Before(deadline); {
+			time.Sleep(200 * time.Millisecond)
+			withRiver(t, db,
+				func(d riverdriver.Driver[pgx.Tx]) { parked = sendJobs(t, d, rivertype.JobStateScheduled) },
+				func(d riverdriver.Driver[*sql.Tx]) { parked = sendJobs(t, d, rivertype.JobStateScheduled) })
+		}
+		if len(parked) != 1 {
+			t.Fatalf("%d parked send jobs, want 1", len(parked))
+		}
+		if wait := time.Until(parked[0].ScheduledAt); wait > 31*time.Minute || wait < 25*time.Minute {
+			t.Errorf("parked for %v, want the 30 minutes left of the slot", wait.Round(time.Second))
+		}
+	})
+}
+
 // hangingSender never answers until its send is cancelled or the test ends.
 type hangingSender struct {
 	release chan struct{}
