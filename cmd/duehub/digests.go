@@ -32,7 +32,12 @@ func digestsRunCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	h, err := a.newHub(ctx, clock)
+	if nowFlag != "" {
+		if err := a.refuseSecondClock(ctx); err != nil {
+			return err
+		}
+	}
+	h, err := a.newHub(ctx, clock, nowFlag != "")
 	if err != nil {
 		return err
 	}
