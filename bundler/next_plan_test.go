@@ -66,6 +66,8 @@ func TestPlanRereadsOnlyChangedPayers(t *testing.T) {
 	cases := []planCase{
 		{name: "new invoice pushed mid-window", due: "2027-03-01",
 			unblock: func(c *planCtx) { c.n.push(c.vendor, "NEW-"+c.email, c.email, "2026-11-20", 500) }},
+		{name: "due date moved by a re-push", due: "2027-03-01",
+			unblock: func(c *planCtx) { c.n.push(c.vendor, "INV-"+c.email, c.email, "2026-11-20", 1000) }},
 		{name: "dispute resolved",
 			block: func(c *planCtx) {
 				_, err := c.n.payers.PlaceHold(c.ctx, c.payer, payers.Hold{VendorID: c.vendor, InvoiceID: c.invoice, Kind: payers.HoldDispute})
