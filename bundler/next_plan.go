@@ -36,7 +36,7 @@ const planSpread = 15
 //   - 08:00 and 21:00 payer-local when SMS is planned (quiet hours);
 //   - PlanRecheck from now, staggered by payer.
 func nextPlanAt(now time.Time, sched Schedule, payerID int64, pausedUntil *time.Time, holdEnds []time.Time, sms bool, stale time.Duration) time.Time {
-	next := now.Add(PlanRecheck - time.Duration(payerID%planSpread)*time.Minute)
+	next := recheckAt(now, payerID)
 	earlier := func(t time.Time) {
 		if t.After(now) && t.Before(next) {
 			next = t
@@ -62,6 +62,12 @@ func nextPlanAt(now time.Time, sched Schedule, payerID int64, pausedUntil *time.
 		earlier(wallClock(today, SMSUntilHour, 0, loc))
 	}
 	return next.UTC()
+}
+
+// recheckAt is the latest a payer is decided again: PlanRecheck after now,
+// less its stagger.
+func recheckAt(now time.Time, payerID int64) time.Time {
+	return now.Add(PlanRecheck - time.Duration(payerID%planSpread)*time.Minute).UTC()
 }
 
 // nextPlan is the instant a payer is to be decided again, and the plan_epoch

@@ -135,7 +135,7 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 				end++
 			}
 			p := st.payers[id]
-			at := now.Add(PlanRecheck - time.Duration(id%planSpread)*time.Minute)
+			at := recheckAt(now, id) // owing nothing: only a write can change that
 			if end > 0 {
 				rep.Considered++
 				var decided []Entry
