@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/duehub/duehub/notify"
 )
@@ -55,25 +54,6 @@ type Attempt struct {
 }
 
 func (Attempt) TableName() string { return "delivery_attempts" }
-
-// reserve writes pending ledger rows in one transaction; rows whose slot is
-// already in the ledger are left alone. It returns how many rows were new.
-// The caller must hold no open cursor (see Plan).
-func (r *Runner) reserve(ctx context.Context, entries []Entry) (int64, error) {
-	if len(entries) == 0 {
-		return 0, nil
-	}
-	var n int64
-	err := r.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&entries, 500)
-		n = res.RowsAffected
-		return res.Error
-	})
-	if err != nil {
-		return 0, fmt.Errorf("bundler: reserve slots: %w", err)
-	}
-	return n, nil
-}
 
 // Pending returns the ids of ledger rows waiting to be sent, oldest first.
 // Rows left "sending" for longer than stuckAfter (a process died mid-send)

@@ -34,6 +34,11 @@ type Config struct {
 	From, FromName string
 	// StaleAfter is how late a slot may still be sent (0: 24 h).
 	StaleAfter time.Duration
+	// OtherClock says Now is not the hub's clock (`digests run --now`): the
+	// planner then reads every payer owing something and leaves
+	// next_plan_at and the invalidations alone, since instants decided on
+	// that clock would hide payers from the hub's own planner.
+	OtherClock bool
 	Now        func() time.Time
 	Log        *slog.Logger
 }
