@@ -10,8 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/ratelimit"
 )
 
@@ -39,6 +42,10 @@ type config struct {
 	Limits         handlers.Limits
 	TrustedProxies string
 	Proxies        []netip.Prefix
+	// MaxInFlight and RequestTimeout are the load limits as written ("" for
+	// the default); validate reads them into Load.
+	MaxInFlight, RequestTimeout string
+	Load                        handlers.Load
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -92,6 +99,10 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"messages those forms send to one address or payer (DUEHUB_RATE_FORM_TARGET)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
 			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
+		fs.StringVar(&cfg.MaxInFlight, "max-inflight", envOr("DUEHUB_MAX_INFLIGHT", ""),
+			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 40 on PostgreSQL, 8 on SQLite)")
+		fs.StringVar(&cfg.RequestTimeout, "request-timeout", envOr("DUEHUB_REQUEST_TIMEOUT", ""),
+			"deadline of each request, like 10s; its database queries are cancelled past it (DUEHUB_REQUEST_TIMEOUT; default 10s)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -174,5 +185,30 @@ func (c *config) validate() error {
 		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
 	}
 	c.Proxies = proxies
+	return c.validateLoad()
+}
+
+// validateLoad reads the load limits. SQLite has one connection, so a few
+// requests at once keep it busy; PostgreSQL's pool has 20, and a request
+// spends part of its time outside the database: twice that.
+func (c *config) validateLoad() error {
+	c.Load.MaxInFlight = handlers.DefaultMaxInFlight
+	if database.DialectOf(c.DatabaseURL) == migrations.SQLite {
+		c.Load.MaxInFlight = 8
+	}
+	if c.MaxInFlight != "" {
+		n, err := strconv.Atoi(c.MaxInFlight)
+		if err != nil || n < 1 || n > 100_000 {
+			return badConfig("DUEHUB_MAX_INFLIGHT", "%q is not a whole number from 1 to 100000", c.MaxInFlight)
+		}
+		c.Load.MaxInFlight = n
+	}
+	if c.RequestTimeout != "" {
+		d, err := time.ParseDuration(c.RequestTimeout)
+		if err != nil || d < 100*time.Millisecond {
+			return badConfig("DUEHUB_REQUEST_TIMEOUT", "%q is not a duration of at least 100ms, like 10s", c.RequestTimeout)
+		}
+		c.Load.RequestTimeout = d
+	}
 	return nil
 }
