@@ -17,8 +17,11 @@ import (
 type inboxLine struct {
 	ID                  int64
 	Number, Issued, Due string
-	Amount, Hold        string
-	DaysOverdue, DueIn  int
+	Amount              string
+	// Status is the hold, how overdue, or when due; StatusClass ("hold",
+	// "overdue" or "") styles it. Worked out here rather than in the
+	// template, whose comparisons go through reflection on every line.
+	Status, StatusClass string
 }
 
 type inboxVendor struct {
@@ -27,8 +30,9 @@ type inboxVendor struct {
 	Muted        bool
 	// Continued is true when an earlier page showed this vendor's first lines.
 	Continued bool
-	// Totals are over all the vendor's invoices the filter keeps, on any page.
-	Totals []string
+	// Totals are over all the vendor's invoices the filter keeps, on any
+	// page, per currency ("USD 1.00 · EUR 2.00").
+	Totals string
 	Lines  []inboxLine
 	oldest civil.Date
 	count  int
@@ -152,9 +156,9 @@ func (s *Server) inbox(c *gin.Context) {
 		if v == nil {
 			continue // a vendor that gained lines since the aggregate
 		}
-		days := o.DueDate.DaysUntil(today)
+		status, class := lineStatus(o, today)
 		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
-			Amount: money.Format(o.AmountRemaining, o.Currency), Hold: holdLabel(o), DaysOverdue: days, DueIn: -days})
+			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class})
 	}
 	for _, v := range onPage {
 		if len(v.Lines) > 0 {
@@ -213,9 +217,29 @@ func summarize(groups []payers.InboxGroup, buckets []string, vendorFilter string
 		}
 	}
 	for _, v := range vendors {
-		v.Totals = vendorTotals[v.ID].List()
+		v.Totals = vendorTotals[v.ID].String()
 	}
 	return vendors, due
+}
+
+// lineStatus says where an invoice stands: its hold, else how many days
+// overdue, due today, or in how many days.
+func lineStatus(o payers.OpenInvoice, today civil.Date) (text, class string) {
+	if o.HoldKind != "" {
+		return holdLabel(o), "hold"
+	}
+	switch days := o.DueDate.DaysUntil(today); {
+	case days == 1:
+		return "1 day overdue", "overdue"
+	case days > 1:
+		return strconv.Itoa(days) + " days overdue", "overdue"
+	case days == 0:
+		return "Due today", ""
+	case days == -1:
+		return "Due in 1 day", ""
+	default:
+		return "Due in " + strconv.Itoa(-days) + " days", ""
+	}
 }
 
 // pageVendors returns the vendors whose lines fall on the page starting at
