@@ -154,7 +154,7 @@ func (s *Server) inbox(c *gin.Context) {
 	for _, o := range lines {
 		v := byID[o.VendorID]
 		if v == nil {
-			continue // a vendor that gained lines since the aggregate
+			continue // never: the query reads only these vendors' lines
 		}
 		status, class := lineStatus(o, today)
 		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),

@@ -100,7 +100,7 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
 			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
 		fs.StringVar(&cfg.MaxInFlight, "max-inflight", envOr("DUEHUB_MAX_INFLIGHT", ""),
-			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 40 on PostgreSQL, 8 on SQLite)")
+			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 4 per CPU, at most 40 on PostgreSQL and 8 on SQLite)")
 		fs.StringVar(&cfg.RequestTimeout, "request-timeout", envOr("DUEHUB_REQUEST_TIMEOUT", ""),
 			"deadline of each request, like 10s; its database queries are cancelled past it (DUEHUB_REQUEST_TIMEOUT; default 10s)")
 	}
@@ -188,13 +188,12 @@ func (c *config) validate() error {
 	return c.validateLoad()
 }
 
-// validateLoad reads the load limits. SQLite has one connection, so a few
-// requests at once keep it busy; PostgreSQL's pool has 20, and a request
-// spends part of its time outside the database: twice that.
+// validateLoad reads the load limits. SQLite has one connection: a few
+// requests at once keep it busy. PostgreSQL takes the handlers' default.
 func (c *config) validateLoad() error {
-	c.Load.MaxInFlight = handlers.DefaultMaxInFlight
+	c.Load.MaxInFlight = handlers.DefaultMaxInFlight()
 	if database.DialectOf(c.DatabaseURL) == migrations.SQLite {
-		c.Load.MaxInFlight = 8
+		c.Load.MaxInFlight = min(8, c.Load.MaxInFlight)
 	}
 	if c.MaxInFlight != "" {
 		n, err := strconv.Atoi(c.MaxInFlight)
