@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -182,4 +184,26 @@ func TestInboxPageTotals(t *testing.T) {
 			t.Errorf("on-hold filter: %v", inboxLines(r.body))
 		}
 	})
+}
+
+// TestLineStatus is the status column of an inbox line, as the payer reads it.
+func TestLineStatus(t *testing.T) {
+	today := civil.Date{Year: 2026, Month: 11, Day: 23}
+	for _, c := range []struct {
+		due         civil.Date
+		hold        string
+		text, class string
+	}{
+		{today.AddDays(-12), "", "12 days overdue", "overdue"},
+		{today.AddDays(-1), "", "1 day overdue", "overdue"},
+		{today, "", "Due today", ""},
+		{today.AddDays(1), "", "Due in 1 day", ""},
+		{today.AddDays(5), "", "Due in 5 days", ""},
+		{today.AddDays(-3), payers.HoldDispute, "Disputed", "hold"},
+	} {
+		text, class := lineStatus(payers.OpenInvoice{DueDate: c.due, HoldKind: c.hold}, today)
+		if text != c.text || class != c.class {
+			t.Errorf("due %s, hold %q: %q %q, want %q %q", c.due, c.hold, text, class, c.text, c.class)
+		}
+	}
 }
