@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/ratelimit"
 )
 
@@ -44,6 +46,10 @@ type config struct {
 	// (planEvery) and parsed by validate.
 	PlanEvery time.Duration
 	planEvery string
+	// MaxInFlight and RequestTimeout are the load limits as written ("" for
+	// the default); validate reads them into Load.
+	MaxInFlight, RequestTimeout string
+	Load                        handlers.Load
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -99,6 +105,10 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"period of the digest planning pass, 1s to 1h (DUEHUB_PLAN_EVERY)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
 			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
+		fs.StringVar(&cfg.MaxInFlight, "max-inflight", envOr("DUEHUB_MAX_INFLIGHT", ""),
+			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 4 per CPU, at most 40 on PostgreSQL and 8 on SQLite)")
+		fs.StringVar(&cfg.RequestTimeout, "request-timeout", envOr("DUEHUB_REQUEST_TIMEOUT", ""),
+			"deadline of each request, like 10s; its database queries are cancelled past it (DUEHUB_REQUEST_TIMEOUT; default 10s)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -188,5 +198,29 @@ func (c *config) validate() error {
 		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
 	}
 	c.Proxies = proxies
+	return c.validateLoad()
+}
+
+// validateLoad reads the load limits. SQLite has one connection: a few
+// requests at once keep it busy. PostgreSQL takes the handlers' default.
+func (c *config) validateLoad() error {
+	c.Load.MaxInFlight = handlers.DefaultMaxInFlight()
+	if database.DialectOf(c.DatabaseURL) == migrations.SQLite {
+		c.Load.MaxInFlight = min(8, c.Load.MaxInFlight)
+	}
+	if c.MaxInFlight != "" {
+		n, err := strconv.Atoi(c.MaxInFlight)
+		if err != nil || n < 1 || n > 100_000 {
+			return badConfig("DUEHUB_MAX_INFLIGHT", "%q is not a whole number from 1 to 100000", c.MaxInFlight)
+		}
+		c.Load.MaxInFlight = n
+	}
+	if c.RequestTimeout != "" {
+		d, err := time.ParseDuration(c.RequestTimeout)
+		if err != nil || d < 100*time.Millisecond {
+			return badConfig("DUEHUB_REQUEST_TIMEOUT", "%q is not a duration of at least 100ms, like 10s", c.RequestTimeout)
+		}
+		c.Load.RequestTimeout = d
+	}
 	return nil
 }

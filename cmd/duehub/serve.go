@@ -72,6 +72,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Webhooks:           h.guard,
 		Limiter:            ratelimit.New(a.db.Gorm, time.Now),
 		Limits:             cfg.Limits,
+		Load:               cfg.Load,
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Log:                a.log,
@@ -90,6 +91,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // net/http's default is 1 MiB; no client of ours sends more than a few KiB
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
