@@ -72,23 +72,9 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		custs := make([]CustomerInput, len(items))
-		for i, p := range items {
-			custs[i] = p.cust
-		}
-		custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
-		if err != nil {
+		items, custIDs, custChanged, err := pushCustomers(ctx, s, tx, vendorID, items, results)
+		if err != nil || len(items) == 0 {
 			return err
-		}
-		items = slices.DeleteFunc(items, func(p pending[T]) bool {
-			fe := custInvalid[p.cust.ExternalID]
-			if fe != nil {
-				results[p.idx].Result, results[p.idx].Errors = ResultError, fe
-			}
-			return fe != nil
-		})
-		if len(items) == 0 {
-			return nil
 		}
 		keys := make([]string, len(items))
 		for i, p := range items {
@@ -141,4 +127,26 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		}
 		return nil
 	})
+}
+
+// pushCustomers saves the customers the items name and drops the items whose
+// customer is invalid, with that customer's errors as their result. It
+// returns the remaining items, the customers' ids and which of them changed.
+func pushCustomers[T any](ctx context.Context, s *Store, tx *gorm.DB, vendorID int64, items []pending[T], results []PushResult) ([]pending[T], map[string]int64, map[string]bool, error) {
+	custs := make([]CustomerInput, len(items))
+	for i, p := range items {
+		custs[i] = p.cust
+	}
+	custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	items = slices.DeleteFunc(items, func(p pending[T]) bool {
+		fe := custInvalid[p.cust.ExternalID]
+		if fe != nil {
+			results[p.idx].Result, results[p.idx].Errors = ResultError, fe
+		}
+		return fe != nil
+	})
+	return items, custIDs, custChanged, nil
 }
