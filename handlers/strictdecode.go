@@ -101,7 +101,7 @@ func settle(v reflect.Value) reflect.Value {
 				v.Set(reflect.New(v.Type().Elem()))
 			}
 			v = v.Elem()
-		case v.CanAddr() && v.Addr().Type().Implements(wrapperType):
+		case v.Kind() == reflect.Struct && isWrapper(v.Type()) && v.CanAddr():
 			v = reflect.ValueOf(v.Addr().Interface().(jsonWrapper).present()).Elem()
 		default:
 			return v
@@ -116,7 +116,7 @@ func storeNull(v reflect.Value) {
 	switch {
 	case v.Kind() == reflect.Pointer || v.Kind() == reflect.Map || v.Kind() == reflect.Slice:
 		v.SetZero()
-	case v.CanAddr() && v.Addr().Type().Implements(wrapperType):
+	case isWrapper(v.Type()) && v.CanAddr():
 		reflect.ValueOf(v.Addr().Interface().(jsonWrapper).present()).Elem().SetZero()
 	}
 }
@@ -139,4 +139,17 @@ func decodeStrict(data []byte, v any) error {
 		return fmt.Errorf("%w: %v", errMalformedJSON, err)
 	}
 	return nil
+}
+
+var wrapperCache sync.Map // reflect.Type → bool
+
+// isWrapper reports whether *t is a jsonWrapper, remembering the answer:
+// it is asked of every struct a body holds.
+func isWrapper(t reflect.Type) bool {
+	if ok, found := wrapperCache.Load(t); found {
+		return ok.(bool)
+	}
+	ok := reflect.PointerTo(t).Implements(wrapperType)
+	wrapperCache.Store(t, ok)
+	return ok
 }

@@ -356,6 +356,7 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 		}
 	}
 	var seen map[string]bool
+	var seenFields uint64 // fields by index, when the key was plain (see plainKey)
 	c.space()
 	if c.peek() == '}' {
 		c.pos++
@@ -367,6 +368,35 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 		if c.peek() != '"' {
 			c.fail("expected a quoted key")
 		}
+		if e.kind == kindStruct {
+			if f, ok := c.plainField(fields); ok {
+				c.space()
+				if c.peek() != ':' {
+					c.fail("expected ':' after a key")
+				}
+				c.pos++
+				c.space()
+				child := f.name
+				if path != "" {
+					child = path + "." + f.name
+				}
+				if seenFields&(1<<f.index) != 0 {
+					c.add(child, "appears more than once; send each field once")
+					c.skip()
+				} else {
+					seenFields |= 1 << f.index
+					var fv reflect.Value
+					if dst.IsValid() && dst.Kind() == reflect.Struct {
+						fv = dst.Field(f.index)
+					}
+					c.value(f.expect, child, f.multiline, fv)
+				}
+				if c.objectNext() {
+					return
+				}
+				continue
+			}
+		}
 		key, problem := c.str(true, false)
 		child := joinPath(path, key)
 		c.space()
@@ -377,6 +407,9 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 		c.space()
 		if seen == nil {
 			seen = make(map[string]bool, len(fields))
+		}
+		if f, ok := fields[key]; ok && f.direct && problem == "" && seenFields&(1<<f.index) != 0 {
+			seen[key] = true // sent before as a plain key, now escaped
 		}
 		switch {
 		case problem != "":
@@ -411,18 +444,52 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 			seen[key] = true
 			c.value(expect{kind: kindAny}, child, false, reflect.Value{})
 		}
-		c.space()
-		switch c.peek() {
-		case ',':
-			c.pos++
-		case '}':
-			c.pos++
-			c.depth--
+		if f, ok := fields[key]; ok && f.direct && problem == "" {
+			seenFields |= 1 << f.index
+		}
+		if c.objectNext() {
 			return
-		default:
-			c.fail("expected ',' or '}' in an object")
 		}
 	}
+}
+
+// objectNext reads what follows a member: a comma, or the end of the
+// object (true).
+func (c *jsonChecker) objectNext() bool {
+	c.space()
+	switch c.peek() {
+	case ',':
+		c.pos++
+		return false
+	case '}':
+		c.pos++
+		c.depth--
+		return true
+	}
+	c.fail("expected ',' or '}' in an object")
+	return false
+}
+
+// plainField reads a key that needs no decoding (no escape, nothing to
+// refuse) and names a direct field of the struct among the first 64, and
+// returns that field: the usual key, read without allocating. Any other
+// key is left unread.
+func (c *jsonChecker) plainField(fields map[string]structField) (structField, bool) {
+	start := c.pos + 1
+	for i := start; i < len(c.data); i++ {
+		switch ch := c.data[i]; {
+		case ch == '"':
+			f, ok := fields[string(c.data[start:i])]
+			if !ok || !f.direct {
+				return structField{}, false
+			}
+			c.pos = i + 1
+			return f, true
+		case ch < 0x20 || ch == '\\' || ch >= 0x7F:
+			return structField{}, false
+		}
+	}
+	return structField{}, false
 }
 
 func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
@@ -540,8 +607,9 @@ func (c *jsonChecker) skip() {
 }
 
 func (c *jsonChecker) literal() {
-	for _, lit := range []string{"true", "false", "null"} {
-		if strings.HasPrefix(string(c.data[c.pos:min(len(c.data), c.pos+len(lit))]), lit) {
+	rest := c.data[c.pos:]
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(rest) >= len(lit) && string(rest[:len(lit)]) == lit {
 			c.pos += len(lit)
 			return
 		}
@@ -756,7 +824,9 @@ func unknownField(key string, fields map[string]structField) string {
 type structField struct {
 	expect
 	multiline bool
-	index     int // of a field of the struct itself (not embedded)
+	name      string
+	index     int  // in the struct, when direct
+	direct    bool // a field of the struct itself (not embedded), among its first 64
 }
 
 var fieldCache sync.Map // reflect.Type → map[string]structField
@@ -782,7 +852,8 @@ func fieldsOf(t reflect.Type) map[string]structField {
 		if old := fields[name]; len(sf.Index) > 1 && (old.expect != (expect{}) || old.multiline) {
 			continue // a shallower field of the same name wins
 		}
-		fields[name] = structField{expect: target(sf.Type), multiline: sf.Tag.Get("text") == "multiline", index: sf.Index[0]}
+		fields[name] = structField{expect: target(sf.Type), multiline: sf.Tag.Get("text") == "multiline", name: name,
+			index: sf.Index[0], direct: len(sf.Index) == 1 && sf.Index[0] < 64}
 	}
 	fieldCache.Store(t, fields)
 	return fields
