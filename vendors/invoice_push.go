@@ -58,7 +58,8 @@ const MaxBatch = 1000
 // valid ones from being stored.
 func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []InvoiceInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validate() })
+	cc := customerChecks{}
+	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validateWith(cc) })
 	var err error
 	switch {
 	case len(valid) == 0:
