@@ -35,7 +35,7 @@ func readBatch[R any](body []byte, name string) ([]batchItem[R], error) {
 		return nil, &vendors.ValidationError{Fields: c.errs}
 	}
 	switch {
-	case w.unknown != "":
+	case w.hasUnknown:
 		return nil, vendors.Invalid(w.unknown, "is not a known field")
 	case !w.array && !w.null:
 		return nil, vendors.Invalid(name, "must be an array of objects")
@@ -48,8 +48,9 @@ func readBatch[R any](body []byte, name string) ([]batchItem[R], error) {
 type batchWalk[R any] struct {
 	c           *jsonChecker
 	name        string
-	unknown     string // the first key that is not name
-	array, null bool   // what name held
+	unknown     string // the first key that is not name, if hasUnknown
+	hasUnknown  bool
+	array, null bool // what name held
 	count       int
 	items       []batchItem[R]
 }
@@ -106,8 +107,8 @@ func (w *batchWalk[R]) envelope() {
 			c.skip()
 		case key != w.name:
 			seen[key] = true
-			if w.unknown == "" {
-				w.unknown = key
+			if !w.hasUnknown {
+				w.unknown, w.hasUnknown = key, true
 			}
 			c.skip()
 		default:
