@@ -43,12 +43,13 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		return nil, nil, nil, err
 	}
 	ids, invalid, writes := mergeCustomers(vendorID, keys, byKey, olds, now)
-	if len(writes) > 0 && tx.Dialector.Name() == "postgres" {
+	if len(writes) > 0 && len(olds) > 0 && tx.Dialector.Name() == "postgres" {
 		// Something changes: lock the stored rows and merge again on what they
 		// hold now, so that two pushes naming different fields of one customer
 		// both keep their field. A push that changes no customer (the usual
 		// case) takes no lock, so pushes of one customer never queue behind
-		// each other's commits.
+		// each other's commits; nor does one whose customers are all new
+		// (a vendor's first push): there is nothing stored to lock.
 		if olds, err = load(true); err != nil {
 			return nil, nil, nil, err
 		}
