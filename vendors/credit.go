@@ -108,7 +108,7 @@ func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditI
 	results := make([]PushResult, len(items))
 	cc := customerChecks{}
 	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate(cc) })
-	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdates); err != nil {
+	if err := push[CreditNote](ctx, s, vendorID, valid, results, gormUpsert[CreditNote](creditUpdates)); err != nil {
 		return nil, err
 	}
 	return results, nil

@@ -66,7 +66,7 @@ func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []Invoic
 	case s.db.Dialector.Name() == "postgres":
 		err = s.pushInvoicesCopy(ctx, vendorID, valid, results)
 	default:
-		err = push[Invoice](ctx, s, vendorID, valid, results, invoiceUpdates)
+		err = push[Invoice](ctx, s, vendorID, valid, results, upsertInvoiceRows)
 	}
 	if err != nil {
 		return nil, err

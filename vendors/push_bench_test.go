@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
@@ -20,10 +21,14 @@ func benchItems(prefix string, n int) []vendors.InvoiceInput {
 }
 
 // BenchmarkPushInvoices is one batch of 1000 through the store on
-// PostgreSQL: new invoices (customers and payers already known), and the
+// PostgreSQL (COPY into a temporary table, then one upsert): new invoices (customers and payers already known), and the
 // same batch again unchanged.
-func BenchmarkPushInvoices(b *testing.B) {
-	db := dbtest.Postgres(b)
+func BenchmarkPushInvoices(b *testing.B) { benchPush(b, dbtest.Postgres(b)) }
+
+// BenchmarkPushInvoicesSQLite is the same on the embedded default.
+func BenchmarkPushInvoicesSQLite(b *testing.B) { benchPush(b, dbtest.SQLite(b)) }
+
+func benchPush(b *testing.B, db *database.DB) {
 	ctx := context.Background()
 	s := vendors.NewStore(db.Gorm, payers.NewStore(db.Gorm, time.Now), time.Now)
 	v, err := s.CreateVendor(ctx, vendors.NewVendor{Name: "Bench"})
