@@ -53,6 +53,12 @@ func (inv *Invoice) stamp(created, updated time.Time) {
 // MaxBatch is the most items one batch push may hold.
 const MaxBatch = 1000
 
+// copyMinItems is the smallest push that goes through COPY on PostgreSQL.
+// A smaller one (a PUT is a push of one) is compared in Go and written by
+// one INSERT: creating the temporary table and the COPY's exchange would
+// add two round trips to a request that writes a row or two.
+var copyMinItems = 64
+
 // PushInvoices creates or updates the vendor's invoices. Results are in the
 // order of items; invalid items get their field errors and do not stop the
 // valid ones from being stored.
@@ -63,7 +69,7 @@ func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []Invoic
 	var err error
 	switch {
 	case len(valid) == 0:
-	case s.db.Dialector.Name() == "postgres":
+	case s.db.Dialector.Name() == "postgres" && len(valid) >= copyMinItems:
 		err = s.pushInvoicesCopy(ctx, vendorID, valid, results)
 	default:
 		err = push[Invoice](ctx, s, vendorID, valid, results, upsertInvoiceRows)

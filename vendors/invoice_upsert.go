@@ -6,7 +6,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// On SQLite (no COPY) the invoices a push changes are written by multi-row
+// On SQLite (no COPY), and for pushes too small for COPY on PostgreSQL (see
+// copyMinItems), the invoices a push changes are written by multi-row
 // INSERT … ON CONFLICT statements built here, with the values bound in
 // column order: gorm's CreateInBatches would read every field of every row
 // through reflection to build the same statement.

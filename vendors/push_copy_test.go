@@ -44,8 +44,23 @@ func storedInvoices(t *testing.T, db *database.DB, vendorID int64) map[string]ve
 // and invalid items (through COPY and one upsert on PostgreSQL, the
 // multi-row upsert on SQLite): exactly the valid ones are stored, every item
 // has its own result in order, a re-push writes nothing, and what the hub
-// settled still caps what a push may claim.
+// settled still caps what a push may claim. Small pushes on PostgreSQL
+// (a PUT) skip the COPY: both paths are run.
 func TestBatchWithInvalidItemsStoresTheValidOnes(t *testing.T) {
+	for _, path := range []struct {
+		name        string
+		copyMinimum int
+	}{{"copy", 1}, {"small", 1 << 20}} {
+		t.Run(path.name, func(t *testing.T) {
+			defer vendors.SetCopyMinItems(path.copyMinimum)()
+			testMixedBatch(t)
+		})
+	}
+}
+
+// testMixedBatch is TestBatchWithInvalidItemsStoresTheValidOnes on both
+// databases, with PostgreSQL's push path as the caller set it.
+func testMixedBatch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
