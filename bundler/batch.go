@@ -57,8 +57,9 @@ const (
 // that were not pending.
 //
 // Exactly-once rests on the claim: rows are `sending` from the claim until
-// their outcome commits, and only `Pending`'s rescue of rows stuck longer
-// than StuckAfter offers them again. A crash therefore loses nothing, and
+// their outcome commits, and only the rescue of rows whose claim is older
+// than StuckAfter offers them again; a live batch renews the claim of the
+// rows it still holds every StuckAfter/3, however slow its provider. A crash therefore loses nothing, and
 // re-sends only the rows whose messages had gone out but whose outcome was
 // not committed yet, which settling every second bounds. When the settling
 // transaction fails after sends it is retried; if it still fails the rows

@@ -12,7 +12,8 @@ import (
 )
 
 // sendAndSettle sends the messages of the jobs still in the pass, at most
-// Config.SendConcurrency at a time, and settles every job: those decided
+// the channel's send slots at a time (shared by the runner's batches), and
+// settles every job: those decided
 // without sending in the first transaction, the sent ones as they come back,
 // one transaction per SettleEvery (one in all when sending is quick).
 func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) error {
@@ -27,15 +28,23 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 	}
 	results := make(chan *job, len(toSend))
 	go func() {
-		sem := make(chan struct{}, r.cfg.SendConcurrency)
 		for _, j := range toSend {
+			sem := r.sendSlots(j.e.Channel)
+			acquired := false
+			select {
+			case sem <- struct{}{}:
+				acquired = true
+			case <-ctx.Done():
+			}
 			if ctx.Err() != nil {
 				// Shutting down: what is not sent yet goes back to pending.
+				if acquired {
+					<-sem
+				}
 				j.release(fmt.Errorf("bundler: not sent: %w", ctx.Err()))
 				results <- j
 				continue
 			}
-			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
 				res, err := r.send(ctx, j)
@@ -46,6 +55,15 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 	}()
 	tick := time.NewTicker(r.cfg.SettleEvery)
 	defer tick.Stop()
+	// The claim is a lease of StuckAfter: rows still waiting for their send
+	// or their settling have it renewed while this batch is alive, so that
+	// a slow provider never makes another process take them for abandoned.
+	renew := time.NewTicker(StuckAfter / 3)
+	defer renew.Stop()
+	unsettled := make(map[int64]bool, len(jobs))
+	for _, j := range jobs {
+		unsettled[j.e.ID] = true
+	}
 	var errs []error
 	flush := func() {
 		if len(ready) == 0 {
@@ -53,6 +71,9 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 		}
 		if err := r.settleWithRetry(ctx, ready); err != nil {
 			errs = append(errs, err)
+		}
+		for _, j := range ready {
+			delete(unsettled, j.e.ID)
 		}
 		ready = ready[:0]
 	}
@@ -64,6 +85,8 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 			ready = append(ready, j)
 		case <-tick.C:
 			flush()
+		case <-renew.C:
+			r.renewLease(ctx, unsettled)
 		}
 	}
 	flush()
@@ -80,6 +103,24 @@ func (r *Runner) send(ctx context.Context, j *job) (res notify.Result, err error
 		}
 	}()
 	return r.sender(j.e.Channel).Send(ctx, j.msg)
+}
+
+// renewLease moves the claim of the rows still in the batch forward. If it
+// fails the rows may be offered again after StuckAfter, the duplicate the
+// lease exists to bound; it is logged, and the batch goes on.
+func (r *Runner) renewLease(ctx context.Context, unsettled map[int64]bool) {
+	if len(unsettled) == 0 {
+		return
+	}
+	ids := make([]int64, 0, len(unsettled))
+	for id := range unsettled {
+		ids = append(ids, id)
+	}
+	err := r.cfg.DB.WithContext(context.WithoutCancel(ctx)).Model(&Entry{}).
+		Where("id IN ? AND status = ?", ids, StatusSending).Update("updated_at", r.now()).Error
+	if err != nil {
+		r.cfg.Log.Error("digest claims not renewed", slog.Int("rows", len(ids)), slog.Any("err", err))
+	}
 }
 
 // suppress records the suppressions a permanent failure calls for before

@@ -349,7 +349,7 @@ func TestBatchSettleRetriedAfterAFault(t *testing.T) {
 		r := n.runner(map[notify.Channel]notify.Sender{notify.Email: box})
 		var failures atomic.Int64
 		err := db.Gorm.Callback().Raw().Before("gorm:raw").Register("test:fault", func(tx *gorm.DB) {
-			if strings.Contains(tx.Statement.SQL.String(), "FROM (VALUES") && failures.Add(-1) >= 0 {
+			if strings.Contains(tx.Statement.SQL.String(), "UPDATE digests SET status = v.column2") && failures.Add(-1) >= 0 {
 				tx.AddError(errors.New("injected: connection reset"))
 			}
 		})

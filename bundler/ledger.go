@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/duehub/duehub/notify"
@@ -56,41 +55,42 @@ type Attempt struct {
 
 func (Attempt) TableName() string { return "delivery_attempts" }
 
-// reserve writes pending ledger rows in one transaction; rows whose slot is
-// already in the ledger are left alone. It returns how many rows were new.
-// The caller must hold no open cursor (see Plan).
-func (r *Runner) reserve(ctx context.Context, entries []Entry) (int64, error) {
-	if len(entries) == 0 {
-		return 0, nil
-	}
-	var n int64
-	err := r.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&entries, 500)
-		n = res.RowsAffected
-		return res.Error
-	})
-	if err != nil {
-		return 0, fmt.Errorf("bundler: reserve slots: %w", err)
-	}
-	return n, nil
-}
-
 // Pending returns the ids of ledger rows waiting to be sent, oldest first.
 // Rows left "sending" for longer than stuckAfter (a process died mid-send)
 // are returned to pending first.
 func (r *Runner) Pending(ctx context.Context, stuckAfter time.Duration) ([]int64, error) {
-	db := r.cfg.DB.WithContext(ctx)
+	if _, err := r.rescue(ctx, stuckAfter); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := r.cfg.DB.WithContext(ctx).Model(&Entry{}).Where("status = ?", StatusPending).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("bundler: pending digests: %w", err)
+	}
+	return ids, nil
+}
+
+// rescue returns rows "sending" for longer than stuckAfter to pending and
+// names them. The claim set updated_at before the send began, so the age is
+// that of the attempt; two processes rescuing at once each get the rows
+// their own UPDATE changed.
+func (r *Runner) rescue(ctx context.Context, stuckAfter time.Duration) ([]PendingEntry, error) {
 	now := r.now()
-	err := db.Model(&Entry{}).Where("status = ? AND updated_at < ?", StatusSending, now.Add(-stuckAfter)).
+	var rows []Entry
+	err := r.cfg.DB.WithContext(ctx).Model(&rows).
+		Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}, {Name: "channel"}}}).
+		Where("status = ? AND updated_at < ?", StatusSending, now.Add(-stuckAfter)).
 		Updates(map[string]any{"status": StatusPending, "updated_at": now}).Error
 	if err != nil {
 		return nil, fmt.Errorf("bundler: rescue stuck digests: %w", err)
 	}
-	var ids []int64
-	if err := db.Model(&Entry{}).Where("status = ?", StatusPending).Order("id").Pluck("id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("bundler: pending digests: %w", err)
+	out := make([]PendingEntry, len(rows))
+	for i, e := range rows {
+		out[i] = PendingEntry{ID: e.ID, Channel: e.Channel}
 	}
-	return ids, nil
+	if len(out) > 0 {
+		r.cfg.Log.Warn("digests abandoned mid-send offered again", "count", len(out))
+	}
+	return out, nil
 }
 
 func (r *Runner) now() time.Time { return r.cfg.Now().UTC().Truncate(time.Microsecond) }

@@ -21,7 +21,13 @@ const (
 // Report is what one planning pass decided.
 type Report struct {
 	Now time.Time
-	// Considered counts payers owing at least one open invoice.
+	// Invalidated counts payers whose inputs changed since the last pass
+	// (plan_invalidations), made due by this one.
+	Invalidated int
+	// Read counts payers the pass read: those due by next_plan_at, owing
+	// something or not (every payer owing something, with OtherClock).
+	Read int
+	// Considered counts the payers read that owe at least one open invoice.
 	Considered int
 	// Reserved counts ledger rows newly written (digests to send).
 	Reserved int
@@ -50,6 +56,8 @@ type openRow struct {
 	due      civil.Date
 	held     bool
 	muted    bool
+	// holdEnd is the earliest end of an active hold that ends, zero if none.
+	holdEnd sqlTime
 }
 
 // planChunk is how many payers one planning step reads before it writes
@@ -59,17 +67,21 @@ const planChunk = 500
 // Plan decides, as of now, which payers are due a digest on which channel,
 // and writes a pending ledger row for each.
 //
-// It walks the payers owing something in id order, planChunk at a time
-// (keyset: id > the last id of the previous chunk). For each chunk it reads
-// everything the decision needs with queries that are read to the end and
-// closed, decides in memory, and only then reserves the chunk's ledger rows
-// in one transaction. It never writes while a read cursor is open: on SQLite
-// the pool has a single connection (database.Open), so a write issued under
-// an open cursor waits for a connection that its own cursor holds, forever.
-// Short reads per chunk also let API requests share that connection between
-// chunks, and memory is bounded by the chunk, not the number of payers or
-// invoices. The ledger's unique (payer, channel, slot) key stays the only
-// guard against sending twice, so concurrent planners need no coordination.
+// It reads only the payers whose decision may have changed: those whose
+// next_plan_at has come (or is NULL). A pass first resets next_plan_at of
+// the payers the database triggers listed as changed (applyInvalidations),
+// then walks the due payers in id order, planChunk at a time (keyset: id >
+// the last id of the previous chunk). For each chunk it reads everything
+// the decision needs with queries that are read to the end and closed,
+// decides in memory, and only then, in one transaction, reserves the
+// chunk's ledger rows and writes each payer's next_plan_at (nextPlanAt).
+// It never writes while a read cursor is open: on SQLite the pool has a
+// single connection (database.Open), so a write issued under an open cursor
+// waits for a connection that its own cursor holds, forever. Short reads per
+// chunk also let API requests share that connection between chunks, and
+// memory is bounded by the chunk, not the number of payers or invoices. The
+// ledger's unique (payer, channel, slot) key stays the only guard against
+// sending twice, so concurrent planners need no coordination.
 func (r *Runner) Plan(ctx context.Context) (Report, error) {
 	now := r.now()
 	rep := Report{Now: now, Skipped: map[string]int{}, Channels: map[string]*ChannelReport{}}
@@ -90,36 +102,58 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 	if _, err := r.cfg.Payers.BreakPromises(ctx, now); err != nil {
 		return rep, err
 	}
+	if !r.cfg.OtherClock {
+		n, err := r.applyInvalidations(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.Invalidated = int(n)
+	}
+	// Read after the invalidations are applied: a policy changed later
+	// makes its payers due again in the next pass.
 	policies, err := r.loadPolicies(ctx)
 	if err != nil {
 		return rep, err
 	}
+	sms := r.cfg.Senders[notify.SMS] != nil
 	var after int64
 	for {
-		st, last, err := r.loadChunk(ctx, after, policies)
-		if err != nil || last == 0 {
+		st, ids, err := r.loadChunk(ctx, now, after, policies)
+		if err != nil || len(ids) == 0 {
 			return r.planned(rep, err)
 		}
-		rows, err := r.openRows(ctx, now, after, last)
+		rep.Read += len(ids)
+		rows, err := r.openRows(ctx, now, ids)
 		if err != nil {
 			return rep, err
 		}
 		var entries []Entry
-		for len(rows) > 0 {
-			end := 1
-			for end < len(rows) && rows[end].payerID == rows[0].payerID {
+		next := make([]nextPlan, 0, len(ids))
+		for _, id := range ids {
+			end := 0
+			for end < len(rows) && rows[end].payerID == id {
 				end++
 			}
-			rep.Considered++
-			entries = append(entries, r.decidePayer(now, st, rows[:end], channels, &rep)...)
-			rows = rows[end:]
+			p := st.payers[id]
+			at := recheckAt(now, id) // owing nothing: only a write can change that
+			if end > 0 {
+				rep.Considered++
+				var decided []Entry
+				decided, at = r.decidePayer(now, st, rows[:end], channels, sms, &rep)
+				entries = append(entries, decided...)
+				rows = rows[end:]
+			}
+			next = append(next, nextPlan{payerID: id, at: at, epoch: p.PlanEpoch})
 		}
-		n, err := r.reserve(ctx, entries)
+		if r.cfg.OtherClock {
+			next = nil
+		}
+		n, err := r.commitChunk(ctx, entries, next)
 		rep.Reserved += int(n)
-		if err != nil || len(st.payers) < planChunk {
+		if err != nil || len(ids) < planChunk {
 			return r.planned(rep, err)
 		}
-		after = last
+		after = ids[len(ids)-1]
 	}
 }
 
@@ -134,17 +168,19 @@ func (r *Runner) planned(rep Report, err error) (Report, error) {
 	return rep, err
 }
 
-// openRows reads the open invoices of the payers with ids in (after, last],
-// in payer order. The cursor is closed when it returns.
-func (r *Runner) openRows(ctx context.Context, now time.Time, after, last int64) ([]openRow, error) {
+// openRows reads the open invoices of the payers ids, in payer order. The
+// cursor is closed when it returns.
+func (r *Runner) openRows(ctx context.Context, now time.Time, ids []int64) ([]openRow, error) {
 	rows, err := r.cfg.DB.WithContext(ctx).Raw(`
 SELECT c.payer_id, i.vendor_id, i.due_date,
        EXISTS (SELECT 1 FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
                AND (h.until IS NULL OR h.until > ?)) AS held,
-       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted
+       EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted,
+       (SELECT MIN(h.until) FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
+               AND h.until > ?) AS hold_end
 FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id > ? AND c.payer_id <= ?
-ORDER BY c.payer_id`, now, after, last).Rows()
+WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
+ORDER BY c.payer_id`, now, now, ids).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("bundler: read invoices: %w", err)
 	}
@@ -152,7 +188,7 @@ ORDER BY c.payer_id`, now, after, last).Rows()
 	var out []openRow
 	for rows.Next() {
 		var row openRow
-		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted); err != nil {
+		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd); err != nil {
 			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
 		}
 		out = append(out, row)
@@ -163,14 +199,20 @@ ORDER BY c.payer_id`, now, after, last).Rows()
 	return out, nil
 }
 
-// decidePayer applies the rules to one payer's open invoices on every channel.
-func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, channels []string, rep *Report) []Entry {
+// decidePayer applies the rules to one payer's open invoices on every
+// channel, and says when to decide again (nextPlanAt). sms tells whether
+// the SMS channel is planned, which brings quiet hours into play.
+func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, channels []string, sms bool, rep *Report) ([]Entry, time.Time) {
 	payerID := rows[0].payerID
-	p, ok := st.payers[payerID]
-	if !ok {
-		return nil
+	p := st.payers[payerID]
+	sched := r.scheduleOf(p.Payer)
+	var holdEnds []time.Time
+	for _, row := range rows {
+		if !row.holdEnd.IsZero() {
+			holdEnds = append(holdEnds, row.holdEnd.Time)
+		}
 	}
-	sched := r.scheduleOf(p)
+	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, r.cfg.StaleAfter)
 	today := sched.LocalDate(now)
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
 	for _, ch := range r.cfg.Off {
@@ -221,7 +263,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Status: StatusPending, CreatedAt: now, UpdatedAt: now})
 		rep.Channels[ch].Reserved++
 	}
-	return out
+	return out, next
 }
 
 type slotKey struct {
@@ -233,7 +275,7 @@ type slotKey struct {
 // invoices: the chunk's payers and their previous slots and reachability,
 // and every vendor's policy.
 type planState struct {
-	payers    map[int64]payers.Payer
+	payers    map[int64]plannedPayer
 	policies  map[int64]Policy
 	previous  map[slotKey]time.Time
 	reachable map[string]map[int64]bool
@@ -256,30 +298,43 @@ func (r *Runner) loadPolicies(ctx context.Context) (map[int64]Policy, error) {
 	return policies, nil
 }
 
-// loadChunk reads the next planChunk payers owing at least one open invoice
-// with ids above after, with their previous slots and reachability. last is
-// the highest payer id of the chunk, 0 when no payer is left. Every query is
-// read to the end before it returns.
-func (r *Runner) loadChunk(ctx context.Context, after int64, policies map[int64]Policy) (*planState, int64, error) {
+// plannedPayer is a payer as the planner reads it: with the plan_epoch its
+// decision is made on.
+type plannedPayer struct {
+	payers.Payer
+	PlanEpoch int64
+}
+
+// loadChunk reads the next planChunk payers due by next_plan_at (with
+// OtherClock: owing at least one open invoice) with ids above after, with
+// their previous slots and reachability. ids are the chunk's payer ids in
+// order, none when no payer is left. Every query is read to the end before
+// it returns.
+func (r *Runner) loadChunk(ctx context.Context, now time.Time, after int64, policies map[int64]Policy) (*planState, []int64, error) {
 	db := r.cfg.DB.WithContext(ctx)
 	st := &planState{
-		payers:    map[int64]payers.Payer{},
+		payers:    map[int64]plannedPayer{},
 		policies:  policies,
 		previous:  map[slotKey]time.Time{},
 		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
 	}
-	var ps []payers.Payer
-	err := db.Where(`payers.id > ? AND EXISTS (SELECT 1 FROM customers c JOIN invoices i ON i.customer_id = c.id
-		WHERE c.payer_id = payers.id AND i.status = 'open' AND i.amount_remaining > 0)`, after).
-		Order("payers.id").Limit(planChunk).Find(&ps).Error
-	if err != nil {
-		return nil, 0, fmt.Errorf("bundler: load payers: %w", err)
+	q := db.Table("payers").Where("payers.id > ?", after)
+	if r.cfg.OtherClock {
+		q = q.Where(`EXISTS (SELECT 1 FROM customers c JOIN invoices i ON i.customer_id = c.id
+			WHERE c.payer_id = payers.id AND i.status = 'open' AND i.amount_remaining > 0)`)
+	} else {
+		q = q.Where("payers.next_plan_at IS NULL OR payers.next_plan_at <= ?", now)
+	}
+	var ps []plannedPayer
+	if err := q.Order("payers.id").Limit(planChunk).Find(&ps).Error; err != nil {
+		return nil, nil, fmt.Errorf("bundler: load payers: %w", err)
 	}
 	if len(ps) == 0 {
-		return st, 0, nil
+		return st, nil, nil
 	}
-	last := ps[len(ps)-1].ID
-	for _, p := range ps {
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
 		st.payers[p.ID] = p
 	}
 	var prev []struct {
@@ -287,29 +342,29 @@ func (r *Runner) loadChunk(ctx context.Context, after int64, policies map[int64]
 		Channel string
 		Slot    sqlTime
 	}
-	err = db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
-		WHERE payer_id > ? AND payer_id <= ? AND status NOT IN ('expired', 'empty')
-		GROUP BY payer_id, channel`, after, last).Scan(&prev).Error
+	err := db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
+		WHERE payer_id IN ? AND status NOT IN ('expired', 'empty')
+		GROUP BY payer_id, channel`, ids).Scan(&prev).Error
 	if err != nil {
-		return nil, 0, fmt.Errorf("bundler: previous digests: %w", err)
+		return nil, nil, fmt.Errorf("bundler: previous digests: %w", err)
 	}
 	for _, p := range prev {
 		st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
 	}
 	var emailable, textable []int64
 	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc
-		WHERE pc.payer_id > ? AND pc.payer_id <= ? AND pc.kind = 'email'
+		WHERE pc.payer_id IN ? AND pc.kind = 'email'
 		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'email' AND s.address = pc.value)`,
-		after, last).Scan(&emailable).Error
+		ids).Scan(&emailable).Error
 	if err != nil {
-		return nil, 0, fmt.Errorf("bundler: email recipients: %w", err)
+		return nil, nil, fmt.Errorf("bundler: email recipients: %w", err)
 	}
 	err = db.Raw(`SELECT DISTINCT c.payer_id FROM customers c
-		WHERE c.payer_id > ? AND c.payer_id <= ? AND c.sms_consent AND c.phone <> ''
+		WHERE c.payer_id IN ? AND c.sms_consent AND c.phone <> ''
 		AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.channel = 'sms' AND s.address = c.phone)`,
-		after, last).Scan(&textable).Error
+		ids).Scan(&textable).Error
 	if err != nil {
-		return nil, 0, fmt.Errorf("bundler: sms recipients: %w", err)
+		return nil, nil, fmt.Errorf("bundler: sms recipients: %w", err)
 	}
 	for _, id := range emailable {
 		st.reachable["email"][id] = true
@@ -317,5 +372,5 @@ func (r *Runner) loadChunk(ctx context.Context, after int64, policies map[int64]
 	for _, id := range textable {
 		st.reachable["sms"][id] = true
 	}
-	return st, last, nil
+	return st, ids, nil
 }

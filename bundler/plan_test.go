@@ -122,7 +122,17 @@ func TestPlanManyDueInOnePass(t *testing.T) {
 			t.Fatalf("slots %v, want only %v", slots, want)
 		}
 
-		// A second pass finds every slot already in the ledger.
+		// A second pass reads nobody: every payer was decided and nothing
+		// changed. Made to decide them all again, it finds every slot
+		// already in the ledger.
+		rep, err = r.Plan(ctx)
+		if err != nil || rep.Read != 0 || rep.Considered != 0 || rep.Reserved != 0 {
+			t.Fatalf("second pass read %d payers (%d considered, %d reserved), want none: %v",
+				rep.Read, rep.Considered, rep.Reserved, err)
+		}
+		if err := db.Gorm.Exec(`UPDATE payers SET next_plan_at = NULL`).Error; err != nil {
+			t.Fatal(err)
+		}
 		rep, err = r.Plan(ctx)
 		if err != nil {
 			t.Fatal(err)

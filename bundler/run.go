@@ -6,9 +6,13 @@ import (
 	"time"
 )
 
-// StuckAfter is how long a row may stay "sending" before it is presumed
-// abandoned by a dead process and offered again.
-const StuckAfter = 10 * time.Minute
+// StuckAfter is the lease a claim holds on a row: a row "sending" for longer
+// is presumed abandoned by a dead process and offered again. It sits above
+// every bound on a live send (notify.ProviderTimeout 30 s < notify.SendDeadline
+// 40 s < the send job's timeout 50 s, see jobs), so a live worker never loses
+// its row, and is short enough that a killed process's digests go out again
+// within two minutes instead of waiting for River's rescuer.
+const StuckAfter = 75 * time.Second
 
 // PendingEntry names a ledger row waiting to be sent.
 type PendingEntry struct {
@@ -31,6 +35,27 @@ func (r *Runner) PendingEntries(ctx context.Context) ([]PendingEntry, error) {
 		return nil, fmt.Errorf("bundler: pending digests: %w", err)
 	}
 	return out, nil
+}
+
+// RescueStuck returns rows left "sending" beyond StuckAfter to pending and
+// names them, so that the caller enqueues them at once: their jobs died with
+// their process, or finished as skipped while another process (a killed
+// `digests run`) held the row.
+func (r *Runner) RescueStuck(ctx context.Context) ([]PendingEntry, error) {
+	return r.rescue(ctx, StuckAfter)
+}
+
+// ParkFor caps a wait before the next try of a row (a provider's
+// Retry-After, SMS quiet hours) by the remaining life of its slot: a parked
+// digest comes back just after its stale limit at the latest, when the send
+// expires it, instead of sitting out a wait the ledger would never honour.
+func (r *Runner) ParkFor(ctx context.Context, digestID int64, wait time.Duration) time.Duration {
+	var e Entry
+	if err := r.cfg.DB.WithContext(ctx).Select("id", "slot").Where("id = ?", digestID).Take(&e).Error; err != nil {
+		return wait // the next try reads the row again
+	}
+	left := e.Slot.Add(r.cfg.StaleAfter).Sub(r.now())
+	return min(wait, max(left, 0)+time.Second)
 }
 
 // Batch is pending rows of one channel, sent together.

@@ -34,8 +34,14 @@ type Config struct {
 	From, FromName string
 	// StaleAfter is how late a slot may still be sent (0: 24 h).
 	StaleAfter time.Duration
-	// SendConcurrency is how many messages of a batch are with the provider
-	// at once (0: DefaultSendConcurrency).
+	// OtherClock says Now is not the hub's clock (`digests run --now`): the
+	// planner then reads every payer owing something and leaves
+	// next_plan_at and the invalidations alone, since instants decided on
+	// that clock would hide payers from the hub's own planner.
+	OtherClock bool
+	// SendConcurrency is how many messages of a channel the runner has with
+	// its provider at once, over all its batches (0: DefaultSendConcurrency;
+	// see LimitSends).
 	SendConcurrency int
 	// SettleEvery bounds how long sent rows of a batch wait for their
 	// outcome to commit (0: DefaultSettleEvery); a crash re-sends at most
@@ -52,6 +58,27 @@ type Config struct {
 type Runner struct {
 	cfg  Config
 	zone zoneCache
+	// slots bound the messages of each channel with its provider at once,
+	// over every batch this runner sends (channel → semaphore).
+	slots sync.Map
+}
+
+// LimitSends sets how many messages of a channel this runner has with its
+// provider at once, over all its batches (default SendConcurrency). River
+// sets it to the channel's queue workers, so that a hanging provider holds
+// that many sends and no more. Call it before sending.
+func (r *Runner) LimitSends(ch notify.Channel, n int) {
+	if n > 0 {
+		r.slots.Store(string(ch), make(chan struct{}, n))
+	}
+}
+
+func (r *Runner) sendSlots(ch string) chan struct{} {
+	if s, ok := r.slots.Load(ch); ok {
+		return s.(chan struct{})
+	}
+	s, _ := r.slots.LoadOrStore(ch, make(chan struct{}, r.cfg.SendConcurrency))
+	return s.(chan struct{})
 }
 
 // NewRunner returns a Runner.

@@ -19,6 +19,12 @@ type optional[T any] struct {
 // wrapped tells checkJSON to check the JSON of an optional[T] as a T.
 func (o *optional[T]) wrapped() reflect.Type { return reflect.TypeFor[T]() }
 
+// present is for the one-pass decoder: like UnmarshalJSON, it sets Set.
+func (o *optional[T]) present() any {
+	o.Set = true
+	return &o.Value
+}
+
 func (o *optional[T]) UnmarshalJSON(data []byte) error {
 	o.Set = true
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {

@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -59,21 +57,6 @@ func checkContentType(header string) error {
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return fmt.Errorf("%w; the only charset is utf-8, not %q", errUnsupportedMediaType, cs)
-	}
-	return nil
-}
-
-// decodeStrict decodes one JSON value into v (a pointer). checkJSON first
-// refuses, all at once and with their JSON paths, the keys, duplicates,
-// strings and types encoding/json would accept loosely or report one by one;
-// trailing data is malformed JSON.
-func decodeStrict(data []byte, v any) error {
-	if err := checkJSON(data, reflect.TypeOf(v)); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		// checkJSON let through something encoding/json refuses: still the client's fault.
-		return fmt.Errorf("%w: %v", errMalformedJSON, err)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalP
 		p.CSRF = csrf.(string)
 	}
 	if p.PayerLabel == "" && payerID(c) > 0 {
-		if payer, err := s.payers.Get(c.Request.Context(), payerID(c)); err == nil {
+		if payer, err := s.sessionPayer(c); err == nil {
 			p.PayerLabel = payerLabel(payer)
 		}
 	}

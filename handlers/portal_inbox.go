@@ -17,20 +17,25 @@ import (
 type inboxLine struct {
 	ID                  int64
 	Number, Issued, Due string
-	Amount, Hold        string
-	DaysOverdue, DueIn  int
-	remaining           int64
-	currency            string
-	due                 civil.Date
+	Amount              string
+	// Status is the hold, how overdue, or when due; StatusClass ("hold",
+	// "overdue" or "") styles it. Worked out here rather than in the
+	// template, whose comparisons go through reflection on every line.
+	Status, StatusClass string
 }
 
 type inboxVendor struct {
 	ID           int64
 	Name, Domain string
 	Muted        bool
-	Totals       []string
-	Lines        []inboxLine
-	oldest       civil.Date
+	// Continued is true when an earlier page showed this vendor's first lines.
+	Continued bool
+	// Totals are over all the vendor's invoices the filter keeps, on any
+	// page, per currency ("USD 1.00 · EUR 2.00").
+	Totals string
+	Lines  []inboxLine
+	oldest civil.Date
+	count  int
 }
 
 type inboxChoice struct {
@@ -44,6 +49,10 @@ type inboxData struct {
 	Vendors                  []inboxVendor
 	Filters, Sorts           []inboxChoice
 	Filtered                 bool
+	// Page of Pages shows lines First to Last of Count; PrevURL and NextURL
+	// are plain links to the pages around it ("" at either end).
+	Page, Pages, First, Last int
+	PrevURL, NextURL         string
 }
 
 // holdText names a hold for the payer.
@@ -65,86 +74,219 @@ func holdLabel(o payers.OpenInvoice) string {
 // payerToday is the session payer's calendar day, in its timezone: the day
 // the digest counts from and promises are checked against.
 func (s *Server) payerToday(c *gin.Context) (civil.Date, error) {
-	p, err := s.payers.Get(c.Request.Context(), payerID(c))
+	p, err := s.sessionPayer(c)
 	if err != nil {
 		return civil.Date{}, err
 	}
 	return civil.Of(s.now().In(p.Location())), nil
 }
 
-// inbox answers GET /portal: every open invoice of the payer from every
-// vendor, grouped by vendor, the vendor owed longest first.
+// inboxPageSize is the number of invoice lines on one inbox page: a payer
+// with hundreds of open invoices gets pages, each as cheap as a small inbox.
+const inboxPageSize = 50
+
+// filterBuckets are the buckets each filter keeps; no entry keeps all.
+var filterBuckets = map[string][]string{
+	"overdue": {payers.BucketOverdue},
+	"due7":    {payers.BucketDue7},
+	"hold":    {payers.BucketHold},
+}
+
+// inbox answers GET /portal: the payer's open invoices from every vendor,
+// grouped by vendor, the vendor owed longest first, 50 lines a page. Counts
+// and totals come from one aggregate over all of them; only the page's
+// lines are read.
 func (s *Server) inbox(c *gin.Context) {
-	open, err := s.payers.OpenInvoices(c.Request.Context(), payerID(c), s.now())
+	ctx := c.Request.Context()
+	today, err := s.payerToday(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	today, err := s.payerToday(c)
+	page, ok := pageParam(c)
+	if !ok {
+		s.portalMessage(c, http.StatusBadRequest, "There is no such page",
+			"Page numbers are whole numbers from 1. Open your invoices from the menu.")
+		return
+	}
+	now := s.now()
+	groups, err := s.payers.InboxGroups(ctx, payerID(c), now, today)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	filter, vendorFilter, sort := c.Query("filter"), c.Query("vendor"), c.DefaultQuery("sort", "due")
 	data := inboxData{Filtered: filter != "" || vendorFilter != ""}
-	due, vendorTotals := money.Totals{}, map[int64]money.Totals{}
-	byVendor := map[int64]*inboxVendor{}
-	var order []int64
-	for _, o := range open {
-		if o.HoldKind != "" {
-			data.Held++
+	buckets := filterBuckets[filter]
+	vendors, due := summarize(groups, buckets, vendorFilter, &data)
+	switch sort {
+	case "vendor":
+		slices.SortStableFunc(vendors, func(a, b *inboxVendor) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), a.oldest.Compare(b.oldest), cmp.Compare(a.ID, b.ID))
+		})
+	default:
+		slices.SortStableFunc(vendors, func(a, b *inboxVendor) int {
+			return cmp.Or(a.oldest.Compare(b.oldest), cmp.Compare(a.ID, b.ID))
+		})
+	}
+	data.Pages = max(1, (data.Count+inboxPageSize-1)/inboxPageSize)
+	if page > data.Pages {
+		// A page that emptied (invoices paid since) falls back to the last one.
+		c.Redirect(http.StatusFound, pageURL(c, data.Pages))
+		return
+	}
+	data.Page = page
+	onPage, offset := pageVendors(vendors, (page-1)*inboxPageSize)
+	ids := make([]int64, len(onPage))
+	for i, v := range onPage {
+		ids[i] = v.ID
+	}
+	lines, err := s.payers.InboxLines(ctx, payerID(c), now, today, payers.InboxPage{
+		Vendors: ids, Buckets: buckets, ByAmount: sort == "amount", Offset: offset, Limit: inboxPageSize})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	byID := make(map[int64]*inboxVendor, len(onPage))
+	for _, v := range onPage {
+		byID[v.ID] = v
+	}
+	for _, o := range lines {
+		v := byID[o.VendorID]
+		if v == nil {
+			continue // never: the query reads only these vendors' lines
 		}
-		days := o.DueDate.DaysUntil(today)
-		keep := true
-		switch filter {
-		case "overdue":
-			keep = days > 0 && o.HoldKind == ""
-		case "due7":
-			keep = days <= 0 && days >= -7 && o.HoldKind == ""
-		case "hold":
-			keep = o.HoldKind != ""
-		}
-		if vendorFilter != "" && vendorFilter != strconv.FormatInt(o.VendorID, 10) {
-			keep = false
-		}
-		if !keep {
-			continue
-		}
-		v, ok := byVendor[o.VendorID]
-		if !ok {
-			v = &inboxVendor{ID: o.VendorID, Name: o.VendorName, Domain: o.VendorDomain, Muted: o.Muted, oldest: o.DueDate}
-			byVendor[o.VendorID] = v
-			order = append(order, o.VendorID)
-			vendorTotals[o.VendorID] = money.Totals{}
-		}
+		status, class := lineStatus(o, today)
 		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
-			Amount: money.Format(o.AmountRemaining, o.Currency), Hold: holdLabel(o),
-			DaysOverdue: days, DueIn: -days, remaining: o.AmountRemaining, currency: o.Currency, due: o.DueDate})
-		data.Count++
-		if o.HoldKind == "" {
-			due.Add(o.Currency, o.AmountRemaining)
-			vendorTotals[o.VendorID].Add(o.Currency, o.AmountRemaining)
+			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class})
+	}
+	for _, v := range onPage {
+		if len(v.Lines) > 0 {
+			data.Vendors = append(data.Vendors, *v)
 		}
 	}
-	for _, id := range order {
-		v := byVendor[id]
-		v.Totals = vendorTotals[id].List()
-		switch sort {
-		case "amount":
-			slices.SortStableFunc(v.Lines, func(a, b inboxLine) int {
-				return cmp.Or(cmp.Compare(a.currency, b.currency), cmp.Compare(b.remaining, a.remaining))
-			})
-		}
-		data.Vendors = append(data.Vendors, *v)
+	if data.Count > 0 {
+		data.First = (page-1)*inboxPageSize + 1
+		data.Last = min(page*inboxPageSize, data.Count)
 	}
-	if sort == "vendor" {
-		slices.SortStableFunc(data.Vendors, func(a, b inboxVendor) int { return cmp.Compare(a.Name, b.Name) })
+	if page > 1 {
+		data.PrevURL = pageURL(c, page-1)
 	}
-	data.VendorCount = len(data.Vendors)
+	if page < data.Pages {
+		data.NextURL = pageURL(c, page+1)
+	}
+	data.VendorCount = len(vendors)
 	data.Totals = due.List()
 	data.Filters = choices(c, "filter", filter, [][2]string{{"", "All"}, {"overdue", "Overdue"}, {"due7", "Due in 7 days"}, {"hold", "On hold"}})
 	data.Sorts = choices(c, "sort", sort, [][2]string{{"due", "Due date"}, {"amount", "Amount"}, {"vendor", "Vendor"}})
 	s.renderPortal(c, http.StatusOK, "inbox", portalPage{Title: "Your invoices", Data: data})
+}
+
+// summarize folds the aggregate into the vendors the filter keeps, with
+// their line counts and totals, and fills the inbox's counts. Held invoices
+// are counted over the whole inbox and never summed into an amount due.
+func summarize(groups []payers.InboxGroup, buckets []string, vendorFilter string, data *inboxData) ([]*inboxVendor, money.Totals) {
+	due, vendorTotals := money.Totals{}, map[int64]money.Totals{}
+	byVendor := map[int64]*inboxVendor{}
+	var vendors []*inboxVendor
+	for _, g := range groups {
+		if g.Bucket == payers.BucketHold {
+			data.Held += g.Lines
+		}
+		if len(buckets) > 0 && !slices.Contains(buckets, g.Bucket) {
+			continue
+		}
+		if vendorFilter != "" && vendorFilter != strconv.FormatInt(g.VendorID, 10) {
+			continue
+		}
+		v, ok := byVendor[g.VendorID]
+		if !ok {
+			v = &inboxVendor{ID: g.VendorID, Name: g.VendorName, Domain: g.VendorDomain, Muted: g.Muted, oldest: g.Oldest}
+			byVendor[g.VendorID] = v
+			vendors = append(vendors, v)
+			vendorTotals[g.VendorID] = money.Totals{}
+		}
+		if g.Oldest.Before(v.oldest) {
+			v.oldest = g.Oldest
+		}
+		v.count += g.Lines
+		data.Count += g.Lines
+		if g.Bucket != payers.BucketHold {
+			due.Add(g.Currency, g.Amount)
+			vendorTotals[g.VendorID].Add(g.Currency, g.Amount)
+		}
+	}
+	for _, v := range vendors {
+		v.Totals = vendorTotals[v.ID].String()
+	}
+	return vendors, due
+}
+
+// lineStatus says where an invoice stands: its hold, else how many days
+// overdue, due today, or in how many days.
+func lineStatus(o payers.OpenInvoice, today civil.Date) (text, class string) {
+	if o.HoldKind != "" {
+		return holdLabel(o), "hold"
+	}
+	switch days := o.DueDate.DaysUntil(today); {
+	case days == 1:
+		return "1 day overdue", "overdue"
+	case days > 1:
+		return strconv.Itoa(days) + " days overdue", "overdue"
+	case days == 0:
+		return "Due today", ""
+	case days == -1:
+		return "Due in 1 day", ""
+	default:
+		return "Due in " + strconv.Itoa(-days) + " days", ""
+	}
+}
+
+// pageVendors returns the vendors whose lines fall on the page starting at
+// line start (vendors in display order), and how many lines of the first
+// one earlier pages showed.
+func pageVendors(vendors []*inboxVendor, start int) ([]*inboxVendor, int) {
+	var on []*inboxVendor
+	offset, pos := 0, 0
+	for _, v := range vendors {
+		end := pos + v.count
+		if end > start && pos < start+inboxPageSize {
+			if len(on) == 0 {
+				offset = start - pos
+				v.Continued = offset > 0
+			}
+			on = append(on, v)
+		}
+		pos = end
+	}
+	return on, offset
+}
+
+// pageParam reads ?page=, 1 when absent; false when it is not a page number.
+func pageParam(c *gin.Context) (int, bool) {
+	raw, ok := c.GetQuery("page")
+	if !ok {
+		return 1, true
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, false
+	}
+	return n, true
+}
+
+// pageURL is the inbox URL of another page, with the same filter and sort.
+func pageURL(c *gin.Context, page int) string {
+	q := c.Request.URL.Query()
+	q.Del("done")
+	q.Del("page")
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if enc := q.Encode(); enc != "" {
+		return "/portal?" + enc
+	}
+	return "/portal"
 }
 
 // choices builds filter or sort links that keep the other query parameters.
@@ -156,6 +298,7 @@ func choices(c *gin.Context, key, current string, options [][2]string) []inboxCh
 			q[k] = v
 		}
 		q.Del("done")
+		q.Del("page") // another filter or order starts at its first page
 		if o[0] == "" {
 			q.Del(key)
 		} else {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -75,12 +76,20 @@ func problemFor(err error) problem {
 		return newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key reused", err.Error())
 	case errors.Is(err, vendors.ErrIdempotencyInFlight):
 		return newProblem(http.StatusConflict, "idempotency_key_in_flight", "Request in progress", err.Error())
+	case errors.Is(err, errOverloaded), errors.Is(err, context.DeadlineExceeded):
+		return newProblem(http.StatusServiceUnavailable, "overloaded", "The hub is overloaded",
+			"More requests arrived than the hub can answer in time. Retry after 1 second.")
 	}
 	return newProblem(http.StatusInternalServerError, "internal", "Internal server error", "")
 }
 
 // fail answers with the problem for err and logs server-side failures.
 func (s *Server) fail(c *gin.Context, err error) {
+	if c.Request.Context().Err() == context.DeadlineExceeded {
+		// The request's deadline passed: whatever the driver made of the
+		// cancelled query (SQLite says "interrupted"), the hub was too busy.
+		err = fmt.Errorf("%w: %w", errOverloaded, err)
+	}
 	p := problemFor(err)
 	if p.Status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", requestIDOf(c)), slog.String("route", c.FullPath()),
@@ -88,6 +97,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="duehub"`)
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "1")
 	}
 	writeProblem(c, p)
 }

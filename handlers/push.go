@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -73,40 +72,27 @@ func putOne[R any, I any](s *Server, c *gin.Context, externalID func(*R) *string
 	c.JSON(status, out)
 }
 
-// decodeBatch reads {"<name>": [ … ]} with at most vendors.MaxBatch items and
-// decodes each item on its own, so one bad item does not sink the others.
-// Items that fail to decode come back as error results.
+// decodeBatch reads {"<name>": [ … ]} with at most vendors.MaxBatch items,
+// each decoded on its own (see readBatch), so one bad item does not sink the
+// others. Items that fail to decode come back as error results.
 func decodeBatch[R any, I any](c *gin.Context, name string, convert func(R) (I, error)) ([]I, []int, []batchItemResult, error) {
 	body, err := readBody(c, maxBatchBody)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var envelope map[string]json.RawMessage
-	if err := decodeStrict(body, &envelope); err != nil {
+	items, err := readBatch[R](body, name)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	for k := range envelope {
-		if k != name {
-			return nil, nil, nil, vendors.Invalid(k, "is not a known field")
-		}
-	}
-	var raws []json.RawMessage
-	if err := decodeStrict(envelope[name], &raws); err != nil || envelope[name] == nil {
-		return nil, nil, nil, vendors.Invalid(name, "must be an array of objects")
-	}
-	if len(raws) == 0 || len(raws) > vendors.MaxBatch {
-		return nil, nil, nil, vendors.Invalid(name, fmt.Sprintf("must hold between 1 and %d items", vendors.MaxBatch))
-	}
-	results := make([]batchItemResult, len(raws))
-	inputs := make([]I, 0, len(raws))
-	index := make([]int, 0, len(raws))
-	for i, raw := range raws {
+	results := make([]batchItemResult, len(items))
+	inputs := make([]I, 0, len(items))
+	index := make([]int, 0, len(items))
+	for i := range items {
 		results[i].Index = i
-		var req R
-		err := decodeStrict(raw, &req)
+		err := items[i].problem()
 		var in I
 		if err == nil {
-			in, err = convert(req)
+			in, err = convert(items[i].req)
 		}
 		if err != nil {
 			results[i].Result = vendors.ResultError
@@ -114,7 +100,7 @@ func decodeBatch[R any, I any](c *gin.Context, name string, convert func(R) (I, 
 			var probe struct {
 				ExternalID string `json:"external_id"`
 			}
-			json.Unmarshal(raw, &probe)
+			json.Unmarshal(body[items[i].start:items[i].end], &probe)
 			results[i].ExternalID = probe.ExternalID
 			continue
 		}

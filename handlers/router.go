@@ -24,7 +24,7 @@ func (s *Server) routes() http.Handler {
 	if err := r.SetTrustedProxies(proxies); err != nil {
 		panic("handlers: trusted proxies: " + err.Error()) // netip.Prefix strings always parse
 	}
-	r.Use(s.requestID, s.recoverer, s.observe)
+	r.Use(s.requestID, s.recoverer, s.observe, s.shedLoad)
 	r.NoRoute(func(c *gin.Context) { s.fail(c, errNoRoute) })
 	r.NoMethod(func(c *gin.Context) { s.fail(c, errMethodNotAllowed) })
 

@@ -58,6 +58,9 @@ type Config struct {
 	// Limiter enforces Limits; nil turns rate limiting off.
 	Limiter *ratelimit.Limiter
 	Limits  Limits
+	// Load bounds the requests worked on at once and sets their deadline;
+	// the zero value takes the defaults.
+	Load Load
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Real-IP name the client, and whose Request-Id is kept. None: the
 	// peer address is the client.
@@ -87,6 +90,7 @@ type Server struct {
 	webhooks    *webhooks.Guard
 	limiter     *ratelimit.Limiter
 	limits      Limits
+	shed        *shedder
 	// trustedProxies are the peers whose forwarding headers are believed.
 	trustedProxies []netip.Prefix
 	// invoiceThreads loads the threads shown on a portal invoice page.
@@ -119,6 +123,7 @@ func New(cfg Config) http.Handler {
 
 		trustedProxies: cfg.TrustedProxies,
 	}
+	s.shed = newShedder(cfg.Load, cfg.Registry)
 	s.cursors = newCursorSealer(s.secret)
 	if s.webhooks == nil {
 		s.webhooks = webhooks.NewGuard(webhooks.GuardConfig{})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/payers"
 )
 
 // A portal session is a signed cookie, not a database row: opening a digest
@@ -24,6 +26,7 @@ const (
 	sessionCookie = "duehub_session"
 	sessionTTL    = 12 * time.Hour
 	ctxPayerID    = "duehub.payer_id"
+	ctxPayer      = "duehub.payer"
 	ctxCSRF       = "duehub.csrf"
 )
 
@@ -146,6 +149,8 @@ func (s *Server) portalAuth(c *gin.Context) {
 			ok = false
 		} else if p.TokenGeneration != ss.Generation {
 			ok = false
+		} else {
+			c.Set(ctxPayer, p)
 		}
 	}
 	if !ok {
@@ -170,3 +175,15 @@ func (s *Server) portalAuth(c *gin.Context) {
 
 // payerID is the payer of a portal request.
 func payerID(c *gin.Context) int64 { return c.GetInt64(ctxPayerID) }
+
+// sessionPayer is the payer of a portal request. A GET reuses the row
+// portalAuth read (an inbox page would otherwise read it three times); a
+// POST, which may have just changed it, reads it again.
+func (s *Server) sessionPayer(c *gin.Context) (payers.Payer, error) {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		if p, ok := c.Get(ctxPayer); ok {
+			return p.(payers.Payer), nil
+		}
+	}
+	return s.payers.Get(c.Request.Context(), payerID(c))
+}

@@ -35,12 +35,29 @@ import (
 // owner decodes them later on their own (the items of a batch), so that a
 // bad item is that item's error.
 func checkJSON(data []byte, t reflect.Type) error {
+	return checkAndDecode(data, t, reflect.Value{})
+}
+
+// checkAndDecode is checkJSON that also stores the value in dst (settable,
+// of type t) in the same pass, as encoding/json would, when dst is valid:
+// dst must then be of a type decodable says it can decode. What it stores is
+// meaningful only when it returns nil.
+func checkAndDecode(data []byte, t reflect.Type, dst reflect.Value) error {
 	c := &jsonChecker{data: data}
-	if err := c.run(t); err != nil {
+	if err := c.run(t, dst); err != nil {
 		return err
 	}
+	return c.result()
+}
+
+// result is the outcome of a walk that reached its end: the problems found,
+// else a value encoding/json would not have stored either.
+func (c *jsonChecker) result() error {
 	if len(c.errs) > 0 {
 		return &vendors.ValidationError{Fields: c.errs}
+	}
+	if c.decodeErr != nil {
+		return fmt.Errorf("%w: %v", errMalformedJSON, c.decodeErr)
 	}
 	return nil
 }
@@ -53,6 +70,9 @@ type jsonChecker struct {
 	pos   int
 	depth int
 	errs  []vendors.FieldError
+	// decodeErr is the first value that passed the checks but could not be
+	// stored (a float out of range): encoding/json refuses it too.
+	decodeErr error
 }
 
 // jsonSyntaxError stops the walk; run turns it into errMalformedJSON.
@@ -61,26 +81,34 @@ type jsonSyntaxError struct {
 	offset int
 }
 
-func (c *jsonChecker) run(t reflect.Type) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			se, ok := r.(*jsonSyntaxError)
-			if !ok {
-				panic(r)
-			}
-			err = fmt.Errorf("%w: %s at byte %d", errMalformedJSON, se.msg, se.offset)
-		}
-	}()
+func (c *jsonChecker) run(t reflect.Type, dst reflect.Value) (err error) {
+	defer c.recoverSyntax(&err)
 	c.space()
 	if c.pos == len(c.data) {
 		c.fail("the body is empty")
 	}
-	c.value(target(t), "", false)
+	c.value(target(t), "", false, dst)
+	c.end()
+	return nil
+}
+
+// end checks that nothing but white space follows the value.
+func (c *jsonChecker) end() {
 	c.space()
 	if c.pos < len(c.data) {
 		c.fail("data after the JSON value")
 	}
-	return nil
+}
+
+// recoverSyntax turns the panic of fail into errMalformedJSON in *err.
+func (c *jsonChecker) recoverSyntax(err *error) {
+	if r := recover(); r != nil {
+		se, ok := r.(*jsonSyntaxError)
+		if !ok {
+			panic(r)
+		}
+		*err = fmt.Errorf("%w: %s at byte %d", errMalformedJSON, se.msg, se.offset)
+	}
 }
 
 func (c *jsonChecker) fail(msg string) {
@@ -122,6 +150,9 @@ var (
 // another type (optional[T]): checkJSON checks its JSON as that type.
 type jsonWrapper interface {
 	wrapped() reflect.Type
+	// present records that the value was sent and returns a pointer to
+	// where the wrapped value goes.
+	present() any
 }
 
 // kind is what the checker expects of a value.
@@ -203,31 +234,42 @@ func (e expect) want() string {
 	return "a JSON value"
 }
 
-func (c *jsonChecker) value(e expect, path string, multiline bool) {
+// value checks one value against e and, when dst is valid, stores it there.
+func (c *jsonChecker) value(e expect, path string, multiline bool, dst reflect.Value) {
 	if e.kind == kindRaw {
 		c.skip()
 		return
 	}
 	start := c.pos
 	got := ""
-	switch b := c.peek(); {
+	b := c.peek()
+	if dst.IsValid() {
+		if b == 'n' {
+			storeNull(dst)
+		} else {
+			dst = settle(dst)
+		}
+	}
+	switch {
 	case b == '{':
 		if e.kind == kindStruct || e.kind == kindMap || e.kind == kindAny {
-			c.object(e, path)
+			c.object(e, path, dst)
 			return
 		}
 		got = "an object"
 	case b == '[':
 		if e.kind == kindSlice || e.kind == kindAny {
-			c.array(e, path)
+			c.array(e, path, dst)
 			return
 		}
 		got = "an array"
 	case b == '"':
 		if e.kind == kindString || e.kind == kindAny {
-			_, problem := c.str(false, multiline)
+			s, problem := c.str(dst.IsValid(), multiline)
 			if problem != "" {
 				c.add(path, problem)
+			} else if dst.IsValid() {
+				dst.SetString(s)
 			}
 			return
 		}
@@ -235,7 +277,16 @@ func (c *jsonChecker) value(e expect, path string, multiline bool) {
 	case b == '-' || b >= '0' && b <= '9':
 		integer := c.number()
 		switch e.kind {
-		case kindAny, kindFloat:
+		case kindAny:
+			return
+		case kindFloat:
+			if dst.IsValid() {
+				f, err := strconv.ParseFloat(string(c.data[start:c.pos]), e.t.Bits())
+				if err != nil && c.decodeErr == nil {
+					c.decodeErr = fmt.Errorf("%s: %w", path, err)
+				}
+				dst.SetFloat(f)
+			}
 			return
 		case kindInt, kindUint:
 			lit := string(c.data[start:c.pos])
@@ -243,14 +294,20 @@ func (c *jsonChecker) value(e expect, path string, multiline bool) {
 				c.add(path, "must be an integer, not "+lit)
 				return
 			}
-			var err error
 			if e.kind == kindInt {
-				_, err = strconv.ParseInt(lit, 10, e.t.Bits())
+				n, err := strconv.ParseInt(lit, 10, e.t.Bits())
+				if err != nil {
+					c.add(path, fmt.Sprintf("%s is out of range", lit))
+				} else if dst.IsValid() {
+					dst.SetInt(n)
+				}
 			} else {
-				_, err = strconv.ParseUint(lit, 10, e.t.Bits())
-			}
-			if err != nil {
-				c.add(path, fmt.Sprintf("%s is out of range", lit))
+				n, err := strconv.ParseUint(lit, 10, e.t.Bits())
+				if err != nil {
+					c.add(path, fmt.Sprintf("%s is out of range", lit))
+				} else if dst.IsValid() {
+					dst.SetUint(n)
+				}
 			}
 			return
 		}
@@ -259,6 +316,9 @@ func (c *jsonChecker) value(e expect, path string, multiline bool) {
 	case b == 't' || b == 'f':
 		c.literal()
 		if e.kind == kindBool || e.kind == kindAny {
+			if dst.IsValid() && e.kind == kindBool {
+				dst.SetBool(b == 't')
+			}
 			return
 		}
 		c.add(path, "must be "+e.want()+", not true or false")
@@ -281,14 +341,22 @@ func (c *jsonChecker) enter() {
 	}
 }
 
-func (c *jsonChecker) object(e expect, path string) {
+func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 	c.enter()
 	c.pos++ // {
 	var fields map[string]structField
 	if e.kind == kindStruct {
 		fields = fieldsOf(e.t)
 	}
-	seen := map[string]bool{}
+	if dst.IsValid() && e.kind == kindMap {
+		if dst.Kind() != reflect.Map {
+			dst = reflect.Value{}
+		} else if dst.IsNil() {
+			dst.Set(reflect.MakeMap(dst.Type()))
+		}
+	}
+	var seen map[string]bool
+	var seenFields uint64 // fields by index, when the key was plain (see plainKey)
 	c.space()
 	if c.peek() == '}' {
 		c.pos++
@@ -300,6 +368,35 @@ func (c *jsonChecker) object(e expect, path string) {
 		if c.peek() != '"' {
 			c.fail("expected a quoted key")
 		}
+		if e.kind == kindStruct {
+			if f, ok := c.plainField(fields); ok {
+				c.space()
+				if c.peek() != ':' {
+					c.fail("expected ':' after a key")
+				}
+				c.pos++
+				c.space()
+				child := f.name
+				if path != "" {
+					child = path + "." + f.name
+				}
+				if seenFields&(1<<f.index) != 0 {
+					c.add(child, "appears more than once; send each field once")
+					c.skip()
+				} else {
+					seenFields |= 1 << f.index
+					var fv reflect.Value
+					if dst.IsValid() && dst.Kind() == reflect.Struct {
+						fv = dst.Field(f.index)
+					}
+					c.value(f.expect, child, f.multiline, fv)
+				}
+				if c.objectNext() {
+					return
+				}
+				continue
+			}
+		}
 		key, problem := c.str(true, false)
 		child := joinPath(path, key)
 		c.space()
@@ -308,6 +405,12 @@ func (c *jsonChecker) object(e expect, path string) {
 		}
 		c.pos++
 		c.space()
+		if seen == nil {
+			seen = make(map[string]bool, len(fields))
+		}
+		if f, ok := fields[key]; ok && f.direct && problem == "" && seenFields&(1<<f.index) != 0 {
+			seen[key] = true // sent before as a plain key, now escaped
+		}
 		switch {
 		case problem != "":
 			c.add(child, "is not a known field: the key "+problem)
@@ -323,34 +426,85 @@ func (c *jsonChecker) object(e expect, path string) {
 				c.skip()
 				break
 			}
-			c.value(f.expect, child, f.multiline)
+			var fv reflect.Value
+			if dst.IsValid() && dst.Kind() == reflect.Struct {
+				fv = dst.Field(f.index)
+			}
+			c.value(f.expect, child, f.multiline, fv)
 		case e.kind == kindMap:
 			seen[key] = true
-			c.value(target(e.t.Elem()), child, false)
+			if !dst.IsValid() {
+				c.value(target(e.t.Elem()), child, false, reflect.Value{})
+				break
+			}
+			elem := reflect.New(dst.Type().Elem()).Elem()
+			c.value(target(e.t.Elem()), child, false, elem)
+			dst.SetMapIndex(reflect.ValueOf(key).Convert(dst.Type().Key()), elem)
 		default:
 			seen[key] = true
-			c.value(expect{kind: kindAny}, child, false)
+			c.value(expect{kind: kindAny}, child, false, reflect.Value{})
 		}
-		c.space()
-		switch c.peek() {
-		case ',':
-			c.pos++
-		case '}':
-			c.pos++
-			c.depth--
+		if f, ok := fields[key]; ok && f.direct && problem == "" {
+			seenFields |= 1 << f.index
+		}
+		if c.objectNext() {
 			return
-		default:
-			c.fail("expected ',' or '}' in an object")
 		}
 	}
 }
 
-func (c *jsonChecker) array(e expect, path string) {
+// objectNext reads what follows a member: a comma, or the end of the
+// object (true).
+func (c *jsonChecker) objectNext() bool {
+	c.space()
+	switch c.peek() {
+	case ',':
+		c.pos++
+		return false
+	case '}':
+		c.pos++
+		c.depth--
+		return true
+	}
+	c.fail("expected ',' or '}' in an object")
+	return false
+}
+
+// plainField reads a key that needs no decoding (no escape, nothing to
+// refuse) and names a direct field of the struct among the first 64, and
+// returns that field: the usual key, read without allocating. Any other
+// key is left unread.
+func (c *jsonChecker) plainField(fields map[string]structField) (structField, bool) {
+	start := c.pos + 1
+	for i := start; i < len(c.data); i++ {
+		switch ch := c.data[i]; {
+		case ch == '"':
+			f, ok := fields[string(c.data[start:i])]
+			if !ok || !f.direct {
+				return structField{}, false
+			}
+			c.pos = i + 1
+			return f, true
+		case ch < 0x20 || ch == '\\' || ch >= 0x7F:
+			return structField{}, false
+		}
+	}
+	return structField{}, false
+}
+
+func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
 	c.enter()
 	c.pos++ // [
 	elem := expect{kind: kindAny}
 	if e.kind == kindSlice {
 		elem = target(e.t.Elem())
+	}
+	if dst.IsValid() && dst.Kind() != reflect.Slice {
+		dst = reflect.Value{}
+	}
+	if dst.IsValid() {
+		// [] is an empty slice, not nil, as encoding/json makes it.
+		dst.Set(reflect.MakeSlice(dst.Type(), 0, 0))
 	}
 	c.space()
 	if c.peek() == ']' {
@@ -360,7 +514,12 @@ func (c *jsonChecker) array(e expect, path string) {
 	}
 	for i := 0; ; i++ {
 		c.space()
-		c.value(elem, fmt.Sprintf("%s[%d]", path, i), false)
+		var ev reflect.Value
+		if dst.IsValid() {
+			dst.Set(reflect.Append(dst, reflect.Zero(dst.Type().Elem())))
+			ev = dst.Index(i)
+		}
+		c.value(elem, path+"["+strconv.Itoa(i)+"]", false, ev)
 		c.space()
 		switch c.peek() {
 		case ',':
@@ -448,8 +607,9 @@ func (c *jsonChecker) skip() {
 }
 
 func (c *jsonChecker) literal() {
-	for _, lit := range []string{"true", "false", "null"} {
-		if strings.HasPrefix(string(c.data[c.pos:min(len(c.data), c.pos+len(lit))]), lit) {
+	rest := c.data[c.pos:]
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(rest) >= len(lit) && string(rest[:len(lit)]) == lit {
 			c.pos += len(lit)
 			return
 		}
@@ -503,6 +663,31 @@ func (c *jsonChecker) number() bool {
 // return are allowed when multiline). Unescaped bytes below 0x20 are a
 // syntax error, as RFC 8259 says.
 func (c *jsonChecker) str(keep, multiline bool) (string, string) {
+	// Most strings hold no escape and nothing to refuse: their bytes are
+	// their text.
+	start := c.pos + 1
+	for i := start; i < len(c.data); {
+		ch := c.data[i]
+		if ch == '"' {
+			c.pos = i + 1
+			if keep {
+				return string(c.data[start:i]), ""
+			}
+			return "", ""
+		}
+		if ch < 0x20 || ch == '\\' || ch == 0x7F {
+			break
+		}
+		if ch < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(c.data[i:])
+		if r == utf8.RuneError && size == 1 || r <= 0x9F {
+			break
+		}
+		i += size
+	}
 	c.pos++ // "
 	var b strings.Builder
 	badUTF8 := false
@@ -639,6 +824,9 @@ func unknownField(key string, fields map[string]structField) string {
 type structField struct {
 	expect
 	multiline bool
+	name      string
+	index     int  // in the struct, when direct
+	direct    bool // a field of the struct itself (not embedded), among its first 64
 }
 
 var fieldCache sync.Map // reflect.Type → map[string]structField
@@ -661,10 +849,11 @@ func fieldsOf(t reflect.Type) map[string]structField {
 		if name == "" {
 			name = sf.Name
 		}
-		if len(sf.Index) > 1 && fields[name] != (structField{}) {
+		if old := fields[name]; len(sf.Index) > 1 && (old.expect != (expect{}) || old.multiline) {
 			continue // a shallower field of the same name wins
 		}
-		fields[name] = structField{expect: target(sf.Type), multiline: sf.Tag.Get("text") == "multiline"}
+		fields[name] = structField{expect: target(sf.Type), multiline: sf.Tag.Get("text") == "multiline", name: name,
+			index: sf.Index[0], direct: len(sf.Index) == 1 && sf.Index[0] < 64}
 	}
 	fieldCache.Store(t, fields)
 	return fields

@@ -10,7 +10,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivermigrate"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/notify"
@@ -36,19 +35,11 @@ type SendArgs struct {
 // Kind names the job in River.
 func (SendArgs) Kind() string { return "send_digest" }
 
-// InsertOpts makes the job unique by its row while it is not finished, and
-// gives it days of retries: the row stays pending meanwhile. A finished job
-// does not count: it may have found the row held by another sender (a
-// `digests run` that then died), and the row, pending again after the
-// rescue, must get a new job at once.
+// InsertOpts makes the job unique by its row while it is not finished (see
+// sendStates), and gives it days of retries: the row stays pending meanwhile.
 func (SendArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+	return river.InsertOpts{MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: sendStates}}
 }
-
-// unfinished are the states of a job still to run (River requires the first
-// four of any unique job).
-var unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}
 
 // SendBatchArgs asks to send a batch of ledger rows of one channel that were
 // never tried (bundler.Runner.SendFirstAttempts). While it waits, a planning
@@ -69,7 +60,7 @@ func (SendBatchArgs) Kind() string { return "send_digest_batch" }
 // provider error is that row's, and goes on as a per-digest retry); a few
 // tries are enough, the planning pass enqueues what is left pending.
 func (SendBatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: sendStates}}
 }
 
 // DefaultBatchSize is how many rows one SendBatchArgs job carries: small
@@ -83,9 +74,14 @@ type Config struct {
 	Log    *slog.Logger
 	// PlanEvery is the planning period (default one minute).
 	PlanEvery time.Duration
-	// Workers is how many sends run at once (default 10), and how many
-	// webhook deliveries.
-	Workers int
+	// Workers is how many email sends run at once (default 10), and how
+	// many webhook deliveries; SMSWorkers how many SMS sends (default
+	// Workers), in a queue of their own.
+	Workers    int
+	SMSWorkers int
+	// RescueEvery is the period of the pass that offers rows abandoned
+	// mid-send again (default DefaultRescueEvery).
+	RescueEvery time.Duration
 	// BatchSize is how many first sends one batch job carries (default
 	// DefaultBatchSize); each batch sends bundler.Config.SendConcurrency
 	// messages at a time.
@@ -122,6 +118,15 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	river.AddWorker(workers, &planWorker[TTx]{runner: cfg.Runner, log: cfg.Log, batchSize: cfg.BatchSize})
 	river.AddWorker(workers, &sendWorker{runner: cfg.Runner, log: cfg.Log})
 	river.AddWorker(workers, &sendBatchWorker[TTx]{runner: cfg.Runner, log: cfg.Log})
+	// A batch job sends many messages at once: the channel's workers bound
+	// the sends with its provider, over all batches, as they bound
+	// per-digest jobs.
+	smsSends := cfg.SMSWorkers
+	if smsSends <= 0 {
+		smsSends = cfg.Workers
+	}
+	cfg.Runner.LimitSends(notify.Email, cfg.Workers)
+	cfg.Runner.LimitSends(notify.SMS, smsSends)
 	rc := &river.Config{
 		Logger:  cfg.Log,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -129,12 +134,12 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.PlanEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return PlanArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true})},
-		JobTimeout: 5 * time.Minute,
 		// River's default 100 ms between fetches caps a client at about 100
 		// jobs a second, whatever the workers: the delivery bench measured
 		// exactly that (BENCHMARKS.md).
 		FetchCooldown: 5 * time.Millisecond,
 	}
+	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
 	client, err := river.NewClient(driver, rc)
@@ -180,6 +185,9 @@ type planWorker[TTx any] struct {
 	batchSize int
 }
 
+// Timeout lets a pass over many payers outlive a send's timeout.
+func (w *planWorker[TTx]) Timeout(*river.Job[PlanArgs]) time.Duration { return passTimeout }
+
 func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) error {
 	rep, err := w.runner.Plan(ctx)
 	if err != nil {
@@ -190,16 +198,18 @@ func (w *planWorker[TTx]) Work(ctx context.Context, job *river.Job[PlanArgs]) er
 		return err
 	}
 	var first []bundler.PendingEntry
-	var params []river.InsertManyParams
+	var retries []bundler.PendingEntry
 	for _, p := range pending {
 		if p.Attempts == 0 {
 			first = append(first, p)
 		} else {
-			params = append(params, river.InsertManyParams{Args: SendArgs{DigestID: p.ID}})
+			retries = append(retries, p)
 		}
 	}
+	params := sendParams(retries)
 	for _, b := range bundler.Batches(first, w.batchSize) {
-		params = append(params, river.InsertManyParams{Args: SendBatchArgs{Channel: b.Channel, IDs: b.IDs}})
+		params = append(params, river.InsertManyParams{Args: SendBatchArgs{Channel: b.Channel, IDs: b.IDs},
+			InsertOpts: &river.InsertOpts{Queue: queueFor(b.Channel)}})
 	}
 	if len(params) > 0 {
 		if _, err := river.ClientFromContext[TTx](ctx).InsertMany(ctx, params); err != nil {
@@ -231,10 +241,12 @@ func (w *sendBatchWorker[TTx]) Work(ctx context.Context, job *river.Job[SendBatc
 		}
 		at := now.Add(time.Second)
 		if d, ok := notify.RetryAfter(res.Err); ok && d > 0 {
-			at = now.Add(d)
+			// Never parked beyond the slot: the ledger expires it then.
+			at = now.Add(w.runner.ParkFor(ctx, res.ID, d))
 		}
 		w.log.Warn("digest send will be retried", slog.Int64("digest", res.ID), slog.Time("at", at), slog.Any("err", res.Err))
-		retries = append(retries, river.InsertManyParams{Args: SendArgs{DigestID: res.ID}, InsertOpts: &river.InsertOpts{ScheduledAt: at}})
+		retries = append(retries, river.InsertManyParams{Args: SendArgs{DigestID: res.ID},
+			InsertOpts: &river.InsertOpts{ScheduledAt: at, Queue: queueFor(job.Args.Channel)}})
 	}
 	if len(retries) > 0 {
 		// If this fails the rows are still pending: the next planning pass
@@ -264,7 +276,8 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return river.JobCancel(err)
 	}
 	if d, ok := notify.RetryAfter(err); ok && d > 0 {
-		return river.JobSnooze(d)
+		// Never parked beyond the slot: the ledger expires it then.
+		return river.JobSnooze(w.runner.ParkFor(ctx, job.Args.DigestID, d))
 	}
 	var ne *notify.Error
 	if errors.As(err, &ne) {

@@ -187,6 +187,9 @@ type teamMailWorker struct {
 	log  *slog.Logger
 }
 
+// Timeout lets a pass that emails many teams outlive a send's timeout.
+func (w *teamMailWorker) Timeout(*river.Job[TeamMailArgs]) time.Duration { return passTimeout }
+
 func (w *teamMailWorker) Work(ctx context.Context, job *river.Job[TeamMailArgs]) error {
 	announced, err1 := w.team.NotifyNewThreads(ctx)
 	summaries, err2 := w.team.SendSummaries(ctx)

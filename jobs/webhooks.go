@@ -77,6 +77,11 @@ type webhookPassWorker[TTx any] struct {
 // passBatch bounds the deliveries one pass enqueues; the next pass takes the rest.
 const passBatch = 1000
 
+// Timeout lets a pass over many deliveries outlive a send's timeout.
+func (w *webhookPassWorker[TTx]) Timeout(*river.Job[WebhookPassArgs]) time.Duration {
+	return passTimeout
+}
+
 func (w *webhookPassWorker[TTx]) Work(ctx context.Context, job *river.Job[WebhookPassArgs]) error {
 	created, err := w.d.FanOut(ctx)
 	if err != nil {

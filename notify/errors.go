@@ -79,9 +79,14 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
+// MaxRetryAfter caps any wait a provider asks for. A 429 naming a date
+// centuries away must not park a digest for good: after an hour the send is
+// simply tried again, and a provider still limiting says so once more.
+const MaxRetryAfter = time.Hour
+
 // ParseRetryAfter reads an HTTP Retry-After value, either delay-seconds or an
-// HTTP-date (RFC 9110 §10.2.3). A date in the past means "now", reported as
-// zero wait and ok.
+// HTTP-date (RFC 9110 §10.2.3), capped at MaxRetryAfter. A date in the past
+// means "now", reported as zero wait and ok.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -91,10 +96,9 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		// Cap absurd values rather than overflow: a day is already longer
-		// than any retry schedule we run.
-		if secs > 86400 {
-			secs = 86400
+		// Compare in seconds: a huge value would overflow a Duration.
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}
@@ -102,7 +106,8 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return max(t.Sub(now), 0), true
+	// Sub saturates at the largest Duration, so a far date cannot overflow.
+	return min(max(t.Sub(now), 0), MaxRetryAfter), true
 }
 
 // NetworkError classifies a failure to talk to the provider at all

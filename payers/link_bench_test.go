@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
@@ -15,8 +16,12 @@ import (
 // contacts, about 300 distinct payers) to network payers on PostgreSQL,
 // inside a transaction that is rolled back: payers that exist already, and
 // payers seen for the first time.
-func BenchmarkLinkPayers(b *testing.B) {
-	db := dbtest.Postgres(b)
+func BenchmarkLinkPayers(b *testing.B) { benchLink(b, dbtest.Postgres(b)) }
+
+// BenchmarkLinkPayersSQLite is the same on the embedded default.
+func BenchmarkLinkPayersSQLite(b *testing.B) { benchLink(b, dbtest.SQLite(b)) }
+
+func benchLink(b *testing.B, db *database.DB) {
 	ctx := context.Background()
 	s := payers.NewStore(db.Gorm, time.Now)
 	contacts := func(prefix string) []vendors.PayerContact {

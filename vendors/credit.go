@@ -50,7 +50,7 @@ type CreditView struct {
 	Customer Customer
 }
 
-func (in CreditInput) validate() (CreditNote, CustomerInput, []FieldError) {
+func (in CreditInput) validate(cc customerChecks) (CreditNote, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	cn := CreditNote{ExternalID: in.ExternalID, Number: in.Number, Currency: in.Currency, Memo: in.Memo}
 	checkExternalID("external_id", in.ExternalID, &fe)
@@ -58,7 +58,7 @@ func (in CreditInput) validate() (CreditNote, CustomerInput, []FieldError) {
 		cn.Number = in.ExternalID
 	}
 	checkText("number", cn.Number, maxExternalID, &fe)
-	cust := in.Customer.validate("customer.", &fe)
+	cust := cc.validate(in.Customer, "customer.", &fe)
 	checkCurrency("currency", in.Currency, &fe)
 	checkAmount("amount", in.Amount, true, &fe)
 	checkAmount("amount_remaining", in.AmountRemaining, false, &fe)
@@ -106,8 +106,9 @@ var creditUpdates = append(clause.AssignmentColumns([]string{"number", "currency
 // PushCredits creates or updates the vendor's credit notes, like PushInvoices.
 func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate() })
-	if err := push[CreditNote](ctx, s, vendorID, valid, results, creditUpdates); err != nil {
+	cc := customerChecks{}
+	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate(cc) })
+	if err := push[CreditNote](ctx, s, vendorID, valid, results, gormUpsert[CreditNote](creditUpdates)); err != nil {
 		return nil, err
 	}
 	return results, nil

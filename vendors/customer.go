@@ -161,3 +161,31 @@ func (c Customer) sameAs(o Customer) bool {
 	return c.Name == o.Name && c.Email == o.Email && c.Phone == o.Phone &&
 		c.SMSConsent == o.SMSConsent && c.SMSConsentSource == o.SMSConsentSource
 }
+
+// customerChecks remembers, within one push, what validate made of each
+// distinct customer mention: a batch names the same customer on many of its
+// invoices, and normalising an address costs microseconds (a phone number
+// 8-12 µs). The nil customerChecks remembers nothing.
+type customerChecks map[CustomerInput]customerCheck
+
+type customerCheck struct {
+	c  CustomerInput
+	fe []FieldError
+}
+
+// validate is in.validate(prefix, fe), remembered; prefix must be the same
+// for every mention.
+func (cc customerChecks) validate(in CustomerInput, prefix string, fe *fieldErrors) CustomerInput {
+	if cc == nil {
+		return in.validate(prefix, fe)
+	}
+	if k, ok := cc[in]; ok {
+		*fe = append(*fe, k.fe...)
+		return k.c
+	}
+	var own fieldErrors
+	c := in.validate(prefix, &own)
+	cc[in] = customerCheck{c, own}
+	*fe = append(*fe, own...)
+	return c
+}

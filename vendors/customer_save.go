@@ -43,12 +43,13 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		return nil, nil, nil, err
 	}
 	ids, invalid, writes := mergeCustomers(vendorID, keys, byKey, olds, now)
-	if len(writes) > 0 && tx.Dialector.Name() == "postgres" {
+	if len(writes) > 0 && len(olds) > 0 && tx.Dialector.Name() == "postgres" {
 		// Something changes: lock the stored rows and merge again on what they
 		// hold now, so that two pushes naming different fields of one customer
 		// both keep their field. A push that changes no customer (the usual
 		// case) takes no lock, so pushes of one customer never queue behind
-		// each other's commits.
+		// each other's commits; nor does one whose customers are all new
+		// (a vendor's first push): there is nothing stored to lock.
 		if olds, err = load(true); err != nil {
 			return nil, nil, nil, err
 		}
@@ -76,7 +77,7 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		Columns: []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "email", "phone", "sms_consent",
 			"sms_consent_source", "payer_id", "updated_at"}),
-	}).CreateInBatches(&writes, 500).Error
+	}).CreateInBatches(&writes, customerRowsPerStatement(tx)).Error
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("vendors: upsert customers: %w", err)
 	}
@@ -125,4 +126,14 @@ func mergeCustomers(vendorID int64, keys []string, byKey map[string][]CustomerIn
 		writes = append(writes, c)
 	}
 	return ids, invalid, writes
+}
+
+// customerRowsPerStatement is 500 on PostgreSQL and 50 on SQLite, whose
+// driver binds a statement's n values in n²/2 steps (see
+// invoiceRowsPerStatement).
+func customerRowsPerStatement(tx *gorm.DB) int {
+	if tx.Dialector.Name() == "sqlite" {
+		return 50
+	}
+	return 500
 }

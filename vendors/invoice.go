@@ -56,6 +56,11 @@ type InvoiceInput struct {
 
 // validate checks in and returns the invoice (without IDs) and its customer.
 func (in InvoiceInput) validate() (Invoice, CustomerInput, []FieldError) {
+	return in.validateWith(nil)
+}
+
+// validateWith is validate with the customer checks of the push in cc.
+func (in InvoiceInput) validateWith(cc customerChecks) (Invoice, CustomerInput, []FieldError) {
 	var fe fieldErrors
 	inv := Invoice{
 		ExternalID: in.ExternalID,
@@ -71,7 +76,7 @@ func (in InvoiceInput) validate() (Invoice, CustomerInput, []FieldError) {
 		inv.Number = in.ExternalID
 	}
 	checkText("number", inv.Number, maxExternalID, &fe)
-	cust := in.Customer.validate("customer.", &fe)
+	cust := cc.validate(in.Customer, "customer.", &fe)
 	checkCurrency("currency", in.Currency, &fe)
 	checkAmount("amount_due", in.AmountDue, true, &fe)
 	checkAmount("amount_remaining", in.AmountRemaining, false, &fe)

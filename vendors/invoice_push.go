@@ -14,8 +14,12 @@ import (
 var invoiceUpdates = append(clause.AssignmentColumns([]string{"number", "currency", "amount_due", "issue_date",
 	"due_date", "pay_url", "pdf_url", "memo"}),
 	clause.Assignment{Column: clause.Column{Name: "amount_remaining"}, Value: clause.Expr{SQL: capRemaining("amount_due", "invoices")}},
-	clause.Assignment{Column: clause.Column{Name: "status"}, Value: clause.Expr{SQL: `CASE WHEN excluded.status = 'open'
- AND excluded.amount_due <= invoices.amount_applied THEN 'paid' ELSE excluded.status END`}})
+	clause.Assignment{Column: clause.Column{Name: "status"}, Value: clause.Expr{SQL: cappedStatus}})
+
+// cappedStatus is the SQL of the status settle gives a pushed invoice in an
+// upsert: open with nothing left after what the hub settled is paid.
+const cappedStatus = `CASE WHEN excluded.status = 'open' AND excluded.amount_due <= invoices.amount_applied
+ THEN 'paid' ELSE excluded.status END`
 
 // capRemaining is the SQL of min(pushed remaining, max(0, pushed total -
 // stored amount_applied)) in an upsert of table.
@@ -49,13 +53,28 @@ func (inv *Invoice) stamp(created, updated time.Time) {
 // MaxBatch is the most items one batch push may hold.
 const MaxBatch = 1000
 
+// copyMinItems is the smallest push that goes through COPY on PostgreSQL.
+// A smaller one (a PUT is a push of one) is compared in Go and written by
+// one INSERT: creating the temporary table and the COPY's exchange would
+// add two round trips to a request that writes a row or two.
+var copyMinItems = 64
+
 // PushInvoices creates or updates the vendor's invoices. Results are in the
 // order of items; invalid items get their field errors and do not stop the
 // valid ones from being stored.
 func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []InvoiceInput) ([]PushResult, error) {
 	results := make([]PushResult, len(items))
-	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validate() })
-	if err := push[Invoice](ctx, s, vendorID, valid, results, invoiceUpdates); err != nil {
+	cc := customerChecks{}
+	valid := collect[Invoice](results, func(i int) (Invoice, CustomerInput, []FieldError) { return items[i].validateWith(cc) })
+	var err error
+	switch {
+	case len(valid) == 0:
+	case s.db.Dialector.Name() == "postgres" && len(valid) >= copyMinItems:
+		err = s.pushInvoicesCopy(ctx, vendorID, valid, results)
+	default:
+		err = push[Invoice](ctx, s, vendorID, valid, results, upsertInvoiceRows)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return results, nil

@@ -67,28 +67,14 @@ func collect[T any, P pushable[T]](results []PushResult, validated func(i int) (
 // push stores the valid items of one batch in one transaction with a fixed
 // number of set-based statements: customers, then the rows that changed.
 // Items that change nothing write nothing.
-func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, updates clause.Set) error {
+func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, items []pending[T], results []PushResult, write func(tx *gorm.DB, rows []T) error) error {
 	if len(items) == 0 {
 		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		custs := make([]CustomerInput, len(items))
-		for i, p := range items {
-			custs[i] = p.cust
-		}
-		custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
-		if err != nil {
+		items, custIDs, custChanged, err := pushCustomers(ctx, s, tx, vendorID, items, results)
+		if err != nil || len(items) == 0 {
 			return err
-		}
-		items = slices.DeleteFunc(items, func(p pending[T]) bool {
-			fe := custInvalid[p.cust.ExternalID]
-			if fe != nil {
-				results[p.idx].Result, results[p.idx].Errors = ResultError, fe
-			}
-			return fe != nil
-		})
-		if len(items) == 0 {
-			return nil
 		}
 		keys := make([]string, len(items))
 		for i, p := range items {
@@ -132,13 +118,42 @@ func push[T any, P pushable[T]](ctx context.Context, s *Store, vendorID int64, i
 		// Rows are always locked in key order, so concurrent pushes of
 		// overlapping batches cannot deadlock each other on PostgreSQL.
 		slices.SortFunc(writes, func(a, b T) int { return strings.Compare(P(&a).key(), P(&b).key()) })
-		err = tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
-			DoUpdates: append(slices.Clip(updates), clause.AssignmentColumns([]string{"customer_id", "updated_at"})...),
-		}).CreateInBatches(&writes, 500).Error
-		if err != nil {
+		if err := write(tx, writes); err != nil {
 			return fmt.Errorf("vendors: upsert: %w", err)
 		}
 		return nil
 	})
+}
+
+// gormUpsert writes pushed rows through gorm, updating a stored row's
+// columns as updates says (and its customer and updated_at).
+func gormUpsert[T any](updates clause.Set) func(tx *gorm.DB, rows []T) error {
+	return func(tx *gorm.DB, rows []T) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
+			DoUpdates: append(slices.Clip(updates), clause.AssignmentColumns([]string{"customer_id", "updated_at"})...),
+		}).CreateInBatches(&rows, 500).Error
+	}
+}
+
+// pushCustomers saves the customers the items name and drops the items whose
+// customer is invalid, with that customer's errors as their result. It
+// returns the remaining items, the customers' ids and which of them changed.
+func pushCustomers[T any](ctx context.Context, s *Store, tx *gorm.DB, vendorID int64, items []pending[T], results []PushResult) ([]pending[T], map[string]int64, map[string]bool, error) {
+	custs := make([]CustomerInput, len(items))
+	for i, p := range items {
+		custs[i] = p.cust
+	}
+	custIDs, custChanged, custInvalid, err := s.saveCustomers(ctx, tx, vendorID, custs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	items = slices.DeleteFunc(items, func(p pending[T]) bool {
+		fe := custInvalid[p.cust.ExternalID]
+		if fe != nil {
+			results[p.idx].Result, results[p.idx].Errors = ResultError, fe
+		}
+		return fe != nil
+	})
+	return items, custIDs, custChanged, nil
 }

@@ -106,9 +106,9 @@ type hub struct {
 }
 
 // newHub wires the bundler with the configured channels. clock is the
-// bundler's clock (time.Now, or a fixed --now); links are always signed
-// with the real time.
-func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) {
+// bundler's clock (time.Now, or a fixed --now: otherClock); links are always
+// signed with the real time.
+func (a *app) newHub(ctx context.Context, clock func() time.Time, otherClock bool) (*hub, error) {
 	secret, err := a.secret(ctx)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time) (*hub, error) 
 	runner := bundler.NewRunner(bundler.Config{
 		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Off: off, Links: signer,
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
-		Now: clock, Log: a.log,
+		Now: clock, OtherClock: otherClock, Log: a.log,
 	})
 	guard := webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: a.cfg.WebhooksAllowPrivate})
 	dispatcher := webhooks.New(webhooks.Config{

@@ -137,6 +137,10 @@ func (c *channelConfig) senders(box *outbox.Store) (map[notify.Channel]notify.Se
 	default:
 		return nil, badConfig("DUEHUB_SMS", "%q is not outbox, twilio or off", c.SMS)
 	}
+	for ch, s := range out {
+		// A hanging send must release its worker and its ledger row.
+		out[ch] = notify.WithDeadline(s, notify.SendDeadline)
+	}
 	return out, nil
 }
 

@@ -10,8 +10,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/ratelimit"
 )
 
@@ -39,6 +42,14 @@ type config struct {
 	Limits         handlers.Limits
 	TrustedProxies string
 	Proxies        []netip.Prefix
+	// PlanEvery is the period of the digest planning pass, as configured
+	// (planEvery) and parsed by validate.
+	PlanEvery time.Duration
+	planEvery string
+	// MaxInFlight and RequestTimeout are the load limits as written ("" for
+	// the default); validate reads them into Load.
+	MaxInFlight, RequestTimeout string
+	Load                        handlers.Load
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -90,8 +101,14 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"posts per client IP of the forms that send mail: fresh link, sign-in link, codes (DUEHUB_RATE_FORM_IP)")
 		fs.StringVar(&cfg.Rates.FormTarget, "rate-form-target", envOr("DUEHUB_RATE_FORM_TARGET", "3/10m"),
 			"messages those forms send to one address or payer (DUEHUB_RATE_FORM_TARGET)")
+		fs.StringVar(&cfg.planEvery, "plan-every", envOr("DUEHUB_PLAN_EVERY", "1m"),
+			"period of the digest planning pass, 1s to 1h (DUEHUB_PLAN_EVERY)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("DUEHUB_TRUSTED_PROXIES", ""),
 			"comma-separated IPs and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; none by default (DUEHUB_TRUSTED_PROXIES)")
+		fs.StringVar(&cfg.MaxInFlight, "max-inflight", envOr("DUEHUB_MAX_INFLIGHT", ""),
+			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 4 per CPU, at most 40 on PostgreSQL and 8 on SQLite)")
+		fs.StringVar(&cfg.RequestTimeout, "request-timeout", envOr("DUEHUB_REQUEST_TIMEOUT", ""),
+			"deadline of each request, like 10s; its database queries are cancelled past it (DUEHUB_REQUEST_TIMEOUT; default 10s)")
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -169,10 +186,41 @@ func (c *config) validate() error {
 		}
 		*r.rule = rule
 	}
+	if c.planEvery != "" {
+		d, err := time.ParseDuration(c.planEvery)
+		if err != nil || d < time.Second || d > time.Hour {
+			return badConfig("DUEHUB_PLAN_EVERY", "%q is not a duration from 1s to 1h, like 1m", c.planEvery)
+		}
+		c.PlanEvery = d
+	}
 	proxies, err := handlers.ParseTrustedProxies(c.TrustedProxies)
 	if err != nil {
 		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
 	}
 	c.Proxies = proxies
+	return c.validateLoad()
+}
+
+// validateLoad reads the load limits. SQLite has one connection: a few
+// requests at once keep it busy. PostgreSQL takes the handlers' default.
+func (c *config) validateLoad() error {
+	c.Load.MaxInFlight = handlers.DefaultMaxInFlight()
+	if database.DialectOf(c.DatabaseURL) == migrations.SQLite {
+		c.Load.MaxInFlight = min(8, c.Load.MaxInFlight)
+	}
+	if c.MaxInFlight != "" {
+		n, err := strconv.Atoi(c.MaxInFlight)
+		if err != nil || n < 1 || n > 100_000 {
+			return badConfig("DUEHUB_MAX_INFLIGHT", "%q is not a whole number from 1 to 100000", c.MaxInFlight)
+		}
+		c.Load.MaxInFlight = n
+	}
+	if c.RequestTimeout != "" {
+		d, err := time.ParseDuration(c.RequestTimeout)
+		if err != nil || d < 100*time.Millisecond {
+			return badConfig("DUEHUB_REQUEST_TIMEOUT", "%q is not a duration of at least 100ms, like 10s", c.RequestTimeout)
+		}
+		c.Load.RequestTimeout = d
+	}
 	return nil
 }

@@ -79,7 +79,7 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	h, err := a.newHub(ctx, func() time.Time { return now })
+	h, err := a.newHub(ctx, func() time.Time { return now }, true)
 	if err != nil {
 		return err
 	}

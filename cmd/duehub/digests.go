@@ -32,7 +32,12 @@ func digestsRunCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	h, err := a.newHub(ctx, clock)
+	if nowFlag != "" {
+		if err := a.refuseSecondClock(ctx); err != nil {
+			return err
+		}
+	}
+	h, err := a.newHub(ctx, clock, nowFlag != "")
 	if err != nil {
 		return err
 	}
@@ -46,7 +51,7 @@ func digestsRunCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			"skipped": rep.Skipped, "channels": rep.Channels,
 		})
 	}
-	fmt.Fprintf(stdout, "as of %s: %d payers with open invoices, %d digests sent\n", rep.Now.Format(time.RFC3339), rep.Considered, rep.Sent())
+	fmt.Fprintf(stdout, "as of %s: %d payers with open invoices decided, %d digests sent\n", rep.Now.Format(time.RFC3339), rep.Considered, rep.Sent())
 	chans := make([]string, 0, len(rep.Channels))
 	for ch := range rep.Channels {
 		chans = append(chans, ch)

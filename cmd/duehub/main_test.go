@@ -93,6 +93,9 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_RATE_API", "100", "serve"},
 		{"DUEHUB_RATE_FORM_TARGET", "3/fortnight", "serve"},
 		{"DUEHUB_TRUSTED_PROXIES", "10.0.0.0/33", "serve"},
+		{"DUEHUB_PLAN_EVERY", "10ms", "serve"},
+		{"DUEHUB_MAX_INFLIGHT", "0", "serve"},
+		{"DUEHUB_REQUEST_TIMEOUT", "10", "serve"},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {

@@ -77,7 +77,6 @@ func TestOutboxPagesOnlyWithoutRealProviders(t *testing.T) {
 			// The same hub with an operator token: only with the token.
 			t.Setenv("DUEHUB_OPERATOR_TOKEN", token)
 			base, stop = startServe(t, "--database-url", db)
-			defer stop()
 			waitReady(t, base+"/readyz")
 			for _, p := range pages {
 				for _, auth := range []string{"", "Bearer wrong-token", "Basic " + token, token, "Bearer " + token + "x"} {
@@ -113,6 +112,7 @@ func TestOutboxPagesOnlyWithoutRealProviders(t *testing.T) {
 				t.Fatalf("PUT: %v %v", resp, err)
 			}
 			resp.Body.Close()
+			stop() // digests run --now refuses to plan beside a live serve
 			code, out, errOut := duehub(ctx, "digests", "run", "--now", "2026-11-24T17:00:00Z", "--json", "--database-url", db)
 			if code != 0 {
 				t.Fatalf("digests run: %d %s", code, errOut)

@@ -32,7 +32,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer a.Close()
 	cfg = a.cfg
-	h, err := a.newHub(ctx, time.Now)
+	h, err := a.newHub(ctx, time.Now, false)
 	if err != nil {
 		return err
 	}
@@ -40,6 +40,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		a.log.Warn("DUEHUB_WEBHOOKS_ALLOW_PRIVATE is true: webhooks may reach loopback, private and metadata " +
 			"addresses over plain http; use it for development and tests only")
 	}
+	// Serve says it plans on the real clock for as long as its jobs run, so
+	// that `digests run --now` refuses to plan on another one beside it.
+	stopHeartbeat := a.startHeartbeat(context.WithoutCancel(ctx))
+	defer stopHeartbeat()
 	// Jobs stop when serve stops them, gracefully, not when the signal arrives.
 	stopJobs, err := a.startJobs(context.WithoutCancel(ctx), h)
 	if err != nil {
@@ -68,6 +72,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Webhooks:           h.guard,
 		Limiter:            ratelimit.New(a.db.Gorm, time.Now),
 		Limits:             cfg.Limits,
+		Load:               cfg.Load,
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Log:                a.log,
@@ -86,6 +91,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // net/http's default is 1 MiB; no client of ours sends more than a few KiB
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -21,7 +21,7 @@ type Config struct {
 	Host     string // default https://api.sendgrid.com; tests point it at a fake
 	From     string // default sender address; Message.From overrides it
 	FromName string
-	Timeout  time.Duration // per request, default 10s
+	Timeout  time.Duration // per request, default notify.ProviderTimeout
 }
 
 // Sender sends email through SendGrid. It is safe for concurrent use: unlike
@@ -47,7 +47,7 @@ func New(cfg Config) (*Sender, error) {
 		return nil, fmt.Errorf("sendgrid: host %q is not an http(s) URL", cfg.Host)
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = notify.ProviderTimeout
 	}
 	return &Sender{
 		cfg: cfg,

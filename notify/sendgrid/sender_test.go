@@ -131,6 +131,12 @@ func TestSendClassifiesFailures(t *testing.T) {
 			retryAfter: 7 * time.Second,
 		},
 		{
+			// A date two centuries away would park the digest for good.
+			name:       "rate limited until a date in 2200",
+			respond:    reply(429, map[string]string{"Retry-After": "Mon, 01 Jan 2200 00:00:00 GMT"}, `{"errors":[{"message":"too many requests"}]}`),
+			retryAfter: notify.MaxRetryAfter,
+		},
+		{
 			name:      "invalid recipient",
 			respond:   reply(400, nil, `{"errors":[{"message":"Does not contain a valid address.","field":"personalizations.0.cc.0.email","help":"http://sendgrid.com/docs"}]}`),
 			permanent: true, suppress: true, address: "approver@payer.example",
@@ -239,7 +245,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.cfg.Host != "https://api.sendgrid.com" || s.cfg.Timeout != 10*time.Second {
+	if s.cfg.Host != "https://api.sendgrid.com" || s.cfg.Timeout != notify.ProviderTimeout {
 		t.Errorf("defaults = %q %v", s.cfg.Host, s.cfg.Timeout)
 	}
 }

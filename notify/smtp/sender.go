@@ -27,7 +27,7 @@ type Config struct {
 	// the server offers it, so only a server that offers nothing gets
 	// plain text.
 	StartTLS bool
-	Timeout  time.Duration // whole conversation, default 30s
+	Timeout  time.Duration // whole conversation, default notify.ProviderTimeout
 }
 
 // Sender delivers email over SMTP, one connection per message. It is safe
@@ -58,7 +58,7 @@ func New(cfg Config) (*Sender, error) {
 		return nil, errors.New("smtp: password set without a username (DUEHUB_SMTP_USERNAME)")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
+		cfg.Timeout = notify.ProviderTimeout
 	}
 	return &Sender{cfg: cfg, now: time.Now}, nil
 }

@@ -291,6 +291,18 @@ func TestSendSinglePartWhenOnlyText(t *testing.T) {
 	}
 }
 
+// TestNewDefaultsToAPatientTimeout: a timeout after DATA is ambiguous and
+// its retry a likely duplicate, so the default waits at least 30 seconds.
+func TestNewDefaultsToAPatientTimeout(t *testing.T) {
+	s, err := New(Config{Host: "mail.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.Timeout < 30*time.Second {
+		t.Errorf("default timeout %v, want at least 30s", s.cfg.Timeout)
+	}
+}
+
 func TestNewValidatesConfig(t *testing.T) {
 	for name, cfg := range map[string]Config{
 		"no host":           {Port: 25},

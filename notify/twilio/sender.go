@@ -26,7 +26,7 @@ type Config struct {
 	// BaseURL replaces https://api.twilio.com (scheme and host only). The SDK
 	// hard-wires Twilio's host, so tests reach their fake through this.
 	BaseURL string
-	Timeout time.Duration // per request, default 10s
+	Timeout time.Duration // per request, default notify.ProviderTimeout
 }
 
 // Sender sends SMS through Twilio. It is safe for concurrent use.
@@ -59,7 +59,7 @@ func New(cfg Config) (*Sender, error) {
 		return nil, errors.New("twilio: missing sender number or messaging service SID (set DUEHUB_TWILIO_FROM)")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
+		cfg.Timeout = notify.ProviderTimeout
 	}
 	s := &Sender{cfg: cfg, transport: http.DefaultTransport, now: time.Now}
 	if cfg.BaseURL != "" {

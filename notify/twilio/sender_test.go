@@ -110,6 +110,12 @@ func TestSendClassifiesFailures(t *testing.T) {
 			code:       "20429",
 			retryAfter: 7 * time.Second,
 		},
+		{
+			name:       "rate limited until a date in 2200",
+			respond:    reply(429, map[string]string{"Retry-After": "Mon, 01 Jan 2200 00:00:00 GMT"}, `{"code":20429,"message":"Too Many Requests","status":429}`),
+			code:       "20429",
+			retryAfter: notify.MaxRetryAfter,
+		},
 		{name: "accepted but unreadable", respond: reply(201, nil, `{"sid":`), permanent: true, code: "unreadable_response"},
 	}
 	f := newFakeTwilio(t)
@@ -203,6 +209,18 @@ func TestSendRefusesUnsendableMessages(t *testing.T) {
 	defer f.mu.Unlock()
 	if len(f.requests) != 0 {
 		t.Errorf("%d requests reached Twilio for messages that cannot be sent", len(f.requests))
+	}
+}
+
+// TestNewDefaultsToAPatientTimeout: a timeout is ambiguous and its retry a
+// likely duplicate, so the default waits at least 30 seconds for Twilio.
+func TestNewDefaultsToAPatientTimeout(t *testing.T) {
+	s, err := New(Config{AccountSID: testSID, AuthToken: testToken, From: "+15550001111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.Timeout < 30*time.Second {
+		t.Errorf("default timeout %v, want at least 30s", s.cfg.Timeout)
 	}
 }
 
