@@ -43,15 +43,17 @@ const (
 	// provider at once: sends are I/O, not CPU.
 	DefaultSendConcurrency = 8
 	// DefaultSettleEvery is how long sent rows of a batch may wait for their
-	// settling transaction while the rest of the batch is still sending.
-	DefaultSettleEvery = time.Second
+	// settling transaction while the rest of the batch is still sending: an
+	// answer the provider gave is recorded within about that, so a kill
+	// re-sends little more than the sends in flight.
+	DefaultSettleEvery = 100 * time.Millisecond
 )
 
 // SendBatch delivers the pending rows among ids with a fixed number of round
 // trips for the whole batch: one claim, one read each of payers, open
 // invoices and recipients, one insert of SMS short links, and one settling
-// transaction per second of sending (a single one when the provider keeps
-// up). Digests are built, signed and rendered on all cores and sent with
+// transaction per SettleEvery of sending (a single one when the provider
+// keeps up). Digests are built, signed and rendered on all cores and sent with
 // Config.SendConcurrency at a time. Each row ends exactly as Send would
 // leave it; the results come in the order of ids, OutcomeSkipped for rows
 // that were not pending.
@@ -61,7 +63,7 @@ const (
 // than StuckAfter offers them again; a live batch renews the claim of the
 // rows it still holds every StuckAfter/3, however slow its provider. A crash therefore loses nothing, and
 // re-sends only the rows whose messages had gone out but whose outcome was
-// not committed yet, which settling every second bounds. When the settling
+// not committed yet, which settling every 100 ms bounds. When the settling
 // transaction fails after sends it is retried; if it still fails the rows
 // stay `sending` (never `pending`, which would send them again at once) and
 // an error is logged with their ids: the rescue sends them again later, a
