@@ -58,7 +58,7 @@ func (r *Runner) sendAndSettle(ctx context.Context, jobs []*job, now time.Time) 
 	// The claim is a lease of StuckAfter: rows still waiting for their send
 	// or their settling have it renewed while this batch is alive, so that
 	// a slow provider never makes another process take them for abandoned.
-	renew := time.NewTicker(StuckAfter / 3)
+	renew := time.NewTicker(r.cfg.LeaseRenewEvery)
 	defer renew.Stop()
 	unsettled := make(map[int64]bool, len(jobs))
 	for _, j := range jobs {

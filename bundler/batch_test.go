@@ -540,3 +540,49 @@ func TestFrozenBatchLosesNothingAndSendsNothingTwice(t *testing.T) {
 		}
 	})
 }
+
+// blocking holds every send until released.
+type blocking struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b *blocking) Send(ctx context.Context, m notify.Message) (notify.Result, error) {
+	b.started <- struct{}{}
+	<-b.release
+	return notify.Result{ProviderID: "slow-" + m.ID}, nil
+}
+
+// TestSlowBatchKeepsItsLease: a send that takes longer than StuckAfter does
+// not make its row look abandoned: the live batch renews the claim, the
+// rescue offers nothing, and the row ends sent once.
+func TestSlowBatchKeepsItsLease(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+		n := newNetwork(t, db, now)
+		seedDuePayers(t, db, n.vendor("Northwind", ""), 1, "2026-11-20", now)
+		slow := &blocking{started: make(chan struct{}, 1), release: make(chan struct{})}
+		r := n.runnerWith(map[notify.Channel]notify.Sender{notify.Email: slow}, func(c *bundler.Config) {
+			c.LeaseRenewEvery = 20 * time.Millisecond
+		})
+		pending := planned(t, r)
+		done := make(chan []bundler.Result, 1)
+		go func() {
+			res, err := r.SendBatch(context.Background(), []int64{pending[0].ID})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+		<-slow.started
+		n.setNow("2026-11-23T10:05:00Z") // the provider has been at it for five minutes
+		time.Sleep(200 * time.Millisecond)
+		if again, err := r.PendingEntries(context.Background()); err != nil || len(again) != 0 {
+			t.Fatalf("a live batch's row was offered again: %v %v", again, err)
+		}
+		close(slow.release)
+		if res := <-done; res[0].Outcome != bundler.OutcomeSent || ledgerOf(t, db)[pending[0].ID].Status != bundler.StatusSent {
+			t.Fatalf("%+v", res)
+		}
+	})
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// outcome to commit (0: DefaultSettleEvery); a crash re-sends at most
 	// what went out in that time.
 	SettleEvery time.Duration
+	// LeaseRenewEvery is how often a batch renews the claim of the rows it
+	// still holds (0: StuckAfter/3; tests shorten it).
+	LeaseRenewEvery time.Duration
 	// BatchSize is how many rows RunOnce sends per batch (0:
 	// DefaultBatchSize, DefaultSQLiteBatchSize on SQLite).
 	BatchSize int
@@ -91,6 +94,9 @@ func NewRunner(cfg Config) *Runner {
 	}
 	if cfg.SettleEvery <= 0 {
 		cfg.SettleEvery = DefaultSettleEvery
+	}
+	if cfg.LeaseRenewEvery <= 0 {
+		cfg.LeaseRenewEvery = StuckAfter / 3
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultBatchSize
