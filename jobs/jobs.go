@@ -83,8 +83,9 @@ type Config struct {
 	// mid-send again (default DefaultRescueEvery).
 	RescueEvery time.Duration
 	// BatchSize is how many first sends one batch job carries (default
-	// DefaultBatchSize); each batch sends bundler.Config.SendConcurrency
-	// messages at a time.
+	// DefaultBatchSize). Workers and SMSWorkers still bound how many
+	// messages of each channel are with the provider at once, over all
+	// batches (bundler.Runner.LimitSends).
 	BatchSize int
 	// Webhooks, when set, delivers vendors' webhooks; WebhooksEvery is the
 	// period of the pass that fans events out and enqueues due deliveries
