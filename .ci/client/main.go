@@ -4,8 +4,10 @@
 // every check that failed, and exits non-zero on failure.
 //
 // Environment: DUEHUB_URL (the hub), DUEHUB_API_KEY (a vendor's key),
-// DUEHUB_BIN (the duehub binary, to run the digests as an operator would)
-// and the hub's DUEHUB_DATABASE_URL. The hub must let webhooks reach
+// DUEHUB_DIGESTS (a command that runs
+// `duehub digests run --now <its argument>` as an operator would, stopping
+// and restarting serve around it: another clock refuses to run beside a
+// live serve) and the hub's DUEHUB_DATABASE_URL. The hub must let webhooks reach
 // loopback (DUEHUB_WEBHOOKS_ALLOW_PRIVATE=true): the scenario receives its
 // endpoint's deliveries on 127.0.0.1.
 package main
@@ -83,8 +85,8 @@ func (s *scenario) must(ok bool, format string, args ...any) {
 
 func main() {
 	base, key := os.Getenv("DUEHUB_URL"), os.Getenv("DUEHUB_API_KEY")
-	if base == "" || key == "" || os.Getenv("DUEHUB_BIN") == "" {
-		fmt.Println("FAIL: set DUEHUB_URL, DUEHUB_API_KEY and DUEHUB_BIN")
+	if base == "" || key == "" || os.Getenv("DUEHUB_DIGESTS") == "" {
+		fmt.Println("FAIL: set DUEHUB_URL, DUEHUB_API_KEY and DUEHUB_DIGESTS")
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -299,7 +301,7 @@ func (s *scenario) paginate(want []string) {
 func (s *scenario) events(day time.Time, batched []string) {
 	s.step = "GET /v1/events"
 	now := day.Add(14 * time.Hour).Format(time.RFC3339)
-	out, err := exec.CommandContext(s.ctx, os.Getenv("DUEHUB_BIN"), "digests", "run", "--now", now, "--json").CombinedOutput()
+	out, err := exec.CommandContext(s.ctx, os.Getenv("DUEHUB_DIGESTS"), now).CombinedOutput()
 	s.must(err == nil, "duehub digests run: %v\n%s", err, out)
 
 	limit := 1
