@@ -108,7 +108,10 @@ func (s *Store) PushCredits(ctx context.Context, vendorID int64, items []CreditI
 	results := make([]PushResult, len(items))
 	cc := customerChecks{}
 	valid := collect[CreditNote](results, func(i int) (CreditNote, CustomerInput, []FieldError) { return items[i].validate(cc) })
-	if err := push[CreditNote](ctx, s, vendorID, valid, results, gormUpsert[CreditNote](creditUpdates)); err != nil {
+	err := retryAborted(ctx, results, func() error {
+		return push[CreditNote](ctx, s, vendorID, valid, results, gormUpsert[CreditNote](creditUpdates))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return results, nil

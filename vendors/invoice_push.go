@@ -70,9 +70,11 @@ func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []Invoic
 	switch {
 	case len(valid) == 0:
 	case s.db.Dialector.Name() == "postgres" && len(valid) >= copyMinItems:
-		err = s.pushInvoicesCopy(ctx, vendorID, valid, results)
+		err = retryAborted(ctx, results, func() error { return s.pushInvoicesCopy(ctx, vendorID, valid, results) })
 	default:
-		err = push[Invoice](ctx, s, vendorID, valid, results, upsertInvoiceRows)
+		err = retryAborted(ctx, results, func() error {
+			return push[Invoice](ctx, s, vendorID, valid, results, upsertInvoiceRows)
+		})
 	}
 	if err != nil {
 		return nil, err
