@@ -182,3 +182,36 @@ func TestConcurrentPlannersReserveOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkInvalidationsAllApplied: after a bulk change queues more payers
+// than a planning chunk holds, every queued payer is decided again in the
+// next pass and the queue is left empty.
+func TestBulkInvalidationsAllApplied(t *testing.T) {
+	const total = 1517
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday, after the 09:00 window
+		n := newNetwork(t, db, now)
+		v := n.vendor("Northwind", "")
+		seedDuePayers(t, db, v, total, "2026-11-20", now)
+		r := n.runner(map[notify.Channel]notify.Sender{notify.Email: n.outbox})
+		ctx := context.Background()
+		if _, err := r.Plan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A bulk push moves every due date: each payer is queued again.
+		if err := db.Gorm.Exec(`UPDATE invoices SET due_date = '2026-11-19'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Plan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		if err := db.Gorm.Raw(`SELECT COUNT(*) FROM plan_invalidations`).Scan(&left).Error; err != nil {
+			t.Fatal(err)
+		}
+		if rep.Invalidated != total || rep.Read != total || left != 0 {
+			t.Errorf("invalidated %d, read %d of %d payers; %d left queued", rep.Invalidated, rep.Read, total, left)
+		}
+	})
+}
