@@ -45,6 +45,24 @@ func (r *Runner) RescueStuck(ctx context.Context) ([]PendingEntry, error) {
 	return r.rescue(ctx, StuckAfter)
 }
 
+// PendingRetries names the pending rows that were tried before (attempts >
+// 0): each should have a retry job scheduled, and the rescue pass enqueues
+// them again so that none is left without one. Such a job can be lost to a
+// race: a dead process's job, freed by River's rescuer, tries the row while
+// it is still "sending" and finishes as skipped, just as the rescue pass
+// returns the row to pending and its enqueue is refused because that job was
+// still running. Enqueueing a row whose job is waiting is a no-op (send
+// jobs are unique while unfinished).
+func (r *Runner) PendingRetries(ctx context.Context) ([]PendingEntry, error) {
+	var out []PendingEntry
+	err := r.cfg.DB.WithContext(ctx).Model(&Entry{}).Select("id", "channel", "attempts").
+		Where("status = ? AND attempts > 0", StatusPending).Order("id").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("bundler: pending retries: %w", err)
+	}
+	return out, nil
+}
+
 // ParkFor caps a wait before the next try of a row (a provider's
 // Retry-After, SMS quiet hours) by the remaining life of its slot: a parked
 // digest comes back just after its stale limit at the latest, when the send

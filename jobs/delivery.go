@@ -83,9 +83,11 @@ type RescueArgs struct{}
 func (RescueArgs) Kind() string { return "rescue_digests" }
 
 // rescueWorker returns rows whose lease ran out to pending and enqueues
-// them. While the dead process's job is still "running" the insert is a
-// no-op, and that job, once River rescues it, finds the row pending and
-// sends it.
+// them, with every pending row tried before (bundler.PendingRetries). While
+// the dead process's job is still "running" the insert is a no-op, and that
+// job, once River rescues it, finds the row pending and sends it; if it ran
+// too early and found the row still "sending", the next pass enqueues the
+// row again.
 type rescueWorker[TTx any] struct {
 	river.WorkerDefaults[RescueArgs]
 	runner *bundler.Runner
@@ -94,13 +96,32 @@ type rescueWorker[TTx any] struct {
 
 func (w *rescueWorker[TTx]) Work(ctx context.Context, job *river.Job[RescueArgs]) error {
 	rows, err := w.runner.RescueStuck(ctx)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return err
+	}
+	retries, err := w.runner.PendingRetries(ctx)
+	if err != nil {
+		return err
+	}
+	rescued := len(rows)
+	seen := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		seen[r.ID] = true
+	}
+	for _, r := range retries {
+		if !seen[r.ID] {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
 	}
 	if _, err := river.ClientFromContext[TTx](ctx).InsertMany(ctx, sendParams(rows)); err != nil {
 		return fmt.Errorf("jobs: enqueue rescued sends: %w", err)
 	}
-	w.log.Info("abandoned digests enqueued again", slog.Int("count", len(rows)))
+	if rescued > 0 {
+		w.log.Info("abandoned digests enqueued again", slog.Int("count", rescued))
+	}
 	return nil
 }
 

@@ -111,7 +111,13 @@ func startWith(t *testing.T, db *database.DB, cfg jobs.Config) {
 // waitSettled waits until no ledger row is pending or sending.
 func waitSettled(t *testing.T, db *database.DB, want int) []bundler.Entry {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
+	return waitSettledWithin(t, db, want, 45*time.Second)
+}
+
+// waitSettledWithin is waitSettled with its own bound.
+func waitSettledWithin(t *testing.T, db *database.DB, want int, within time.Duration) []bundler.Entry {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		var rows []bundler.Entry
 		db.Gorm.Order("id").Find(&rows)
