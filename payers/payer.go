@@ -127,8 +127,8 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 	}
 	// Insert in key order so concurrent pushes cannot deadlock on PostgreSQL.
 	slices.SortFunc(fresh, func(a, b Payer) int { return strings.Compare(a.Key, b.Key) })
-	if err := s.createPayers(ctx, tx, fresh); err != nil {
-		return nil, err
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, rowsPerStatement(tx)).Error; err != nil {
+		return nil, fmt.Errorf("payers: create payers: %w", err)
 	}
 	var rows []Payer
 	if len(keys) > 0 {
@@ -176,24 +176,6 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 		}
 	}
 	return ids, nil
-}
-
-// createPayers inserts the payers not there yet. On PostgreSQL they are
-// committed at once, outside the push's transaction: a payer is only an
-// identity, harmless if the push then fails, and inside the transaction a
-// row another vendor's push had just inserted made this insert wait for
-// that whole push to commit (at --scale 0.1, four clients' first pushes
-// spent 12 of 19 s in these waits, and some ended as deadlock victims).
-// SQLite has one connection and one writer: there it stays in tx.
-func (s *Store) createPayers(ctx context.Context, tx *gorm.DB, fresh []Payer) error {
-	db := tx
-	if tx.Dialector.Name() == "postgres" {
-		db = s.db.WithContext(ctx)
-	}
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, rowsPerStatement(tx)).Error; err != nil {
-		return fmt.Errorf("payers: create payers: %w", err)
-	}
-	return nil
 }
 
 // rowsPerStatement is 500 on PostgreSQL and 50 on SQLite, whose driver
