@@ -193,7 +193,7 @@ func startServe(t *testing.T, args ...string) (string, func() int) {
 
 func waitReady(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // migrations on a loaded machine
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(url)
 		if err == nil {
