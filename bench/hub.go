@@ -24,6 +24,7 @@ import (
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/ratelimit"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -73,6 +74,7 @@ func (h Hub) startServer() (*server, error) {
 		Limits:    handlers.Limits{API: apiRule},
 		Vendors:   h.Vendors,
 		Payers:    h.Payers,
+		Threads:   threads.NewStore(h.DB.Gorm, h.Payers, time.Now),
 		Links:     s.links,
 		Log:       h.Log,
 		Registry:  prometheus.NewRegistry(),

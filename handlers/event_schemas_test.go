@@ -78,13 +78,13 @@ func TestEventsOfEveryActionMatchTheDescription(t *testing.T) {
 			}
 		}
 
-		q, err := h.payers.AskQuestion(ctx, payer, inv1, "Which PO is this for?")
+		q, err := h.threads.AskQuestion(ctx, payer, inv1, "Which PO is this for?")
 		check("ask", err)
-		d, err := h.payers.OpenDispute(ctx, payer, inv2, "pricing", 1000, "The unit price is wrong.")
+		d, err := h.threads.OpenDispute(ctx, payer, inv2, "pricing", 1000, "The unit price is wrong.")
 		check("dispute", err)
-		_, err = h.payers.VendorReply(ctx, v, q.ID, "PO 4471.")
+		_, err = h.threads.VendorReply(ctx, v, q.ID, "PO 4471.")
 		check("reply", err)
-		_, err = h.payers.ResolveThread(ctx, v, d.ID, "rejected", "The price is the agreed one.")
+		_, err = h.threads.ResolveThread(ctx, v, d.ID, "rejected", "The price is the agreed one.")
 		check("resolve", err)
 
 		amount := int64(5000)

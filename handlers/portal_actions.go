@@ -12,6 +12,7 @@ import (
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -56,7 +57,7 @@ func (s *Server) askQuestion(c *gin.Context) {
 	}
 	err := checkForm(c, "body")
 	if err == nil {
-		_, err = s.payers.AskQuestion(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("body"))
+		_, err = s.threads.AskQuestion(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("body"))
 	}
 	if err != nil {
 		s.actionFailed(c, inv, err, questionLabels)
@@ -80,7 +81,7 @@ func (s *Server) openDispute(c *gin.Context) {
 		s.actionFailed(c, inv, vendors.Invalid("amount", "Enter an amount like "+money.FormatNumber(inv.AmountRemaining, inv.Currency)+"."), disputeLabels)
 		return
 	}
-	_, err = s.payers.OpenDispute(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("reason"), amount, c.PostForm("note"))
+	_, err = s.threads.OpenDispute(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("reason"), amount, c.PostForm("note"))
 	if err != nil {
 		s.actionFailed(c, inv, err, disputeLabels)
 		return
@@ -202,8 +203,8 @@ func (s *Server) pauseReminders(c *gin.Context) {
 
 // threadsOfInvoice is the invoice page's history of questions and disputes.
 func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64) ([]threadView, error) {
-	threads, err := s.payers.ThreadsOfInvoice(ctx, payerID, invoiceID)
-	if err != nil || len(threads) == 0 {
+	list, err := s.threads.ThreadsOfInvoice(ctx, payerID, invoiceID)
+	if err != nil || len(list) == 0 {
 		return nil, err
 	}
 	inv, err := s.payers.Invoice(ctx, payerID, invoiceID)
@@ -215,10 +216,10 @@ func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64)
 		return nil, err
 	}
 	loc := p.Location()
-	views := make([]threadView, len(threads))
-	for i, t := range threads {
+	views := make([]threadView, len(list))
+	for i, t := range list {
 		v := threadView{Title: "Question", State: stateText[t.State], Opened: t.CreatedAt.In(loc).Format("2006-01-02")}
-		if t.Kind == payers.ThreadDispute {
+		if t.Kind == threads.ThreadDispute {
 			v.Title = "Dispute — " + reasonLabel(t.Reason)
 			v.State += " · " + money.Format(t.DisputedAmount, t.Currency) + " disputed"
 		}
@@ -234,7 +235,7 @@ func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64)
 	return views, nil
 }
 
-var stateText = map[string]string{payers.ThreadOpen: "Open", payers.ThreadAnswered: "Answered", payers.ThreadResolved: "Resolved"}
+var stateText = map[string]string{threads.ThreadOpen: "Open", threads.ThreadAnswered: "Answered", threads.ThreadResolved: "Resolved"}
 
 func reasonLabel(code string) string {
 	for _, r := range disputeReasons {

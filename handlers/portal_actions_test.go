@@ -12,6 +12,7 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 )
 
 // actionRows summarises everything a payer action can store, to check that
@@ -66,7 +67,7 @@ func TestPortalQuestionAndDispute(t *testing.T) {
 				t.Errorf("invoice page after a dispute lacks %q", want)
 			}
 		}
-		var th payers.Thread
+		var th threads.Thread
 		if err := db.Gorm.Where("invoice_id = ?", disputed).Take(&th).Error; err != nil || th.DisputedAmount != 25000 ||
 			th.Reason != "pricing" || th.Kind != "dispute" {
 			t.Fatalf("stored dispute: %+v %v", th, err)
@@ -87,7 +88,7 @@ func TestPortalQuestionAndDispute(t *testing.T) {
 		}
 
 		// The vendor's answer shows under the vendor's name.
-		db.Gorm.Create(&payers.ThreadMessage{ThreadID: th.ID, Author: "vendor", Body: "We will check the price.", CreatedAt: h.now.Add(time.Hour)})
+		db.Gorm.Create(&threads.ThreadMessage{ThreadID: th.ID, Author: "vendor", Body: "We will check the price.", CreatedAt: h.now.Add(time.Hour)})
 		page = b.get(invoicePath(disputed))
 		if !strings.Contains(page.body, `<p class="msg vendor"><span class="who">Northwind Supplies · 2026-11-23 11:00 UTC</span>We will check the price.</p>`) {
 			t.Fatalf("the vendor's answer:\n%s", page.body)
@@ -294,7 +295,7 @@ func TestDisputeReasonsMatchTheTaxonomy(t *testing.T) {
 	for _, r := range disputeReasons {
 		codes = append(codes, r.Code)
 	}
-	if !slices.Equal(codes, payers.DisputeReasons) {
-		t.Fatalf("page offers %v, payers accepts %v", codes, payers.DisputeReasons)
+	if !slices.Equal(codes, threads.DisputeReasons) {
+		t.Fatalf("page offers %v, payers accepts %v", codes, threads.DisputeReasons)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -30,6 +31,7 @@ type portalHub struct {
 	db      *database.DB
 	vendors *vendors.Store
 	payers  *payers.Store
+	threads *threads.Store
 	outbox  *outbox.Store
 	signer  *links.Signer
 	srv     *httptest.Server
@@ -42,6 +44,7 @@ func newPortalHub(t *testing.T, db *database.DB, with ...func(*Config)) *portalH
 	clock := func() time.Time { return h.now }
 	h.payers = payers.NewStore(db.Gorm, clock)
 	h.vendors = vendors.NewStore(db.Gorm, h.payers, clock)
+	h.threads = threads.NewStore(db.Gorm, h.payers, clock)
 	if err := h.vendors.UseSecretKey(testHubSecret); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func newPortalHub(t *testing.T, db *database.DB, with ...func(*Config)) *portalH
 	t.Cleanup(h.srv.Close)
 	h.signer = links.NewSigner("portal-secret-portal-secret-xxxx", h.srv.URL, clock)
 	cfg := Config{
-		Vendors: h.vendors, Payers: h.payers, Links: h.signer, Outbox: h.outbox,
+		Vendors: h.vendors, Payers: h.payers, Threads: h.threads, Links: h.signer, Outbox: h.outbox,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
 		Secret: "portal-secret-portal-secret-xxxx", Mailer: h.outbox, MailFrom: "hub@hub.example",

@@ -17,6 +17,7 @@ import (
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -100,7 +101,7 @@ func heavyInbox(b testing.TB, db *database.DB) (http.Handler, string) {
 	srv := httptest.NewServer(nil)
 	b.Cleanup(srv.Close)
 	signer := links.NewSigner(secret, srv.URL, clock)
-	srv.Config.Handler = New(Config{Vendors: vs, Payers: ps, Links: signer, Now: clock, PublicURL: srv.URL, Secret: secret,
+	srv.Config.Handler = New(Config{Vendors: vs, Payers: ps, Threads: threads.NewStore(db.Gorm, ps, clock), Links: signer, Now: clock, PublicURL: srv.URL, Secret: secret,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) error { return nil }})
 	tok, err := signer.Token(links.Link{PayerID: payer.ID, Generation: payer.TokenGeneration, Action: links.ActionInbox})

@@ -16,6 +16,7 @@ import (
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/ratelimit"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 	"github.com/duehub/duehub/webhooks"
 )
@@ -36,6 +37,8 @@ type Config struct {
 	// Payers and Links serve the pages digest links open.
 	Payers *payers.Store
 	Links  *links.Signer
+	// Threads serves questions and disputes, to payers and to vendors.
+	Threads *threads.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// SendGridWebhookKey verifies SendGrid's Signed Event Webhook; nil
@@ -77,6 +80,7 @@ type Server struct {
 	outbox   *outbox.Store
 	operator []byte
 	payers   *payers.Store
+	threads  *threads.Store
 	links    *links.Signer
 
 	now         func() time.Time
@@ -108,6 +112,7 @@ func New(cfg Config) http.Handler {
 		outbox:   cfg.Outbox,
 		operator: []byte(cfg.OperatorToken),
 		payers:   cfg.Payers,
+		threads:  cfg.Threads,
 		links:    cfg.Links,
 
 		now:         cfg.Now,

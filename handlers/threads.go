@@ -12,7 +12,7 @@ import (
 
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
-	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -83,13 +83,13 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-func threadOut(v payers.VendorThreadView, withMessages bool) threadJSON {
+func threadOut(v threads.VendorThreadView, withMessages bool) threadJSON {
 	out := threadJSON{
 		ID: v.ID, Kind: v.Kind, State: v.State, Currency: v.Currency,
 		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 		FirstResponseAt: utcPtr(v.FirstResponseAt), ResolvedAt: utcPtr(v.ResolvedAt),
 	}
-	if v.Kind == payers.ThreadDispute {
+	if v.Kind == threads.ThreadDispute {
 		out.Reason, out.DisputedAmount = &v.Reason, &v.DisputedAmount
 	}
 	if v.Outcome != "" {
@@ -133,7 +133,7 @@ func (s *Server) listThreads(c *gin.Context) {
 		s.fail(c, &vendors.ValidationError{Fields: []vendors.FieldError{*bad}})
 		return
 	}
-	views, err := s.payers.VendorThreads(c.Request.Context(), vendorID(c), payers.VendorThreadFilter{
+	views, err := s.threads.VendorThreads(c.Request.Context(), vendorID(c), threads.VendorThreadFilter{
 		Kind: c.Query("kind"), State: c.Query("state"), InvoiceExternalID: c.Query("invoice"),
 		UpdatedAfter: updatedAfter, AfterID: page.after, Limit: page.limit + 1,
 	})
@@ -159,7 +159,7 @@ func (s *Server) getThread(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v, err := s.payers.VendorThread(c.Request.Context(), vendorID(c), id)
+	v, err := s.threads.VendorThread(c.Request.Context(), vendorID(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -180,7 +180,7 @@ func (s *Server) postThreadMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v, err := s.payers.VendorReply(c.Request.Context(), vendorID(c), id, req.Body)
+	v, err := s.threads.VendorReply(c.Request.Context(), vendorID(c), id, req.Body)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -202,7 +202,7 @@ func (s *Server) resolveThread(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v, err := s.payers.ResolveThread(c.Request.Context(), vendorID(c), id, req.Outcome, req.Note)
+	v, err := s.threads.ResolveThread(c.Request.Context(), vendorID(c), id, req.Outcome, req.Note)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -233,7 +233,7 @@ var outcomeText = map[string]string{
 // synchronously after the answer is committed and never fails the vendor's
 // request: the answer is in the portal whatever happens here, so a failure
 // is logged and the thread's notification window given back for the next
-// answer. At most one notification per thread per payers.AnswerNoticeWindow
+// answer. At most one notification per thread per threads.AnswerNoticeWindow
 // (a later answer inside the window is only in the portal), none when the
 // payer turned email off. Email only: an SMS would need a short link of its
 // own and a send deferred past quiet hours.
@@ -244,7 +244,7 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerSendTimeout)
 	defer cancel()
 	log := s.log.With(slog.Int64("vendor_id", vendorID), slog.Int64("thread_id", threadID))
-	n, err := s.payers.ClaimAnswerNotice(ctx, vendorID, threadID, body)
+	n, err := s.threads.ClaimAnswerNotice(ctx, vendorID, threadID, body)
 	if err != nil {
 		log.ErrorContext(ctx, "answer notice", slog.Any("err", err))
 		return
@@ -263,7 +263,7 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "send answer notice", slog.Any("err", err))
-		if err := s.payers.ReleaseAnswerNotice(ctx, n); err != nil {
+		if err := s.threads.ReleaseAnswerNotice(ctx, n); err != nil {
 			log.ErrorContext(ctx, "release answer notice", slog.Any("err", err))
 		}
 	}
@@ -272,7 +272,7 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 // answerMessage writes the notification as plain text: the vendor's words
 // are quoted as they are, never turned into links or markup. generation is
 // the payer's token generation, which its inbox link carries.
-func (s *Server) answerMessage(n payers.AnswerNotice, generation int64) (notify.Message, error) {
+func (s *Server) answerMessage(n threads.AnswerNotice, generation int64) (notify.Message, error) {
 	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Generation: generation, Action: links.ActionInbox})
 	if err != nil {
 		return notify.Message{}, err
@@ -283,7 +283,7 @@ func (s *Server) answerMessage(n payers.AnswerNotice, generation int64) (notify.
 	}
 	vendor := strings.Join(strings.Fields(n.VendorName), " ")
 	what, verb := "your question", "answered"
-	if n.Kind == payers.ThreadDispute {
+	if n.Kind == threads.ThreadDispute {
 		what = "your dispute"
 	}
 	if n.Resolved {
@@ -306,7 +306,7 @@ func (s *Server) answerMessage(n payers.AnswerNotice, generation int64) (notify.
 		}
 		b.WriteString("\n")
 	}
-	if n.Resolved && n.Kind == payers.ThreadDispute {
+	if n.Resolved && n.Kind == threads.ThreadDispute {
 		b.WriteString("The invoice is no longer on hold: it is in your reminders again while anything remains due.\n\n")
 	}
 	b.WriteString("Read the whole conversation in your duehub inbox (the link is valid for 30 days):\n" + inbox + "\n\n")

@@ -20,7 +20,7 @@ import (
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
-	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 )
 
 // api drives the portal hub's /v1 API like a vendor's system, each answer
@@ -189,7 +189,7 @@ func TestVendorResolvesDispute(t *testing.T) {
 		if !strings.Contains(page, "Credit note CN-88 covers it.") || !strings.Contains(page, "Resolved") {
 			t.Error("the invoice page does not show the resolution")
 		}
-		if got := h.events(north); got[len(got)-1] != payers.EventThreadResolved {
+		if got := h.events(north); got[len(got)-1] != threads.EventThreadResolved {
 			t.Errorf("events: %v", got)
 		}
 		mails := h.answerEmails()
@@ -320,7 +320,7 @@ func TestAnswerStandsWhenEmailFails(t *testing.T) {
 		b.post(invoicePath(inv)+"/questions", url.Values{"body": {"Question?"}}, invoicePath(inv))
 		clock := func() time.Time { return h.now }
 		h.srv.Config.Handler = New(Config{
-			Vendors: h.vendors, Payers: h.payers, Links: h.signer, Outbox: h.outbox,
+			Vendors: h.vendors, Payers: h.payers, Threads: h.threads, Links: h.signer, Outbox: h.outbox,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 			Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
 			Secret: "portal-secret-portal-secret-xxxx", Mailer: failingMailer{}, MailFrom: "hub@hub.example",

@@ -13,7 +13,7 @@ import (
 
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/links"
-	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -31,11 +31,11 @@ func TestAgentAnswersInChromium(t *testing.T) {
 	n2 := h.invoice(north, "N-2", "ap@acme.example", 40000, "2026-11-20")
 	h.member(north, "alice@northwind.example", vendors.RoleAgent)
 	payer := h.payerID("ap@acme.example")
-	question, err := h.payers.AskQuestion(bg, payer, n1, "Which PO does invoice N-1 belong to?")
+	question, err := h.threads.AskQuestion(bg, payer, n1, "Which PO does invoice N-1 belong to?")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispute, err := h.payers.OpenDispute(bg, payer, n2, "quantity", 10000, "We received 10 pallets, not 12.")
+	dispute, err := h.threads.OpenDispute(bg, payer, n2, "quantity", 10000, "We received 10 pallets, not 12.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +135,10 @@ func TestAgentAnswersInChromium(t *testing.T) {
 		t.Errorf("the resolved dispute is still in the queue:\n%s", got)
 	}
 
-	if got := h.thread(north, question.ID); got.State != payers.ThreadAnswered {
+	if got := h.thread(north, question.ID); got.State != threads.ThreadAnswered {
 		t.Errorf("question state %q", got.State)
 	}
-	if got := h.thread(north, dispute.ID); got.State != payers.ThreadResolved || got.Outcome != "credit_issued" {
+	if got := h.thread(north, dispute.ID); got.State != threads.ThreadResolved || got.Outcome != "credit_issued" {
 		t.Errorf("dispute %q %q", got.State, got.Outcome)
 	}
 

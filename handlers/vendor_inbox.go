@@ -12,6 +12,7 @@ import (
 
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -115,15 +116,15 @@ func (s *Server) vendorInbox(c *gin.Context) {
 	now := s.now()
 	var d vendorInboxData
 	var err error
-	if d.Questions, err = s.threadQueue(ctx, m.VendorID, payers.ThreadQuestion, now); err != nil {
+	if d.Questions, err = s.threadQueue(ctx, m.VendorID, threads.ThreadQuestion, now); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, payers.ThreadDispute, now); err != nil {
+	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, threads.ThreadDispute, now); err != nil {
 		s.fail(c, err)
 		return
 	}
-	rt, err := s.payers.InboxResponseTimes(ctx, m.VendorID, now.Add(-responseWindow))
+	rt, err := s.threads.InboxResponseTimes(ctx, m.VendorID, now.Add(-responseWindow))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -182,9 +183,9 @@ var suppressionText = map[string]string{
 // threadQueue lists the vendor's unresolved threads of a kind: those
 // awaiting a reply first, oldest first.
 func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time) ([]queueThread, error) {
-	var views []payers.VendorThreadView
-	for _, state := range []string{payers.ThreadOpen, payers.ThreadAnswered} {
-		vs, err := s.payers.VendorThreads(ctx, vendorID, payers.VendorThreadFilter{Kind: kind, State: state, Limit: 500})
+	var views []threads.VendorThreadView
+	for _, state := range []string{threads.ThreadOpen, threads.ThreadAnswered} {
+		vs, err := s.threads.VendorThreads(ctx, vendorID, threads.VendorThreadFilter{Kind: kind, State: state, Limit: 500})
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +195,7 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	for i, v := range views {
 		ids[i] = v.ID
 	}
-	assignees, err := s.payers.ThreadAssignees(ctx, vendorID, ids)
+	assignees, err := s.threads.ThreadAssignees(ctx, vendorID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -205,11 +206,11 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	out := make([]queueThread, len(views))
 	for i, v := range views {
 		q := queueThread{ID: v.ID, Subject: threadSubject(v), Age: ageText(now.Sub(v.CreatedAt)),
-			State: vendorStateText[v.State], Waiting: v.State == payers.ThreadOpen, Assignee: names[assignees[v.ID]]}
+			State: vendorStateText[v.State], Waiting: v.State == threads.ThreadOpen, Assignee: names[assignees[v.ID]]}
 		if v.Customer != nil {
 			q.Customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
 		}
-		if v.Kind == payers.ThreadDispute {
+		if v.Kind == threads.ThreadDispute {
 			q.Reason, q.Amount = reasonLabel(v.Reason), money.Format(v.DisputedAmount, v.Currency)
 		}
 		out[i] = q
@@ -217,10 +218,10 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	return out, nil
 }
 
-var vendorStateText = map[string]string{payers.ThreadOpen: "Awaiting your reply", payers.ThreadAnswered: "Answered",
-	payers.ThreadResolved: "Resolved"}
+var vendorStateText = map[string]string{threads.ThreadOpen: "Awaiting your reply", threads.ThreadAnswered: "Answered",
+	threads.ThreadResolved: "Resolved"}
 
-func threadSubject(v payers.VendorThreadView) string {
+func threadSubject(v threads.VendorThreadView) string {
 	if v.Invoice != nil {
 		return "Invoice " + v.Invoice.Number
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/duehub/duehub/notify/outbox"
-	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -57,9 +57,9 @@ func (h *portalHub) vendorSignIn(email string) *browser {
 }
 
 // thread reloads a thread as its vendor sees it.
-func (h *portalHub) thread(vendorID, id int64) payers.VendorThreadView {
+func (h *portalHub) thread(vendorID, id int64) threads.VendorThreadView {
 	h.t.Helper()
-	v, err := h.payers.VendorThread(context.Background(), vendorID, id)
+	v, err := h.threads.VendorThread(context.Background(), vendorID, id)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -21,8 +22,8 @@ type inboxWorld struct {
 	h                  *portalHub
 	north, contoso     int64
 	payer              int64
-	question, dispute  payers.Thread
-	contosoQuestion    payers.Thread
+	question, dispute  threads.Thread
+	contosoQuestion    threads.Thread
 	report             payers.PaymentReport
 	n1, n2, n3, n4, c1 int64
 }
@@ -49,13 +50,13 @@ func newInboxWorld(t *testing.T, db *database.DB) *inboxWorld {
 	w.payer = h.payerID("ap@acme.example")
 
 	var err error
-	if w.question, err = h.payers.AskQuestion(ctx, w.payer, w.n1, "Which PO does N-1 belong to?"); err != nil {
+	if w.question, err = h.threads.AskQuestion(ctx, w.payer, w.n1, "Which PO does N-1 belong to?"); err != nil {
 		t.Fatal(err)
 	}
-	if w.dispute, err = h.payers.OpenDispute(ctx, w.payer, w.n2, "quantity", 25000, "We received 10 pallets, not 12."); err != nil {
+	if w.dispute, err = h.threads.OpenDispute(ctx, w.payer, w.n2, "quantity", 25000, "We received 10 pallets, not 12."); err != nil {
 		t.Fatal(err)
 	}
-	if w.contosoQuestion, err = h.payers.AskQuestion(ctx, w.payer, w.c1, "Contoso: why the fuel surcharge?"); err != nil {
+	if w.contosoQuestion, err = h.threads.AskQuestion(ctx, w.payer, w.c1, "Contoso: why the fuel surcharge?"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.payers.Promise(ctx, w.payer, w.n3, civil.Of(h.now).AddDays(3), 0); err != nil {
@@ -123,7 +124,7 @@ func TestVendorAnswersReachThePayer(t *testing.T) {
 		if r := b.post(w.threadURL(w.question.ID)+"/reply", url.Values{"body": {"   "}}, w.threadURL(w.question.ID)); r.status != http.StatusUnprocessableEntity {
 			t.Fatalf("blank reply: %d", r.status)
 		}
-		if got := h.thread(w.north, w.question.ID); len(got.Messages) != 1 || got.State != payers.ThreadOpen {
+		if got := h.thread(w.north, w.question.ID); len(got.Messages) != 1 || got.State != threads.ThreadOpen {
 			t.Fatalf("a blank reply changed the thread: %+v", got)
 		}
 
@@ -133,7 +134,7 @@ func TestVendorAnswersReachThePayer(t *testing.T) {
 			t.Fatalf("reply: %d %s %s", r.status, r.location, r.body)
 		}
 		q := h.thread(w.north, w.question.ID)
-		if q.State != payers.ThreadAnswered || len(q.Messages) != 2 || q.FirstResponseAt == nil {
+		if q.State != threads.ThreadAnswered || len(q.Messages) != 2 || q.FirstResponseAt == nil {
 			t.Fatalf("after the reply the thread is %+v", q)
 		}
 		mustContain(t, "payer's invoice page", payer.get("/portal/invoices/"+strconvI(w.n1)).body, "It is PO 4471, signed by Dana.")
@@ -145,7 +146,7 @@ func TestVendorAnswersReachThePayer(t *testing.T) {
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("assign: %d", r.status)
 		}
-		if got, _ := h.payers.ThreadAssignees(ctx, w.north, []int64{w.question.ID}); got[w.question.ID] != alice.ID {
+		if got, _ := h.threads.ThreadAssignees(ctx, w.north, []int64{w.question.ID}); got[w.question.ID] != alice.ID {
 			t.Fatalf("assignees = %v", got)
 		}
 		mustContain(t, "inbox", b.get("/vendor").body, "alice")
@@ -157,7 +158,7 @@ func TestVendorAnswersReachThePayer(t *testing.T) {
 			t.Fatalf("resolve: %d %s", r.status, r.body)
 		}
 		d := h.thread(w.north, w.dispute.ID)
-		if d.State != payers.ThreadResolved || d.Outcome != "credit_issued" || d.ResolvedAt == nil {
+		if d.State != threads.ThreadResolved || d.Outcome != "credit_issued" || d.ResolvedAt == nil {
 			t.Fatalf("after resolving the dispute is %+v", d)
 		}
 		if inv, _ := h.payers.Invoice(ctx, w.payer, w.n2); inv.HoldKind != "" {
@@ -229,13 +230,13 @@ func TestVendorCrossVendorWalk(t *testing.T) {
 			mustNotContain(t, step.path, r.body, "Which PO", "pallets", "WIRE-5521", "alice@northwind.example")
 		}
 
-		if q := h.thread(w.north, w.question.ID); q.State != payers.ThreadOpen || len(q.Messages) != 1 {
+		if q := h.thread(w.north, w.question.ID); q.State != threads.ThreadOpen || len(q.Messages) != 1 {
 			t.Errorf("Northwind's question changed: %+v", q)
 		}
-		if d := h.thread(w.north, w.dispute.ID); d.State != payers.ThreadOpen || d.Outcome != "" {
+		if d := h.thread(w.north, w.dispute.ID); d.State != threads.ThreadOpen || d.Outcome != "" {
 			t.Errorf("Northwind's dispute changed: %+v", d)
 		}
-		if got, _ := h.payers.ThreadAssignees(ctx, w.contoso, []int64{w.contosoQuestion.ID}); len(got) != 0 {
+		if got, _ := h.threads.ThreadAssignees(ctx, w.contoso, []int64{w.contosoQuestion.ID}); len(got) != 0 {
 			t.Errorf("Contoso's thread was given to Northwind's member: %v", got)
 		}
 		if pays, _ := h.payers.VendorPayments(ctx, w.north, payers.VendorPaymentFilter{}); pays[0].ConfirmedAt != nil {
@@ -334,7 +335,7 @@ func TestVendorFormsNeedTheSessionsCSRFToken(t *testing.T) {
 		if q := h.thread(w.north, w.question.ID); len(q.Messages) != 1 {
 			t.Error("a forged reply was stored")
 		}
-		if d := h.thread(w.north, w.dispute.ID); d.State == payers.ThreadResolved {
+		if d := h.thread(w.north, w.dispute.ID); d.State == threads.ThreadResolved {
 			t.Error("a forged resolution was stored")
 		}
 		if ms, _ := h.vendors.Members(context.Background(), w.north); len(ms) != 2 || !ms[1].Active() || !ms[0].Active() {

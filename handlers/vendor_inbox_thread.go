@@ -10,6 +10,7 @@ import (
 
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -24,7 +25,7 @@ type vendorThreadData struct {
 	Reason, Disputed, Outcome      string
 	Waiting, Resolved              bool
 	Invoice                        *threadInvoiceView
-	Customer                       *payers.ThreadCustomer
+	Customer                       *threads.ThreadCustomer
 	Messages                       []messageView
 	Members                        []memberOption
 	Outcomes                       []reasonOption
@@ -76,12 +77,12 @@ func (s *Server) vendorThreadPage(c *gin.Context) {
 func (s *Server) renderThread(c *gin.Context, status int, id int64, formError string) {
 	ctx := c.Request.Context()
 	m := member(c)
-	v, err := s.payers.VendorThread(ctx, m.VendorID, id)
+	v, err := s.threads.VendorThread(ctx, m.VendorID, id)
 	if err != nil {
 		s.vendorFailed(c, err)
 		return
 	}
-	assignees, err := s.payers.ThreadAssignees(ctx, m.VendorID, []int64{id})
+	assignees, err := s.threads.ThreadAssignees(ctx, m.VendorID, []int64{id})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -93,10 +94,10 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 	}
 	loc := s.vendorLocation(ctx, m.VendorID)
 	d := vendorThreadData{ID: v.ID, State: vendorStateText[v.State], Opened: v.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"),
-		Waiting: v.State == payers.ThreadOpen, Resolved: v.State == payers.ThreadResolved, Customer: v.Customer,
+		Waiting: v.State == threads.ThreadOpen, Resolved: v.State == threads.ThreadResolved, Customer: v.Customer,
 		Outcomes: threadOutcomes}
 	d.Title = "Question"
-	if v.Kind == payers.ThreadDispute {
+	if v.Kind == threads.ThreadDispute {
 		d.Title = "Dispute"
 		d.Reason, d.Disputed = reasonLabel(v.Reason), money.Format(v.DisputedAmount, v.Currency)
 	}
@@ -169,7 +170,7 @@ func (s *Server) vendorReply(c *gin.Context) {
 		return
 	}
 	body := c.PostForm("body")
-	if _, err := s.payers.VendorReply(ctx, m.VendorID, id, body); err != nil {
+	if _, err := s.threads.VendorReply(ctx, m.VendorID, id, body); err != nil {
 		s.vendorActionFailed(c, id, err)
 		return
 	}
@@ -189,7 +190,7 @@ func (s *Server) vendorResolve(c *gin.Context) {
 		return
 	}
 	note := c.PostForm("note")
-	if _, err := s.payers.ResolveThread(ctx, m.VendorID, id, c.PostForm("outcome"), note); err != nil {
+	if _, err := s.threads.ResolveThread(ctx, m.VendorID, id, c.PostForm("outcome"), note); err != nil {
 		s.vendorActionFailed(c, id, err)
 		return
 	}
@@ -212,7 +213,7 @@ func (s *Server) vendorAssign(c *gin.Context) {
 		s.vendorNotFound(c)
 		return
 	}
-	if err := s.payers.AssignThread(c.Request.Context(), member(c).VendorID, id, memberID); err != nil {
+	if err := s.threads.AssignThread(c.Request.Context(), member(c).VendorID, id, memberID); err != nil {
 		s.vendorFailed(c, err)
 		return
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/notify/sendgrid"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -73,6 +74,7 @@ func newHubWithWebhooks(t *testing.T, db *database.DB) *webhookHub {
 		Registry:           prometheus.NewRegistry(),
 		Ready:              func(ctx context.Context) error { return db.SQL.PingContext(ctx) },
 		Payers:             p,
+		Threads:            threads.NewStore(db.Gorm, p, clock),
 		Now:                clock,
 		SendGridWebhookKey: pub,
 		TwilioAuthToken:    webhookTwilioToken,

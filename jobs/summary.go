@@ -11,6 +11,7 @@ import (
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -74,12 +75,12 @@ func (t *TeamMail) SendSummaries(ctx context.Context) (int, error) {
 
 // summary is what one vendor's summary says.
 type summary struct {
-	questions, disputes []payers.VendorThreadView
+	questions, disputes []threads.VendorThreadView
 	awaiting            int // threads awaiting the team's first reply or next one
 	broken              []payers.InboxPromise
 	bounced             []payers.InboxContact
 	payments            []payers.VendorPayment
-	times               payers.ResponseTimes
+	times               threads.ResponseTimes
 }
 
 func (s summary) empty() bool {
@@ -91,14 +92,14 @@ func (s summary) empty() bool {
 func (t *TeamMail) summarize(ctx context.Context, v vendors.SummaryVendorRow, loc *time.Location, now time.Time) (bool, error) {
 	var s summary
 	var err error
-	if s.questions, err = t.unresolved(ctx, v.ID, payers.ThreadQuestion); err != nil {
+	if s.questions, err = t.unresolved(ctx, v.ID, threads.ThreadQuestion); err != nil {
 		return false, err
 	}
-	if s.disputes, err = t.unresolved(ctx, v.ID, payers.ThreadDispute); err != nil {
+	if s.disputes, err = t.unresolved(ctx, v.ID, threads.ThreadDispute); err != nil {
 		return false, err
 	}
-	for _, th := range append(append([]payers.VendorThreadView{}, s.questions...), s.disputes...) {
-		if th.State == payers.ThreadOpen {
+	for _, th := range append(append([]threads.VendorThreadView{}, s.questions...), s.disputes...) {
+		if th.State == threads.ThreadOpen {
 			s.awaiting++
 		}
 	}
@@ -124,7 +125,7 @@ func (t *TeamMail) summarize(ctx context.Context, v vendors.SummaryVendorRow, lo
 	if s.payments, err = t.cfg.Payers.VendorPayments(ctx, v.ID, payers.VendorPaymentFilter{Status: payers.PaymentPending}); err != nil {
 		return false, err
 	}
-	if s.times, err = t.cfg.Payers.InboxResponseTimes(ctx, v.ID, now.Add(-30*24*time.Hour)); err != nil {
+	if s.times, err = t.cfg.Threads.InboxResponseTimes(ctx, v.ID, now.Add(-30*24*time.Hour)); err != nil {
 		return false, err
 	}
 	if s.empty() {
@@ -143,10 +144,10 @@ func (t *TeamMail) summarize(ctx context.Context, v vendors.SummaryVendorRow, lo
 }
 
 // unresolved returns the vendor's open and answered threads of a kind.
-func (t *TeamMail) unresolved(ctx context.Context, vendorID int64, kind string) ([]payers.VendorThreadView, error) {
-	var out []payers.VendorThreadView
-	for _, state := range []string{payers.ThreadOpen, payers.ThreadAnswered} {
-		vs, err := t.cfg.Payers.VendorThreads(ctx, vendorID, payers.VendorThreadFilter{Kind: kind, State: state})
+func (t *TeamMail) unresolved(ctx context.Context, vendorID int64, kind string) ([]threads.VendorThreadView, error) {
+	var out []threads.VendorThreadView
+	for _, state := range []string{threads.ThreadOpen, threads.ThreadAnswered} {
+		vs, err := t.cfg.Threads.VendorThreads(ctx, vendorID, threads.VendorThreadFilter{Kind: kind, State: state})
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +168,7 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 	var b strings.Builder
 	fmt.Fprintf(&b, "Here is what your customers sent through duehub, as of %s.\n\n", now.In(loc).Format("Mon 2 Jan 2006 15:04 MST"))
 	fmt.Fprintf(&b, "OPEN: %s and %s, %d awaiting your reply.\n", plural(len(s.questions), "question"), plural(len(s.disputes), "dispute"), s.awaiting)
-	for _, list := range [][]payers.VendorThreadView{s.disputes, s.questions} {
+	for _, list := range [][]threads.VendorThreadView{s.disputes, s.questions} {
 		for i, th := range list {
 			if i == summaryList {
 				fmt.Fprintf(&b, "  … and %d more\n", len(list)-summaryList)
@@ -200,9 +201,9 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 	return b.String()
 }
 
-func (t *TeamMail) threadLine(th payers.VendorThreadView, now time.Time) string {
+func (t *TeamMail) threadLine(th threads.VendorThreadView, now time.Time) string {
 	var b strings.Builder
-	if th.Kind == payers.ThreadDispute {
+	if th.Kind == threads.ThreadDispute {
 		fmt.Fprintf(&b, "Dispute (%s, %s)", strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
 	} else {
 		b.WriteString("Question")
@@ -218,7 +219,7 @@ func (t *TeamMail) threadLine(th payers.VendorThreadView, now time.Time) string 
 	} else {
 		fmt.Fprintf(&b, ", %s old", plural(int(age/(24*time.Hour)), "day"))
 	}
-	if th.State == payers.ThreadOpen {
+	if th.State == threads.ThreadOpen {
 		b.WriteString(", awaiting your reply")
 	}
 	fmt.Fprintf(&b, ": %s/vendor/threads/%d", t.cfg.BaseURL, th.ID)

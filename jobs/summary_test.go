@@ -17,6 +17,7 @@ import (
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -27,6 +28,7 @@ type teamWorld struct {
 	now     time.Time
 	mu      sync.Mutex
 	payers  *payers.Store
+	threads *threads.Store
 	vendors *vendors.Store
 	box     *outbox.Store
 	payer   int64
@@ -36,6 +38,7 @@ func newTeamWorld(t *testing.T, db *database.DB, start time.Time) *teamWorld {
 	w := &teamWorld{t: t, now: start}
 	w.payers = payers.NewStore(db.Gorm, w.clock)
 	w.vendors = vendors.NewStore(db.Gorm, w.payers, w.clock)
+	w.threads = threads.NewStore(db.Gorm, w.payers, w.clock)
 	w.box = outbox.New(db.Gorm, w.clock)
 	return w
 }
@@ -53,7 +56,7 @@ func (w *teamWorld) set(t time.Time) {
 }
 
 func (w *teamWorld) team(mailer notify.Sender) *jobs.TeamMail {
-	return jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: w.vendors, Payers: w.payers, Mailer: mailer,
+	return jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: w.vendors, Payers: w.payers, Threads: w.threads, Mailer: mailer,
 		From: "hub@hub.example", BaseURL: "https://hub.example", Now: w.clock, Log: quiet()})
 }
 
@@ -91,9 +94,9 @@ func (w *teamWorld) invoice(vendorID int64, ext string) int64 {
 	return inv.ID
 }
 
-func (w *teamWorld) ask(invoiceID int64, body string) payers.Thread {
+func (w *teamWorld) ask(invoiceID int64, body string) threads.Thread {
 	w.t.Helper()
-	th, err := w.payers.AskQuestion(context.Background(), w.payer, invoiceID, body)
+	th, err := w.threads.AskQuestion(context.Background(), w.payer, invoiceID, body)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -141,7 +144,7 @@ func TestTeamIsEmailedOncePerNewThread(t *testing.T) {
 		team := w.team(w.box)
 
 		q := w.ask(n1, "Which PO does N-1 belong to?\nWe cannot match it.")
-		d, err := w.payers.OpenDispute(ctx, w.payer, c1, "not_received", 50000, "Nothing arrived.")
+		d, err := w.threads.OpenDispute(ctx, w.payer, c1, "not_received", 50000, "Nothing arrived.")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +246,7 @@ func TestDailySummaryAt0800VendorLocal(t *testing.T) {
 		// A question answered after 2 hours, a dispute still open, a promise
 		// to pay by Monday; a question to Kiso.
 		q := w.ask(n1, "Which PO?")
-		if _, err := w.payers.OpenDispute(ctx, w.payer, n2, "pricing", 1000, "Price list says 9.90"); err != nil {
+		if _, err := w.threads.OpenDispute(ctx, w.payer, n2, "pricing", 1000, "Price list says 9.90"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.payers.Promise(ctx, w.payer, n3, civil.Date{Year: 2026, Month: 11, Day: 23}, 0); err != nil {
@@ -251,7 +254,7 @@ func TestDailySummaryAt0800VendorLocal(t *testing.T) {
 		}
 		w.ask(k1, "請求書の件")
 		w.set(time.Date(2026, 11, 22, 11, 0, 0, 0, time.UTC))
-		if _, err := w.payers.VendorReply(ctx, chicago, q.ID, "PO 4471"); err != nil {
+		if _, err := w.threads.VendorReply(ctx, chicago, q.ID, "PO 4471"); err != nil {
 			t.Fatal(err)
 		}
 

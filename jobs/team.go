@@ -14,6 +14,7 @@ import (
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -30,6 +31,7 @@ type TeamMail struct {
 type TeamMailConfig struct {
 	Vendors *vendors.Store
 	Payers  *payers.Store
+	Threads *threads.Store
 	Mailer  notify.Sender
 	From    string
 	// BaseURL is the hub's public URL, for links to the inbox.
@@ -113,7 +115,7 @@ func (t *TeamMail) announce(ctx context.Context, ev vendors.Event) (bool, error)
 		t.cfg.Log.Warn("team email: event without a thread", slog.Int64("event", ev.ID))
 		return false, nil
 	}
-	th, err := t.cfg.Payers.VendorThread(ctx, ev.VendorID, p.ThreadID)
+	th, err := t.cfg.Threads.VendorThread(ctx, ev.VendorID, p.ThreadID)
 	if errors.Is(err, vendors.ErrNotFound) {
 		return false, nil
 	}
@@ -132,13 +134,13 @@ func (t *TeamMail) announce(ctx context.Context, ev vendors.Event) (bool, error)
 
 // newThreadMessage is the team's email about one new thread, plain text:
 // the payer's words are quoted as they are.
-func newThreadMessage(th payers.VendorThreadView, to []string, from, baseURL string) notify.Message {
+func newThreadMessage(th threads.VendorThreadView, to []string, from, baseURL string) notify.Message {
 	customer := "A customer"
 	if th.Customer != nil {
 		customer = oneLine(firstOf(th.Customer.Name, th.Customer.ExternalID))
 	}
 	what, verb := "question", "asked about"
-	if th.Kind == payers.ThreadDispute {
+	if th.Kind == threads.ThreadDispute {
 		what, verb = "dispute", "disputed"
 	}
 	subject := "New " + what + " from " + customer
@@ -150,7 +152,7 @@ func newThreadMessage(th payers.VendorThreadView, to []string, from, baseURL str
 	} else {
 		fmt.Fprintf(&b, "%s sent a %s about their account.\n", customer, what)
 	}
-	if th.Kind == payers.ThreadDispute {
+	if th.Kind == threads.ThreadDispute {
 		fmt.Fprintf(&b, "Reason: %s\nDisputed: %s\nReminders for the invoice are paused until you resolve it.\n",
 			strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
 	}

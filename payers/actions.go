@@ -76,7 +76,7 @@ func (s *Store) Promise(ctx context.Context, payerID, invoiceID int64, date civi
 	until := p.EndOfDay(date)
 	h.Until = &until
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		inv, err := loadActingInvoice(tx, payerID, invoiceID)
+		inv, err := LoadActingInvoice(tx, payerID, invoiceID)
 		if err != nil {
 			return err
 		}
@@ -97,13 +97,13 @@ func (s *Store) Promise(ctx context.Context, payerID, invoiceID int64, date civi
 		if promised == 0 {
 			promised = inv.AmountRemaining
 		}
-		return writeVendorEvent(tx, inv.VendorID, "promise.created", map[string]any{
+		return vendors.WriteEvent(tx, inv.VendorID, "promise.created", map[string]any{
 			"invoice_external_id": inv.ExternalID, "invoice_number": inv.Number, "promised_date": date.String(),
 			"amount": promised, "currency": inv.Currency,
 		}, now)
 	})
 	if err != nil {
-		return Hold{}, wrapAction("promise", err)
+		return Hold{}, vendors.WrapAction("payers: promise", err)
 	}
 	return h, s.Touch(ctx, payerID)
 }
@@ -154,7 +154,7 @@ ORDER BY h.id`, HoldPromise, now).Scan(&lapsed).Error
 			if promised == 0 {
 				promised = l.AmountRemaining
 			}
-			return writeVendorEvent(tx, l.VendorID, "promise.broken", map[string]any{
+			return vendors.WriteEvent(tx, l.VendorID, "promise.broken", map[string]any{
 				"invoice_external_id": l.ExternalID, "invoice_number": l.Number,
 				"promised_date": PromisedDate(l.Until, loc).String(),
 				"amount":        promised, "amount_remaining": l.AmountRemaining, "currency": l.Currency,
@@ -174,7 +174,7 @@ func (s *Store) PayClicked(ctx context.Context, payerID, invoiceID int64) (strin
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var payURL string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		inv, err := loadActingInvoice(tx, payerID, invoiceID)
+		inv, err := LoadActingInvoice(tx, payerID, invoiceID)
 		if err != nil {
 			return err
 		}
@@ -182,13 +182,13 @@ func (s *Store) PayClicked(ctx context.Context, payerID, invoiceID int64) (strin
 			return ErrNoPayURL
 		}
 		payURL = inv.PayURL
-		return writeVendorEvent(tx, inv.VendorID, "pay.clicked", map[string]any{
+		return vendors.WriteEvent(tx, inv.VendorID, "pay.clicked", map[string]any{
 			"invoice_external_id": inv.ExternalID, "invoice_number": inv.Number,
 			"amount_remaining": inv.AmountRemaining, "currency": inv.Currency,
 		}, now)
 	})
 	if err != nil {
-		return "", wrapAction("pay", err)
+		return "", vendors.WrapAction("payers: pay", err)
 	}
 	return payURL, s.Touch(ctx, payerID)
 }

@@ -10,18 +10,19 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/payers/payerstest"
 	"github.com/duehub/duehub/vendors"
 )
 
 func TestPromise(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north := w.vendor("Northwind")
-		inv := w.invoice(north, "N-1", "ap@acme.example", 125000)
-		stranger := w.invoice(north, "X-1", "ap@other.example", 100)
-		acme := w.payer("ap@acme.example")
-		today := civil.Of(w.now)
+		w := payerstest.New(t, db)
+		north := w.Vendor("Northwind")
+		inv := w.Invoice(north, "N-1", "ap@acme.example", 125000)
+		stranger := w.Invoice(north, "X-1", "ap@other.example", 100)
+		acme := w.Payer("ap@acme.example")
+		today := civil.Of(w.Now)
 
 		for _, c := range []struct {
 			name   string
@@ -36,22 +37,22 @@ func TestPromise(t *testing.T) {
 			{"above remaining", today.AddDays(3), 125001, "amount"},
 			{"negative", today.AddDays(3), -1, "amount"},
 		} {
-			if _, err := w.payers.Promise(ctx, acme, inv, c.date, c.amount); invalidField(t, err) != c.field {
+			if _, err := w.Payers.Promise(ctx, acme, inv, c.date, c.amount); payerstest.InvalidField(t, err) != c.field {
 				t.Errorf("%s: %v", c.name, err)
 			}
 		}
-		if _, err := w.payers.Promise(ctx, acme, stranger, today.AddDays(3), 0); !errors.Is(err, payers.ErrNotFound) {
+		if _, err := w.Payers.Promise(ctx, acme, stranger, today.AddDays(3), 0); !errors.Is(err, payers.ErrNotFound) {
 			t.Errorf("promise on another payer's invoice: %v", err)
 		}
-		if w.count("holds") != 0 || len(w.events(north)) != 0 {
+		if w.Count("holds") != 0 || len(w.Events(north)) != 0 {
 			t.Fatal("a refused promise stored something")
 		}
 
-		first, err := w.payers.Promise(ctx, acme, inv, today.AddDays(payers.PromiseDays), 0)
+		first, err := w.Payers.Promise(ctx, acme, inv, today.AddDays(payers.PromiseDays), 0)
 		if err != nil {
 			t.Fatalf("a promise 60 days ahead: %v", err)
 		}
-		h, err := w.payers.Promise(ctx, acme, inv, today.AddDays(7), 50000)
+		h, err := w.Payers.Promise(ctx, acme, inv, today.AddDays(7), 50000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,10 +65,10 @@ func TestPromise(t *testing.T) {
 		if len(held) != 2 || held[0].ID != first.ID || held[0].ReleasedAt == nil || held[1].ReleasedAt != nil {
 			t.Fatalf("a new promise does not replace the earlier one: %+v", held)
 		}
-		if got := w.holdOf(acme, inv); got != payers.HoldPromise {
+		if got := w.HoldOf(acme, inv); got != payers.HoldPromise {
 			t.Fatalf("hold after promising: %q", got)
 		}
-		evs := w.events(north)["promise.created"]
+		evs := w.Events(north)["promise.created"]
 		if len(evs) != 2 || evs[0]["amount"] != float64(125000) || evs[1]["amount"] != float64(50000) ||
 			evs[1]["promised_date"] != "2026-11-30" || evs[1]["invoice_external_id"] != "N-1" {
 			t.Fatalf("promise events: %v", evs)
@@ -75,7 +76,7 @@ func TestPromise(t *testing.T) {
 
 		// A payer with a timezone promises by the end of its own day.
 		db.Gorm.Table("payers").Where("id = ?", acme).Update("timezone", "America/New_York")
-		h, err = w.payers.Promise(ctx, acme, inv, today.AddDays(7), 0)
+		h, err = w.Payers.Promise(ctx, acme, inv, today.AddDays(7), 0)
 		if err != nil || !h.Until.Equal(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)) {
 			t.Fatalf("New York promise: %v, %v", h.Until, err)
 		}
@@ -85,51 +86,51 @@ func TestPromise(t *testing.T) {
 func TestBreakPromises(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north, contoso := w.vendor("Northwind"), w.vendor("Contoso")
-		unpaid := w.invoice(north, "N-1", "ap@acme.example", 125000)
-		paid := w.invoice(north, "N-2", "ap@acme.example", 7000)
-		later := w.invoice(contoso, "C-1", "ap@acme.example", 9000)
-		acme := w.payer("ap@acme.example")
-		today := civil.Of(w.now)
+		w := payerstest.New(t, db)
+		north, contoso := w.Vendor("Northwind"), w.Vendor("Contoso")
+		unpaid := w.Invoice(north, "N-1", "ap@acme.example", 125000)
+		paid := w.Invoice(north, "N-2", "ap@acme.example", 7000)
+		later := w.Invoice(contoso, "C-1", "ap@acme.example", 9000)
+		acme := w.Payer("ap@acme.example")
+		today := civil.Of(w.Now)
 
 		for _, p := range []struct {
 			inv  int64
 			days int
 		}{{unpaid, 2}, {paid, 2}, {later, 10}} {
-			if _, err := w.payers.Promise(ctx, acme, p.inv, today.AddDays(p.days), 0); err != nil {
+			if _, err := w.Payers.Promise(ctx, acme, p.inv, today.AddDays(p.days), 0); err != nil {
 				t.Fatal(err)
 			}
 		}
 		zero := int64(0)
-		w.invoice(north, "N-2", "ap@acme.example", 7000, func(in *vendors.InvoiceInput) { in.AmountRemaining = &zero })
+		w.Invoice(north, "N-2", "ap@acme.example", 7000, func(in *vendors.InvoiceInput) { in.AmountRemaining = &zero })
 
 		// The promised day is not over yet.
-		w.now = time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC)
-		if n, err := w.payers.BreakPromises(ctx, w.now); n != 0 || err != nil {
+		w.Now = time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC)
+		if n, err := w.Payers.BreakPromises(ctx, w.Now); n != 0 || err != nil {
 			t.Fatalf("before the day ended: %d, %v", n, err)
 		}
-		if w.holdOf(acme, unpaid) != payers.HoldPromise {
+		if w.HoldOf(acme, unpaid) != payers.HoldPromise {
 			t.Fatal("the promise stopped holding before its day ended")
 		}
 
-		w.now = time.Date(2026, 11, 26, 0, 0, 1, 0, time.UTC)
+		w.Now = time.Date(2026, 11, 26, 0, 0, 1, 0, time.UTC)
 		// Run twice (a retried job, a second process): broken once.
 		for i, want := range []int{1, 0} {
-			if n, err := w.payers.BreakPromises(ctx, w.now); err != nil || n != want {
+			if n, err := w.Payers.BreakPromises(ctx, w.Now); err != nil || n != want {
 				t.Fatalf("break run %d: %d, %v", i+1, n, err)
 			}
 		}
-		evs := w.events(north)["promise.broken"]
+		evs := w.Events(north)["promise.broken"]
 		if len(evs) != 1 || evs[0]["invoice_external_id"] != "N-1" || evs[0]["promised_date"] != "2026-11-25" ||
 			evs[0]["amount_remaining"] != float64(125000) {
 			t.Fatalf("broken promise events: %v", evs)
 		}
-		if len(w.events(contoso)["promise.broken"]) != 0 {
+		if len(w.Events(contoso)["promise.broken"]) != 0 {
 			t.Fatal("a promise still running was broken")
 		}
 		// Reminders resume: the lapsed promise holds nothing any more.
-		if got := w.holdOf(acme, unpaid); got != "" {
+		if got := w.HoldOf(acme, unpaid); got != "" {
 			t.Fatalf("hold after the promise broke: %q", got)
 		}
 		var h payers.Hold
@@ -148,27 +149,27 @@ func TestBreakPromises(t *testing.T) {
 func TestPayClicked(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north := w.vendor("Northwind")
-		inv := w.invoice(north, "N-1", "ap@acme.example", 125000)
-		noURL := w.invoice(north, "N-2", "ap@acme.example", 100, func(in *vendors.InvoiceInput) { in.PayURL = "" })
-		stranger := w.invoice(north, "X-1", "ap@other.example", 100)
-		acme := w.payer("ap@acme.example")
+		w := payerstest.New(t, db)
+		north := w.Vendor("Northwind")
+		inv := w.Invoice(north, "N-1", "ap@acme.example", 125000)
+		noURL := w.Invoice(north, "N-2", "ap@acme.example", 100, func(in *vendors.InvoiceInput) { in.PayURL = "" })
+		stranger := w.Invoice(north, "X-1", "ap@other.example", 100)
+		acme := w.Payer("ap@acme.example")
 
-		if _, err := w.payers.PayClicked(ctx, acme, noURL); !errors.Is(err, payers.ErrNoPayURL) {
+		if _, err := w.Payers.PayClicked(ctx, acme, noURL); !errors.Is(err, payers.ErrNoPayURL) {
 			t.Fatalf("no pay url: %v", err)
 		}
-		if _, err := w.payers.PayClicked(ctx, acme, stranger); !errors.Is(err, payers.ErrNotFound) {
+		if _, err := w.Payers.PayClicked(ctx, acme, stranger); !errors.Is(err, payers.ErrNotFound) {
 			t.Fatalf("another payer's invoice: %v", err)
 		}
-		if len(w.events(north)) != 0 {
+		if len(w.Events(north)) != 0 {
 			t.Fatal("a refused click was recorded")
 		}
-		to, err := w.payers.PayClicked(ctx, acme, inv)
+		to, err := w.Payers.PayClicked(ctx, acme, inv)
 		if err != nil || to != "https://pay.example/N-1" {
 			t.Fatalf("pay: %q, %v", to, err)
 		}
-		if evs := w.events(north)["pay.clicked"]; len(evs) != 1 || evs[0]["invoice_external_id"] != "N-1" {
+		if evs := w.Events(north)["pay.clicked"]; len(evs) != 1 || evs[0]["invoice_external_id"] != "N-1" {
 			t.Fatalf("pay events: %v", evs)
 		}
 	})
@@ -177,44 +178,44 @@ func TestPayClicked(t *testing.T) {
 func TestMuteAndPause(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north, contoso := w.vendor("Northwind"), w.vendor("Contoso")
-		inv := w.invoice(north, "N-1", "ap@acme.example", 125000)
-		w.invoice(contoso, "X-1", "ap@other.example", 100)
-		acme := w.payer("ap@acme.example")
+		w := payerstest.New(t, db)
+		north, contoso := w.Vendor("Northwind"), w.Vendor("Contoso")
+		inv := w.Invoice(north, "N-1", "ap@acme.example", 125000)
+		w.Invoice(contoso, "X-1", "ap@other.example", 100)
+		acme := w.Payer("ap@acme.example")
 
-		if err := w.payers.MuteVendor(ctx, acme, contoso); !errors.Is(err, payers.ErrNotFound) {
+		if err := w.Payers.MuteVendor(ctx, acme, contoso); !errors.Is(err, payers.ErrNotFound) {
 			t.Fatalf("muting a vendor that does not bill the payer: %v", err)
 		}
-		if w.count("payer_mutes") != 0 {
+		if w.Count("payer_mutes") != 0 {
 			t.Fatal("a refused mute was stored")
 		}
-		if err := w.payers.MuteVendor(ctx, acme, north); err != nil {
+		if err := w.Payers.MuteVendor(ctx, acme, north); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.payers.MuteVendor(ctx, acme, north); err != nil {
+		if err := w.Payers.MuteVendor(ctx, acme, north); err != nil {
 			t.Fatalf("muting twice: %v", err)
 		}
-		open, _ := w.payers.OpenInvoices(ctx, acme, w.now)
+		open, _ := w.Payers.OpenInvoices(ctx, acme, w.Now)
 		if len(open) != 1 || open[0].InvoiceID != inv || !open[0].Muted {
 			t.Fatalf("after mute: %+v", open)
 		}
 
-		for name, until := range map[string]time.Time{"past": w.now.Add(-time.Hour), "now": w.now,
-			"beyond 90 days": w.now.AddDate(0, 0, payers.PauseDays+1)} {
-			if err := w.payers.PauseUntil(ctx, acme, until); invalidField(t, err) != "until" {
+		for name, until := range map[string]time.Time{"past": w.Now.Add(-time.Hour), "now": w.Now,
+			"beyond 90 days": w.Now.AddDate(0, 0, payers.PauseDays+1)} {
+			if err := w.Payers.PauseUntil(ctx, acme, until); payerstest.InvalidField(t, err) != "until" {
 				t.Errorf("pause %s: %v", name, err)
 			}
 		}
-		if p, _ := w.payers.Get(ctx, acme); p.PausedUntil != nil {
+		if p, _ := w.Payers.Get(ctx, acme); p.PausedUntil != nil {
 			t.Fatal("a refused pause was stored")
 		}
-		p, _ := w.payers.Get(ctx, acme)
-		until := p.EndOfDay(civil.Of(w.now).AddDays(payers.PauseDays))
-		if err := w.payers.PauseUntil(ctx, acme, until); err != nil {
+		p, _ := w.Payers.Get(ctx, acme)
+		until := p.EndOfDay(civil.Of(w.Now).AddDays(payers.PauseDays))
+		if err := w.Payers.PauseUntil(ctx, acme, until); err != nil {
 			t.Fatalf("pause 90 days: %v", err)
 		}
-		if p, _ := w.payers.Get(ctx, acme); p.PausedUntil == nil || !p.PausedUntil.Equal(until) {
+		if p, _ := w.Payers.Get(ctx, acme); p.PausedUntil == nil || !p.PausedUntil.Equal(until) {
 			t.Fatalf("paused until %v, want %v", p.PausedUntil, until)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/payers/payerstest"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -18,57 +19,57 @@ import (
 func TestBatchReadersMatchThePerPayerOnes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north, contoso := w.vendor("Northwind"), w.vendor("Contoso")
+		w := payerstest.New(t, db)
+		north, contoso := w.Vendor("Northwind"), w.Vendor("Contoso")
 		phone := func(in *vendors.InvoiceInput) {
 			in.Customer.Phone, in.Customer.SMSConsent, in.Customer.SMSConsentSource = "+15551230000", true, "checkout"
 		}
 		due := func(d string) func(*vendors.InvoiceInput) { return func(in *vendors.InvoiceInput) { in.DueDate = d } }
-		w.invoice(north, "N-1", "ap@acme.example", 1000, due("2026-11-25"))
-		promised := w.invoice(north, "N-2", "ap@acme.example", 2000, due("2026-11-10"))
-		w.invoice(contoso, "C-1", "ap@acme.example", 3000, due("2026-11-18"))
-		w.invoice(contoso, "C-2", "ap@beta.example", 400, phone)
-		w.invoice(north, "N-3", "ap@beta.example", 500, due("2026-12-01"))
-		w.invoice(north, "N-4", "gone@gamma.example", 600)
-		acme, beta, gamma := w.payer("ap@acme.example"), w.payer("ap@beta.example"), w.payer("gone@gamma.example")
+		w.Invoice(north, "N-1", "ap@acme.example", 1000, due("2026-11-25"))
+		promised := w.Invoice(north, "N-2", "ap@acme.example", 2000, due("2026-11-10"))
+		w.Invoice(contoso, "C-1", "ap@acme.example", 3000, due("2026-11-18"))
+		w.Invoice(contoso, "C-2", "ap@beta.example", 400, phone)
+		w.Invoice(north, "N-3", "ap@beta.example", 500, due("2026-12-01"))
+		w.Invoice(north, "N-4", "gone@gamma.example", 600)
+		acme, beta, gamma := w.Payer("ap@acme.example"), w.Payer("ap@beta.example"), w.Payer("gone@gamma.example")
 		// A New York payer's promise is dated in its own zone; a mute; a
 		// suppressed address.
 		db.Gorm.Table("payers").Where("id = ?", acme).Update("timezone", "America/New_York")
-		if _, err := w.payers.Promise(ctx, acme, promised, civil.Of(w.now).AddDays(5), 0); err != nil {
+		if _, err := w.Payers.Promise(ctx, acme, promised, civil.Of(w.Now).AddDays(5), 0); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.payers.AddContact(ctx, acme, "email", "approver@acme.example", "cc"); err != nil {
+		if _, err := w.Payers.AddContact(ctx, acme, "email", "approver@acme.example", "cc"); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.payers.Mute(ctx, beta, contoso); err != nil {
+		if err := w.Payers.Mute(ctx, beta, contoso); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.payers.Suppress(ctx, "email", "gone@gamma.example", payers.SuppressBounce, "test"); err != nil {
+		if err := w.Payers.Suppress(ctx, "email", "gone@gamma.example", payers.SuppressBounce, "test"); err != nil {
 			t.Fatal(err)
 		}
 
 		ids := []int64{gamma, acme, beta}
-		ps, err := w.payers.GetMany(ctx, ids)
+		ps, err := w.Payers.GetMany(ctx, ids)
 		if err != nil || len(ps) != 3 {
 			t.Fatalf("GetMany: %d payers, %v", len(ps), err)
 		}
-		open, err := w.payers.OpenInvoicesOf(ctx, ps, ids, w.now)
+		open, err := w.Payers.OpenInvoicesOf(ctx, ps, ids, w.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rcpts, err := w.payers.RecipientsOf(ctx, ids)
+		rcpts, err := w.Payers.RecipientsOf(ctx, ids)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range ids {
-			one, err := w.payers.OpenInvoices(ctx, id, w.now)
+			one, err := w.Payers.OpenInvoices(ctx, id, w.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(open[id], one) {
 				t.Errorf("payer %d: batch read\n%+v\nalone\n%+v", id, open[id], one)
 			}
-			r, err := w.payers.Recipients(ctx, id)
+			r, err := w.Payers.Recipients(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func TestBatchReadersMatchThePerPayerOnes(t *testing.T) {
 			t.Errorf("fixture: beta %+v, gamma %+v", rcpts[beta], rcpts[gamma])
 		}
 		// Only the payers asked for.
-		some, err := w.payers.OpenInvoicesOf(ctx, ps, []int64{beta}, w.now)
+		some, err := w.Payers.OpenInvoicesOf(ctx, ps, []int64{beta}, w.Now)
 		if err != nil || len(some) != 1 || len(some[beta]) != 2 {
 			t.Errorf("one payer asked: %v %v", some, err)
 		}

@@ -308,7 +308,7 @@ func tellVendorsOfSuppression(tx *gorm.DB, channel, address, reason string, now 
 		for ; j < len(custs) && custs[j].VendorID == custs[i].VendorID; j++ {
 			ids = append(ids, custs[j].ExternalID)
 		}
-		err := writeVendorEvent(tx, custs[i].VendorID, typ, map[string]any{
+		err := vendors.WriteEvent(tx, custs[i].VendorID, typ, map[string]any{
 			"channel": channel, "address": address, "reason": reason, "customers": ids,
 		}, now)
 		if err != nil {

@@ -3,13 +3,9 @@ package payers
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/duehub/duehub/civil"
-	"github.com/duehub/duehub/vendors"
 )
 
 // What a vendor's AR team works through in its web inbox and daily summary,
@@ -89,110 +85,4 @@ LIMIT 200`, vendorID).Scan(&rows).Error
 		return nil, fmt.Errorf("payers: inbox contacts: %w", err)
 	}
 	return rows, nil
-}
-
-// ResponseTimes are the medians of how long the vendor's team took to
-// answer and to resolve threads: over threads first answered (resolved)
-// since a time. A zero count means there is no median.
-type ResponseTimes struct {
-	FirstReply  time.Duration
-	FirstReplyN int
-	Resolution  time.Duration
-	ResolutionN int
-	Since       time.Time
-}
-
-// InboxResponseTimes computes the vendor's median time from a thread's
-// opening to its first vendor reply, and to its resolution, over the
-// threads answered (resolved) since since.
-func (s *Store) InboxResponseTimes(ctx context.Context, vendorID int64, since time.Time) (ResponseTimes, error) {
-	rt := ResponseTimes{Since: since}
-	var rows []struct {
-		CreatedAt       time.Time
-		FirstResponseAt *time.Time
-		ResolvedAt      *time.Time
-	}
-	err := s.db.WithContext(ctx).Raw(`
-SELECT created_at, first_response_at, resolved_at FROM threads
-WHERE vendor_id = ? AND (first_response_at >= ? OR resolved_at >= ?)`, vendorID, since.UTC(), since.UTC()).Scan(&rows).Error
-	if err != nil {
-		return rt, fmt.Errorf("payers: response times: %w", err)
-	}
-	var first, resolved []time.Duration
-	for _, r := range rows {
-		if r.FirstResponseAt != nil && !r.FirstResponseAt.Before(since) {
-			first = append(first, r.FirstResponseAt.Sub(r.CreatedAt))
-		}
-		if r.ResolvedAt != nil && !r.ResolvedAt.Before(since) {
-			resolved = append(resolved, r.ResolvedAt.Sub(r.CreatedAt))
-		}
-	}
-	rt.FirstReply, rt.FirstReplyN = median(first), len(first)
-	rt.Resolution, rt.ResolutionN = median(resolved), len(resolved)
-	return rt, nil
-}
-
-// median of ds; the mean of the middle two for an even count.
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	slices.Sort(ds)
-	mid := len(ds) / 2
-	if len(ds)%2 == 1 {
-		return ds[mid]
-	}
-	return ds[mid-1] + (ds[mid]-ds[mid-1])/2
-}
-
-// AssignThread gives one of the vendor's threads to one of its active
-// members; memberID 0 unassigns it. A thread or member of another vendor
-// is vendors.ErrNotFound.
-func (s *Store) AssignThread(ctx context.Context, vendorID, threadID, memberID int64) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var assignee any
-		if memberID != 0 {
-			var n int64
-			err := tx.Table("vendor_members").Where("id = ? AND vendor_id = ? AND disabled_at IS NULL", memberID, vendorID).Count(&n).Error
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return fmt.Errorf("payers: member %d: %w", memberID, vendors.ErrNotFound)
-			}
-			assignee = memberID
-		}
-		res := tx.Table("threads").Where("id = ? AND vendor_id = ?", threadID, vendorID).
-			Updates(map[string]any{"assignee_id": assignee, "updated_at": s.now().UTC().Truncate(time.Microsecond)})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return threadNotFound(threadID)
-		}
-		return nil
-	})
-	if err != nil {
-		return wrapVendorAction("assign thread", err)
-	}
-	return nil
-}
-
-// ThreadAssignees returns the member each of the vendor's threads is
-// assigned to, for the threads given; unassigned threads are absent.
-func (s *Store) ThreadAssignees(ctx context.Context, vendorID int64, threadIDs []int64) (map[int64]int64, error) {
-	out := make(map[int64]int64, len(threadIDs))
-	if len(threadIDs) == 0 {
-		return out, nil
-	}
-	var rows []struct{ ID, AssigneeID int64 }
-	err := s.db.WithContext(ctx).Raw(`SELECT id, assignee_id FROM threads WHERE vendor_id = ? AND id IN ? AND assignee_id IS NOT NULL`,
-		vendorID, threadIDs).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("payers: thread assignees: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ID] = r.AssigneeID
-	}
-	return out, nil
 }

@@ -160,12 +160,12 @@ func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (V
 		for i, l := range out.Invoices {
 			invoices[i] = map[string]any{"external_id": l.InvoiceExternalID, "amount": l.Amount}
 		}
-		return writeVendorEvent(tx, vendorID, EventPaymentConfirmed, map[string]any{
+		return vendors.WriteEvent(tx, vendorID, EventPaymentConfirmed, map[string]any{
 			"report_id": rep.ID, "currency": rep.Currency, "amount": rep.Amount, "confirmed_at": now, "invoices": invoices,
 		}, now)
 	})
 	if err != nil {
-		return VendorPayment{}, wrapVendorAction("confirm payment", err)
+		return VendorPayment{}, vendors.WrapAction("payers: vendor confirm payment", err)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/payers/payerstest"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -51,7 +52,7 @@ func TestConfirmPayment(t *testing.T) {
 		if b, _ := json.Marshal(list); strings.Contains(string(b), "C-1") {
 			t.Errorf("Northwind sees Contoso's invoice: %s", b)
 		}
-		if _, err := n.payers.VendorPayments(ctx, north, payers.VendorPaymentFilter{Status: "lost"}); invalidField(t, err) != "status" {
+		if _, err := n.payers.VendorPayments(ctx, north, payers.VendorPaymentFilter{Status: "lost"}); payerstest.InvalidField(t, err) != "status" {
 			t.Errorf("bad status filter: %v", err)
 		}
 

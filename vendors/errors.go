@@ -2,6 +2,7 @@ package vendors
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -46,4 +47,18 @@ type fieldErrors []FieldError
 
 func (fe *fieldErrors) add(field, message string) {
 	*fe = append(*fe, FieldError{field, message})
+}
+
+// WrapAction adds what was being done to a failed action. A
+// *ValidationError and ErrNotFound go back as they are, so that callers
+// answer them field by field, or as a 404.
+func WrapAction(what string, err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve
+	}
+	if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

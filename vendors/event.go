@@ -217,3 +217,17 @@ func ValidEventID(s string) bool {
 	}
 	return true
 }
+
+// WriteEvent writes an event for a vendor inside tx, so the vendor
+// hears of an action exactly when it is stored. The payload holds only this
+// vendor's data.
+func WriteEvent(tx *gorm.DB, vendorID int64, typ string, payload map[string]any, now time.Time) error {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("event payload: %w", err)
+	}
+	if err := tx.Create(&Event{VendorID: vendorID, Type: typ, Payload: string(b), CreatedAt: now}).Error; err != nil {
+		return fmt.Errorf("record %s: %w", typ, err)
+	}
+	return nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 	"github.com/duehub/duehub/webhooks"
 )
@@ -23,6 +24,7 @@ type app struct {
 	log     *slog.Logger
 	db      *database.DB
 	payers  *payers.Store
+	threads *threads.Store
 	vendors *vendors.Store
 }
 
@@ -71,6 +73,7 @@ func openApp(ctx context.Context, cfg config) (*app, error) {
 		log:     log,
 		db:      db,
 		payers:  p,
+		threads: threads.NewStore(db.Gorm, p, now),
 		vendors: vendors.NewStore(db.Gorm, p, now),
 	}, nil
 }

@@ -18,7 +18,7 @@ import (
 // database/sql pool on SQLite. The returned func stops it gracefully.
 func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
-		Team: jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: a.vendors, Payers: a.payers, Mailer: h.senders[notify.Email],
+		Team: jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: a.vendors, Payers: a.payers, Threads: a.threads, Mailer: h.senders[notify.Email],
 			From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})}
 	var client jobs.Client
 	var closePool func()

@@ -68,6 +68,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Outbox:             box,
 		OperatorToken:      cfg.OperatorToken,
 		Payers:             a.payers,
+		Threads:            a.threads,
 		Links:              h.links,
 		Webhooks:           h.guard,
 		Limiter:            ratelimit.New(a.db.Gorm, time.Now),

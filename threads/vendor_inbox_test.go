@@ -1,4 +1,4 @@
-package payers_test
+package threads_test
 
 import (
 	"context"
@@ -8,32 +8,33 @@ import (
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/payers/payerstest"
 	"github.com/duehub/duehub/vendors"
 )
 
 func TestInboxResponseTimesAreMediansOverThirtyDays(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north, other := w.vendor("Northwind"), w.vendor("Contoso")
-		start := w.now
+		w := payerstest.New(t, db)
+		north, other := w.Vendor("Northwind"), w.Vendor("Contoso")
+		start := w.Now
 		ask := func(vendorID int64, ext string, replyAfter, resolveAfter time.Duration) {
 			t.Helper()
-			w.now = start
-			inv := w.invoice(vendorID, ext, "ap@acme.example", 1000)
-			th, err := w.payers.AskQuestion(ctx, w.payer("ap@acme.example"), inv, "Which PO?")
+			w.Now = start
+			inv := w.Invoice(vendorID, ext, "ap@acme.example", 1000)
+			th, err := w.Threads.AskQuestion(ctx, w.Payer("ap@acme.example"), inv, "Which PO?")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if replyAfter > 0 {
-				w.now = start.Add(replyAfter)
-				if _, err := w.payers.VendorReply(ctx, vendorID, th.ID, "PO 1"); err != nil {
+				w.Now = start.Add(replyAfter)
+				if _, err := w.Threads.VendorReply(ctx, vendorID, th.ID, "PO 1"); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if resolveAfter > 0 {
-				w.now = start.Add(resolveAfter)
-				if _, err := w.payers.ResolveThread(ctx, vendorID, th.ID, "answered", ""); err != nil {
+				w.Now = start.Add(resolveAfter)
+				if _, err := w.Threads.ResolveThread(ctx, vendorID, th.ID, "answered", ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -45,7 +46,7 @@ func TestInboxResponseTimesAreMediansOverThirtyDays(t *testing.T) {
 		ask(north, "N-5", 10*time.Hour, 0)
 		ask(other, "C-1", 100*time.Hour, 100*time.Hour) // another vendor's
 
-		rt, err := w.payers.InboxResponseTimes(ctx, north, start.Add(-30*24*time.Hour))
+		rt, err := w.Threads.InboxResponseTimes(ctx, north, start.Add(-30*24*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,11 +56,11 @@ func TestInboxResponseTimesAreMediansOverThirtyDays(t *testing.T) {
 			t.Fatalf("response times = %+v", rt)
 		}
 		// Only replies and resolutions inside the window count.
-		rt, _ = w.payers.InboxResponseTimes(ctx, north, start.Add(150*time.Minute))
+		rt, _ = w.Threads.InboxResponseTimes(ctx, north, start.Add(150*time.Minute))
 		if rt.FirstReplyN != 2 || rt.FirstReply != 6*time.Hour+30*time.Minute || rt.ResolutionN != 2 {
 			t.Fatalf("response times since 2.5 h = %+v", rt)
 		}
-		if rt, _ := w.payers.InboxResponseTimes(ctx, w.vendor("Quiet"), start.Add(-time.Hour)); rt.FirstReplyN != 0 || rt.FirstReply != 0 {
+		if rt, _ := w.Threads.InboxResponseTimes(ctx, w.Vendor("Quiet"), start.Add(-time.Hour)); rt.FirstReplyN != 0 || rt.FirstReply != 0 {
 			t.Fatalf("a vendor with no threads has response times %+v", rt)
 		}
 	})
@@ -68,17 +69,17 @@ func TestInboxResponseTimesAreMediansOverThirtyDays(t *testing.T) {
 func TestAssignThreadStaysInTheVendor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		w := newActionWorld(t, db)
-		north, other := w.vendor("Northwind"), w.vendor("Contoso")
-		payer := func() int64 { return w.payer("ap@acme.example") }
-		n1 := w.invoice(north, "N-1", "ap@acme.example", 1000)
-		c1 := w.invoice(other, "C-1", "ap@acme.example", 1000)
-		nt, _ := w.payers.AskQuestion(ctx, payer(), n1, "North?")
-		ct, _ := w.payers.AskQuestion(ctx, payer(), c1, "Contoso?")
-		alice, _ := w.vendors.InviteMember(ctx, north, vendors.NewMember{Email: "alice@north.example", Role: vendors.RoleAgent})
-		carol, _ := w.vendors.InviteMember(ctx, other, vendors.NewMember{Email: "carol@contoso.example", Role: vendors.RoleAgent})
+		w := payerstest.New(t, db)
+		north, other := w.Vendor("Northwind"), w.Vendor("Contoso")
+		payer := func() int64 { return w.Payer("ap@acme.example") }
+		n1 := w.Invoice(north, "N-1", "ap@acme.example", 1000)
+		c1 := w.Invoice(other, "C-1", "ap@acme.example", 1000)
+		nt, _ := w.Threads.AskQuestion(ctx, payer(), n1, "North?")
+		ct, _ := w.Threads.AskQuestion(ctx, payer(), c1, "Contoso?")
+		alice, _ := w.Vendors.InviteMember(ctx, north, vendors.NewMember{Email: "alice@north.example", Role: vendors.RoleAgent})
+		carol, _ := w.Vendors.InviteMember(ctx, other, vendors.NewMember{Email: "carol@contoso.example", Role: vendors.RoleAgent})
 
-		if err := w.payers.AssignThread(ctx, north, nt.ID, alice.ID); err != nil {
+		if err := w.Threads.AssignThread(ctx, north, nt.ID, alice.ID); err != nil {
 			t.Fatal(err)
 		}
 		for _, bad := range []struct {
@@ -89,27 +90,27 @@ func TestAssignThreadStaysInTheVendor(t *testing.T) {
 			{"another vendor's member", north, nt.ID, carol.ID},
 			{"a thread that does not exist", north, ct.ID + 100, alice.ID},
 		} {
-			if err := w.payers.AssignThread(ctx, bad.vendor, bad.thread, bad.assignee); !errors.Is(err, vendors.ErrNotFound) {
+			if err := w.Threads.AssignThread(ctx, bad.vendor, bad.thread, bad.assignee); !errors.Is(err, vendors.ErrNotFound) {
 				t.Errorf("%s: %v, want vendors.ErrNotFound", bad.name, err)
 			}
 		}
-		got, _ := w.payers.ThreadAssignees(ctx, north, []int64{nt.ID, ct.ID})
+		got, _ := w.Threads.ThreadAssignees(ctx, north, []int64{nt.ID, ct.ID})
 		if len(got) != 1 || got[nt.ID] != alice.ID {
 			t.Fatalf("north's assignees = %v", got)
 		}
-		if got, _ := w.payers.ThreadAssignees(ctx, other, []int64{ct.ID}); len(got) != 0 {
+		if got, _ := w.Threads.ThreadAssignees(ctx, other, []int64{ct.ID}); len(got) != 0 {
 			t.Fatalf("contoso's thread was assigned: %v", got)
 		}
-		if err := w.vendors.DisableMember(ctx, north, alice.ID); err != nil {
+		if err := w.Vendors.DisableMember(ctx, north, alice.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.payers.AssignThread(ctx, north, nt.ID, alice.ID); !errors.Is(err, vendors.ErrNotFound) {
+		if err := w.Threads.AssignThread(ctx, north, nt.ID, alice.ID); !errors.Is(err, vendors.ErrNotFound) {
 			t.Errorf("assigning to a disabled member: %v", err)
 		}
-		if err := w.payers.AssignThread(ctx, north, nt.ID, 0); err != nil {
+		if err := w.Threads.AssignThread(ctx, north, nt.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := w.payers.ThreadAssignees(ctx, north, []int64{nt.ID}); len(got) != 0 {
+		if got, _ := w.Threads.ThreadAssignees(ctx, north, []int64{nt.ID}); len(got) != 0 {
 			t.Fatalf("after unassigning: %v", got)
 		}
 	})

@@ -1,8 +1,7 @@
-package payers
+package threads
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -70,18 +70,18 @@ type VendorThreadView struct {
 }
 
 func threadNotFound(id int64) error {
-	return fmt.Errorf("payers: thread %d: %w", id, vendors.ErrNotFound)
+	return fmt.Errorf("threads: thread %d: %w", id, vendors.ErrNotFound)
 }
 
 // VendorThreads returns the vendor's threads matching f, oldest first,
 // without their messages.
 func (s *Store) VendorThreads(ctx context.Context, vendorID int64, f VendorThreadFilter) ([]VendorThreadView, error) {
-	var fe payerFieldErrors
+	var fe []vendors.FieldError
 	if f.Kind != "" && f.Kind != ThreadQuestion && f.Kind != ThreadDispute {
-		fe.add("kind", "must be question or dispute")
+		fe = append(fe, vendors.FieldError{Field: "kind", Message: "must be question or dispute"})
 	}
 	if f.State != "" && !slices.Contains([]string{ThreadOpen, ThreadAnswered, ThreadResolved}, f.State) {
-		fe.add("state", "must be open, answered or resolved")
+		fe = append(fe, vendors.FieldError{Field: "state", Message: "must be open, answered or resolved"})
 	}
 	if len(fe) > 0 {
 		return nil, &vendors.ValidationError{Fields: fe}
@@ -104,11 +104,11 @@ func (s *Store) VendorThreads(ctx context.Context, vendorID int64, f VendorThrea
 	}
 	var threads []Thread
 	if err := q.Order("id").Find(&threads).Error; err != nil {
-		return nil, fmt.Errorf("payers: vendor threads: %w", err)
+		return nil, fmt.Errorf("threads: vendor threads: %w", err)
 	}
 	views, err := s.vendorViews(ctx, vendorID, threads)
 	if err != nil {
-		return nil, fmt.Errorf("payers: vendor threads: %w", err)
+		return nil, fmt.Errorf("threads: vendor threads: %w", err)
 	}
 	return views, nil
 }
@@ -121,14 +121,14 @@ func (s *Store) VendorThread(ctx context.Context, vendorID, threadID int64) (Ven
 		Preload("Messages", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 		Where("id = ? AND vendor_id = ?", threadID, vendorID).Limit(1).Find(&threads).Error
 	if err != nil {
-		return VendorThreadView{}, fmt.Errorf("payers: vendor thread: %w", err)
+		return VendorThreadView{}, fmt.Errorf("threads: vendor thread: %w", err)
 	}
 	if len(threads) == 0 {
 		return VendorThreadView{}, threadNotFound(threadID)
 	}
 	views, err := s.vendorViews(ctx, vendorID, threads)
 	if err != nil {
-		return VendorThreadView{}, fmt.Errorf("payers: vendor thread: %w", err)
+		return VendorThreadView{}, fmt.Errorf("threads: vendor thread: %w", err)
 	}
 	return views[0], nil
 }
@@ -285,10 +285,10 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadAnswered, now, now, thread
 		}
 		p := ref.payload()
 		p["message_id"], p["author"], p["body"], p["state"] = m.ID, m.Author, m.Body, ThreadAnswered
-		return writeVendorEvent(tx, vendorID, EventThreadMessage, p, now)
+		return vendors.WriteEvent(tx, vendorID, EventThreadMessage, p, now)
 	})
 	if err != nil {
-		return VendorThreadView{}, wrapVendorAction("reply", err)
+		return VendorThreadView{}, vendors.WrapAction("threads: vendor reply", err)
 	}
 	return s.VendorThread(ctx, vendorID, threadID)
 }
@@ -300,9 +300,9 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadAnswered, now, now, thread
 // the resolution is its response. A thread.resolved event is written with it.
 func (s *Store) ResolveThread(ctx context.Context, vendorID, threadID int64, outcome, note string) (VendorThreadView, error) {
 	note = strings.TrimSpace(note)
-	var fe payerFieldErrors
+	var fe []vendors.FieldError
 	if !slices.Contains(ThreadOutcomes, outcome) {
-		fe.add("outcome", "must be one of "+strings.Join(ThreadOutcomes, ", "))
+		fe = append(fe, vendors.FieldError{Field: "outcome", Message: "must be one of " + strings.Join(ThreadOutcomes, ", ")})
 	}
 	if ve := checkVendorText("note", note, false); ve != nil {
 		fe = append(fe, ve.Fields...)
@@ -335,8 +335,8 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadResolved, outcome, now, no
 		}
 		var released int64
 		if ref.Kind == ThreadDispute {
-			res := tx.Model(&Hold{}).Where("kind = ? AND ref_id = ? AND vendor_id = ? AND released_at IS NULL",
-				HoldDispute, threadID, vendorID).Update("released_at", now)
+			res := tx.Model(&payers.Hold{}).Where("kind = ? AND ref_id = ? AND vendor_id = ? AND released_at IS NULL",
+				payers.HoldDispute, threadID, vendorID).Update("released_at", now)
 			if res.Error != nil {
 				return fmt.Errorf("release dispute hold: %w", res.Error)
 			}
@@ -344,23 +344,10 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadResolved, outcome, now, no
 		}
 		p := ref.payload()
 		p["outcome"], p["note"], p["resolved_at"], p["hold_released"] = outcome, note, now, released > 0
-		return writeVendorEvent(tx, vendorID, EventThreadResolved, p, now)
+		return vendors.WriteEvent(tx, vendorID, EventThreadResolved, p, now)
 	})
 	if err != nil {
-		return VendorThreadView{}, wrapVendorAction("resolve", err)
+		return VendorThreadView{}, vendors.WrapAction("threads: vendor resolve", err)
 	}
 	return s.VendorThread(ctx, vendorID, threadID)
-}
-
-// wrapVendorAction wraps a failure of a vendor's action; validation errors
-// go back as they are, vendors.ErrNotFound stays reachable.
-func wrapVendorAction(what string, err error) error {
-	var ve *vendors.ValidationError
-	if errors.As(err, &ve) {
-		return ve
-	}
-	if errors.Is(err, vendors.ErrNotFound) {
-		return err
-	}
-	return fmt.Errorf("payers: vendor %s: %w", what, err)
 }

@@ -1,4 +1,4 @@
-package payers
+package threads
 
 import (
 	"context"
@@ -66,7 +66,7 @@ JOIN vendors v ON v.id = t.vendor_id
 LEFT JOIN invoices i ON i.id = t.invoice_id AND i.vendor_id = t.vendor_id
 WHERE t.id = ? AND t.vendor_id = ?`, threadID, vendorID).Scan(&rows).Error
 	if err != nil {
-		return AnswerNotice{}, fmt.Errorf("payers: answer notice: %w", err)
+		return AnswerNotice{}, fmt.Errorf("threads: answer notice: %w", err)
 	}
 	if len(rows) == 0 {
 		return AnswerNotice{}, threadNotFound(threadID)
@@ -77,7 +77,7 @@ WHERE t.id = ? AND t.vendor_id = ?`, threadID, vendorID).Scan(&rows).Error
 	if t.InvoiceNumber != nil {
 		n.InvoiceNumber = *t.InvoiceNumber
 	}
-	p, err := s.Get(ctx, t.PayerID)
+	p, err := s.payers.Get(ctx, t.PayerID)
 	if err != nil {
 		return AnswerNotice{}, err
 	}
@@ -85,7 +85,7 @@ WHERE t.id = ? AND t.vendor_id = ?`, threadID, vendorID).Scan(&rows).Error
 		n.Skip = NoticeUnsubscribed
 		return n, nil
 	}
-	rcpt, err := s.Recipients(ctx, t.PayerID)
+	rcpt, err := s.payers.Recipients(ctx, t.PayerID)
 	if err != nil {
 		return AnswerNotice{}, err
 	}
@@ -103,7 +103,7 @@ WHERE t.id = ? AND t.vendor_id = ?`, threadID, vendorID).Scan(&rows).Error
 WHERE id = ? AND vendor_id = ? AND (payer_notified_at IS NULL OR payer_notified_at <= ?)`,
 		now, threadID, vendorID, now.Add(-AnswerNoticeWindow))
 	if res.Error != nil {
-		return AnswerNotice{}, fmt.Errorf("payers: claim answer notice: %w", res.Error)
+		return AnswerNotice{}, fmt.Errorf("threads: claim answer notice: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		n.Skip = NoticeWithinWindow
@@ -122,7 +122,7 @@ func (s *Store) ReleaseAnswerNotice(ctx context.Context, n AnswerNotice) error {
 	err := s.db.WithContext(ctx).Exec(`UPDATE threads SET payer_notified_at = ? WHERE id = ? AND payer_notified_at = ?`,
 		n.previous, n.ThreadID, n.ClaimedAt).Error
 	if err != nil {
-		return fmt.Errorf("payers: release answer notice: %w", err)
+		return fmt.Errorf("threads: release answer notice: %w", err)
 	}
 	return nil
 }

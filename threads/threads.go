@@ -1,9 +1,7 @@
-package payers
+package threads
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -31,10 +30,6 @@ const MaxMessage = 4000
 // DisputeReasons is the fixed taxonomy of dispute reason codes (DESIGN.md).
 var DisputeReasons = []string{"pricing", "quantity", "quality", "not_received", "duplicate",
 	"already_paid", "credit_not_applied", "tax", "other"}
-
-// ErrInvoiceClosed means the invoice is paid or void: there is nothing left
-// to act on.
-var ErrInvoiceClosed = errors.New("invoice is not open")
 
 // Thread is a question or a dispute a payer raised on one invoice, routed to
 // the vendor that owns it.
@@ -63,52 +58,6 @@ type ThreadMessage struct {
 	Author    string // payer | vendor
 	Body      string
 	CreatedAt time.Time
-}
-
-// actingInvoice is the part of an invoice a payer action needs.
-type actingInvoice struct {
-	ID              int64
-	VendorID        int64
-	ExternalID      string
-	Number          string
-	Currency        string
-	AmountRemaining int64
-	Status          string
-	PayURL          string `gorm:"column:pay_url"`
-}
-
-// loadActingInvoice loads one of the payer's invoices inside tx: ErrNotFound
-// for another payer's, ErrInvoiceClosed when nothing is left to act on.
-func loadActingInvoice(tx *gorm.DB, payerID, invoiceID int64) (actingInvoice, error) {
-	var rows []actingInvoice
-	err := tx.Raw(`
-SELECT i.id, i.vendor_id, i.external_id, i.number, i.currency, i.amount_remaining, i.status, i.pay_url
-FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.id = ? AND c.payer_id = ?`, invoiceID, payerID).Scan(&rows).Error
-	if err != nil {
-		return actingInvoice{}, fmt.Errorf("load invoice: %w", err)
-	}
-	if len(rows) == 0 {
-		return actingInvoice{}, ErrNotFound
-	}
-	if rows[0].Status != vendors.StatusOpen || rows[0].AmountRemaining <= 0 {
-		return actingInvoice{}, ErrInvoiceClosed
-	}
-	return rows[0], nil
-}
-
-// writeVendorEvent writes an event for a vendor inside tx, so the vendor
-// hears of an action exactly when it is stored. The payload holds only this
-// vendor's data.
-func writeVendorEvent(tx *gorm.DB, vendorID int64, typ string, payload map[string]any, now time.Time) error {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("event payload: %w", err)
-	}
-	if err := tx.Create(&vendors.Event{VendorID: vendorID, Type: typ, Payload: string(b), CreatedAt: now}).Error; err != nil {
-		return fmt.Errorf("record %s: %w", typ, err)
-	}
-	return nil
 }
 
 // checkPayerText validates free text typed by the payer.
@@ -159,7 +108,7 @@ func (s *Store) OpenDispute(ctx context.Context, payerID, invoiceID int64, reaso
 func (s *Store) openThread(ctx context.Context, payerID, invoiceID int64, t Thread, body string) (Thread, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		inv, err := loadActingInvoice(tx, payerID, invoiceID)
+		inv, err := payers.LoadActingInvoice(tx, payerID, invoiceID)
 		if err != nil {
 			return err
 		}
@@ -173,7 +122,7 @@ func (s *Store) openThread(ctx context.Context, payerID, invoiceID int64, t Thre
 			return fmt.Errorf("create thread: %w", err)
 		}
 		if t.Kind == ThreadDispute {
-			h := Hold{PayerID: payerID, VendorID: inv.VendorID, InvoiceID: inv.ID, Kind: HoldDispute, RefID: t.ID, CreatedAt: now}
+			h := payers.Hold{PayerID: payerID, VendorID: inv.VendorID, InvoiceID: inv.ID, Kind: payers.HoldDispute, RefID: t.ID, CreatedAt: now}
 			if err := tx.Create(&h).Error; err != nil {
 				return fmt.Errorf("hold: %w", err)
 			}
@@ -186,25 +135,15 @@ func (s *Store) openThread(ctx context.Context, payerID, invoiceID int64, t Thre
 		} else {
 			payload["body"] = body
 		}
-		return writeVendorEvent(tx, inv.VendorID, typ, payload, now)
+		return vendors.WriteEvent(tx, inv.VendorID, typ, payload, now)
 	})
 	if err != nil {
-		return Thread{}, wrapAction("open "+t.Kind, err)
+		return Thread{}, vendors.WrapAction("threads: open "+t.Kind, err)
 	}
-	if err := s.Touch(ctx, payerID); err != nil {
+	if err := s.payers.Touch(ctx, payerID); err != nil {
 		return t, err
 	}
 	return t, nil
-}
-
-// wrapAction wraps a failure with what was being done; validation errors
-// go back as they are, the sentinels stay reachable through errors.Is.
-func wrapAction(what string, err error) error {
-	var ve *vendors.ValidationError
-	if errors.As(err, &ve) {
-		return ve
-	}
-	return fmt.Errorf("payers: %s: %w", what, err)
 }
 
 // ThreadsOfInvoice returns the payer's threads on one invoice with their
@@ -217,7 +156,7 @@ func (s *Store) ThreadsOfInvoice(ctx context.Context, payerID, invoiceID int64) 
 		Where("invoice_id IN (SELECT i.id FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE c.payer_id = ?)", payerID).
 		Order("id").Find(&threads).Error
 	if err != nil {
-		return nil, fmt.Errorf("payers: threads of invoice: %w", err)
+		return nil, fmt.Errorf("threads: threads of invoice: %w", err)
 	}
 	return threads, nil
 }
