@@ -129,5 +129,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 // slogPrinter lets go-smtp log through slog.
 type slogPrinter struct{ log *slog.Logger }
 
-func (p slogPrinter) Printf(format string, v ...any) { p.log.Warn("inbound smtp", slog.Any("msg", []any{format, v})) }
-func (p slogPrinter) Println(v ...any)               { p.log.Warn("inbound smtp", slog.Any("msg", v)) }
+func (p slogPrinter) Printf(format string, v ...any) {
+	p.log.Warn("inbound smtp", slog.Any("msg", []any{format, v}))
+}
+func (p slogPrinter) Println(v ...any) { p.log.Warn("inbound smtp", slog.Any("msg", v)) }

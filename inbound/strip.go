@@ -30,6 +30,7 @@ var (
 func StripReply(text string) string {
 	lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), "\n")
 	end := len(lines)
+	var own []bool
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		t := strings.TrimSpace(l)
@@ -37,8 +38,8 @@ func StripReply(text string) string {
 			end = i
 			break
 		}
-		if attribution.MatchString(l) || (i+1 < len(lines) && strings.HasPrefix(strings.ToLower(t), "on ") &&
-			!strings.Contains(strings.ToLower(t), "wrote") && attribution.MatchString(l+" "+lines[i+1])) {
+		if isAttribution(l) || (i+1 < len(lines) && strings.HasPrefix(strings.ToLower(t), "on ") &&
+			!strings.Contains(strings.ToLower(t), "wrote") && isAttribution(l+" "+lines[i+1])) {
 			end = i
 			break
 		}
@@ -51,7 +52,10 @@ func StripReply(text string) string {
 			// A quote block: what follows is history too, unless the
 			// sender writes between quotes (then we keep their lines).
 			end = i
-			if !hasOwnTextAfterQuote(lines[i:]) {
+			if own == nil {
+				own = ownTextAfter(lines)
+			}
+			if !own[i] {
 				break
 			}
 			end = len(lines)
@@ -67,20 +71,30 @@ func StripReply(text string) string {
 	return strings.TrimSpace(strings.Join(kept, "\n"))
 }
 
-// hasOwnTextAfterQuote reports whether non-quoted text follows a quote
-// block (an inline answer), signatures and attribution aside.
-func hasOwnTextAfterQuote(lines []string) bool {
-	for _, l := range lines {
+// isAttribution reports whether l is an "On … wrote:" line; such a line is
+// short, and a long one is not worth the regular expression's time.
+func isAttribution(l string) bool {
+	return len(l) <= 600 && attribution.MatchString(l)
+}
+
+// ownTextAfter says for each line whether non-quoted text follows it,
+// blank and quoted lines skipped (an inline answer), before a signature or
+// an attribution line ends the sender's text.
+func ownTextAfter(lines []string) []bool {
+	own := make([]bool, len(lines)+1)
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
 		t := strings.TrimSpace(l)
-		if t == "" || strings.HasPrefix(t, ">") {
-			continue
+		switch {
+		case t == "" || strings.HasPrefix(t, ">"):
+			own[i] = own[i+1]
+		case t == "--" || signoffs.MatchString(l) || isAttribution(l):
+			own[i] = false
+		default:
+			own[i] = true
 		}
-		if t == "--" || signoffs.MatchString(l) || attribution.MatchString(l) {
-			return false
-		}
-		return true
 	}
-	return false
+	return own
 }
 
 // quoteContainers are the HTML elements mail clients wrap quoted history in.
@@ -123,8 +137,10 @@ func HTMLText(s string) string {
 				if tt == html.StartTagToken {
 					skip++
 				}
-			case atom.Br, atom.P, atom.Div, atom.Li, atom.Tr, atom.H1, atom.H2, atom.H3, atom.Table:
+			case atom.Br:
 				b.WriteString("\n")
+			case atom.P, atom.Div, atom.Li, atom.Tr, atom.H1, atom.H2, atom.H3, atom.Table:
+				newline(&b)
 			case atom.Hr:
 				// Outlook's separator before the quoted header block.
 				return tidy(b.String())
@@ -136,14 +152,24 @@ func HTMLText(s string) string {
 				if skip > 0 {
 					skip--
 				}
-			case atom.P, atom.Div:
+			case atom.P:
+				newline(&b)
 				b.WriteString("\n")
+			case atom.Div, atom.Li, atom.Tr:
+				newline(&b)
 			}
 		case html.TextToken:
 			if skip == 0 {
 				b.WriteString(spaces.ReplaceAllString(string(z.Text()), " "))
 			}
 		}
+	}
+}
+
+// newline ends the current line unless it is ended already.
+func newline(b *strings.Builder) {
+	if s := b.String(); s != "" && !strings.HasSuffix(s, "\n") {
+		b.WriteString("\n")
 	}
 }
 
