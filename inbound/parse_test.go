@@ -78,13 +78,13 @@ func TestHTMLPartsStripHistory(t *testing.T) {
 
 func TestStripReplyShapes(t *testing.T) {
 	cases := map[string]string{
-		"Yes, paid.\n\n-- \nJane Doe\nAcme":                                         "Yes, paid.",
+		"Yes, paid.\n\n-- \nJane Doe\nAcme":                                             "Yes, paid.",
 		"Paid on Monday.\n\nOn Tue, Dec 1, 2026 at 9:00 AM duehub <\nr@x> wrote:\n> hi": "Paid on Monday.",
-		"Réglé.\n\nLe mar. 1 déc. 2026 à 09:00, duehub <r@x> a écrit :\n> bonjour":     "Réglé.",
-		"Ok\n\n-----Original Message-----\nFrom: duehub\nSent: today":               "Ok",
-		"> quoted question?\nMy answer.\n> another\nSecond answer.":                  "My answer.\nSecond answer.",
-		"Sure thing\n\nGet Outlook for iOS":                                          "Sure thing",
-		"From: the warehouse: goods arrived\nthanks":                                "From: the warehouse: goods arrived\nthanks",
+		"Réglé.\n\nLe mar. 1 déc. 2026 à 09:00, duehub <r@x> a écrit :\n> bonjour":      "Réglé.",
+		"Ok\n\n-----Original Message-----\nFrom: duehub\nSent: today":                   "Ok",
+		"> quoted question?\nMy answer.\n> another\nSecond answer.":                     "My answer.\nSecond answer.",
+		"Sure thing\n\nGet Outlook for iOS":                                             "Sure thing",
+		"From: the warehouse: goods arrived\nthanks":                                    "From: the warehouse: goods arrived\nthanks",
 	}
 	for in, want := range cases {
 		if got := StripReply(in); got != want {
@@ -94,7 +94,9 @@ func TestStripReplyShapes(t *testing.T) {
 }
 
 func TestAutomatic(t *testing.T) {
-	base := func() Email { return Email{From: "ap@acme.example", Subject: "Re: invoices", Header: map[string]string{}} }
+	base := func() Email {
+		return Email{From: "ap@acme.example", Subject: "Re: invoices", Header: map[string]string{}}
+	}
 	cases := []struct {
 		name string
 		edit func(*Email)
