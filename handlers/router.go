@@ -68,6 +68,10 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/invoices/:id/promise", s.promiseToPay)
 		portal.POST("/vendors/:id/mute", s.muteVendor)
 		portal.POST("/pause", s.pauseReminders)
+		if s.inbound != nil {
+			portal.GET("/replies", s.repliesPage)
+			portal.POST("/replies/:id/send", s.sendHeldReply)
+		}
 	}
 
 	if s.payers != nil {
@@ -93,6 +97,9 @@ func (s *Server) routes() http.Handler {
 	// Provider webhooks exist only for the providers configured.
 	if s.sendgridKey != nil {
 		r.POST("/webhooks/sendgrid", s.sendgridEvents)
+	}
+	if s.inbound != nil && len(s.inboundSecret) > 0 {
+		r.POST("/webhooks/sendgrid/inbound/:secret", s.sendgridInbound)
 	}
 	if s.twilioToken != "" && s.publicURL != "" {
 		r.POST("/webhooks/twilio/status", s.twilioStatus)
