@@ -105,7 +105,7 @@ func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 // no bounce tells a forger what we do with its mail.
 func (s *smtpSession) Data(r io.Reader) error {
 	e, err := ParseEmail(r)
-	if errors.Is(err, ErrTooLarge) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, smtp.ErrDataTooLarge) {
 		s.l.router.count("smtp", StatusRejected, "too_large")
 		return smtp.ErrDataTooLarge
 	}
