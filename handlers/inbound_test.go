@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
@@ -41,6 +42,7 @@ func newReplyHub(t *testing.T, db *database.DB) *replyHub {
 		cfg.Inbound = inbound.NewRouter(inbound.RouterConfig{Store: r.store, Payers: cfg.Payers, Vendors: cfg.Vendors,
 			Mailer: cfg.Mailer, Links: cfg.Links, From: cfg.MailFrom, Log: cfg.Log, Registry: cfg.Registry})
 		cfg.InboundSecret = "inbound-s3cret"
+		cfg.TwilioAuthToken = "twiliotoken0123456789"
 	})
 	r.api = &hub{t: t, db: db, vendors: r.vendors, srv: r.srv}
 	ctx := context.Background()
@@ -284,6 +286,61 @@ func TestAgentAnswersByEmail(t *testing.T) {
 		msgs := *got.Messages
 		if len(msgs) != 3 || msgs[2].Author != "payer" || msgs[2].Body != "Thanks, understood." || got.State != "open" {
 			t.Errorf("thread %+v", got)
+		}
+	})
+}
+
+// A text that is not a keyword, from a number sent an SMS digest, naming an
+// invoice becomes a question on it, answered by SMS since the number has
+// consent; a vague one is held and the sender asked again; a number that
+// was sent nothing gets no answer.
+func TestSMSReplies(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		r := newReplyHub(t, db)
+		ctx := context.Background()
+		const phone = "+15551230000"
+		amount := int64(9000)
+		in := vendors.InvoiceInput{ExternalID: "CF-90", Number: "CF-90", Currency: "USD", AmountDue: &amount, DueDate: "2026-11-20",
+			PayURL: "https://pay.example/CF-90", Customer: vendors.CustomerInput{ExternalID: "C-ap@acme.example", Name: "Acme", Email: "ap@acme.example",
+				Phone: phone, SMSConsent: true, SMSConsentSource: "signed form"}}
+		if res, err := r.vendors.PushInvoices(ctx, r.contoso, []vendors.InvoiceInput{in}); err != nil || res[0].Result == vendors.ResultError {
+			t.Fatalf("push %v %+v", err, res)
+		}
+		inv, _ := r.vendors.GetInvoice(ctx, r.contoso, "CF-90")
+		nw, _ := r.vendors.GetInvoice(ctx, r.northwind, "1001")
+		payer := r.payerID("ap@acme.example")
+		err := db.Gorm.Exec(`INSERT INTO digests (payer_id, channel, slot, status, recipients, invoice_ids, created_at, updated_at, sent_at)
+VALUES (?, 'sms', ?, 'sent', ?, ?, ?, ?, ?)`, payer, r.now.Add(time.Hour), phone, strconvI(inv.ID)+","+strconvI(nw.ID), r.now, r.now, r.now).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := func(sid, from, body string) []string {
+			form := url.Values{"MessageSid": {sid}, "From": {from}, "To": {"+15550001111"}, "Body": {body}, "NumMedia": {"0"}}
+			resp := r.api.do("POST", "/webhooks/twilio/inbound", "", form.Encode(), "Content-Type", "application/x-www-form-urlencoded",
+				"X-Twilio-Signature", signTwilio("twiliotoken0123456789", r.srv.URL+"/webhooks/twilio/inbound", form))
+			return twimlReply(t, resp)
+		}
+		if got := text("SM1", phone, "CF-90 arrived damaged, please send a credit"); len(got) != 1 || !strings.Contains(got[0], "sent to the vendor") {
+			t.Fatalf("reply %q", got)
+		}
+		if got := text("SM1", phone, "CF-90 arrived damaged, please send a credit"); len(got) != 0 {
+			t.Errorf("a replayed webhook was answered: %q", got)
+		}
+		cf := r.threads(r.cfKey)
+		if len(cf) != 1 || cf[0].Invoice == nil || cf[0].Invoice.ExternalID != "CF-90" {
+			t.Fatalf("contoso threads %+v", cf)
+		}
+		if got := text("SM2", phone, "call me"); len(got) != 1 || !strings.Contains(got[0], "invoice number") {
+			t.Errorf("vague text: %q", got)
+		}
+		if got := text("SM3", "+15559998888", "CF-90 is paid"); len(got) != 0 {
+			t.Errorf("unknown number answered: %q", got)
+		}
+		if n := len(r.threads(r.cfKey)); n != 1 {
+			t.Errorf("%d contoso threads", n)
+		}
+		if got := text("SM4", phone, "STOP"); len(got) != 1 || strings.Contains(got[0], "vendor") {
+			t.Errorf("STOP: %q", got)
 		}
 	})
 }

@@ -95,7 +95,15 @@ func (r *Router) Route(ctx context.Context, source string, e Email) (Outcome, er
 	rep := Reply{MessageID: e.MessageID, Source: source, FromAddr: e.From, Subject: clip(e.Subject, 500),
 		SPF: clip(e.SPF, 200), DKIM: clip(e.DKIM, 200), Token: TokenOf(r.cfg.Store.domain, e.Recipients)}
 	rep.Body = clip(e.Body(), payers.MaxMessage)
-	fresh, err := r.cfg.Store.claim(ctx, &rep)
+	return r.process(ctx, &rep, func() Outcome { return r.decide(ctx, &rep, e) })
+}
+
+// process claims rep (a second delivery of its message id is a duplicate),
+// decides its fate with decide, records and counts it, and tells the payer
+// of a held reply.
+func (r *Router) process(ctx context.Context, rep *Reply, decide func() Outcome) (Outcome, error) {
+	source := rep.Source
+	fresh, err := r.cfg.Store.claim(ctx, rep)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -103,9 +111,9 @@ func (r *Router) Route(ctx context.Context, source string, e Email) (Outcome, er
 		r.count(source, "duplicate", ReasonDuplicate)
 		return Outcome{Status: "duplicate", Reason: ReasonDuplicate}, nil
 	}
-	out := r.decide(ctx, &rep, e)
+	out := decide()
 	rep.Status, rep.Reason, rep.ThreadIDs = out.Status, out.Reason, joinIDs(out.ThreadIDs)
-	if err := r.cfg.Store.finish(ctx, &rep); err != nil {
+	if err := r.cfg.Store.finish(ctx, rep); err != nil {
 		return Outcome{}, err
 	}
 	out.ReplyID = rep.ID
@@ -117,7 +125,7 @@ func (r *Router) Route(ctx context.Context, source string, e Email) (Outcome, er
 		log.WarnContext(ctx, "inbound reply rejected")
 	case StatusHeld:
 		log.InfoContext(ctx, "inbound reply held")
-		r.tellHeld(ctx, rep)
+		r.tellHeld(ctx, *rep)
 	default:
 		log.InfoContext(ctx, "inbound reply", slog.Any("threads", out.ThreadIDs))
 	}
@@ -168,12 +176,19 @@ func (r *Router) decide(ctx context.Context, rep *Reply, e Email) Outcome {
 		}
 		return Outcome{Status: StatusHeld, Reason: ReasonClosed}
 	}
-	cands, err := r.cfg.Store.candidates(ctx, tok.PayerID, tok.DigestID)
+	return r.routeDigest(ctx, tok.PayerID, tok.DigestID, rep.Subject+"\n"+rep.Body, rep.Body)
+}
+
+// routeDigest routes a reply to a digest: to each invoice of the digest
+// that text names, else to each vendor of it named, else (a digest from one
+// vendor) to that vendor; anything else is held.
+func (r *Router) routeDigest(ctx context.Context, payerID int64, digestID *int64, text, body string) Outcome {
+	cands, err := r.cfg.Store.candidates(ctx, payerID, digestID)
 	if err != nil {
 		r.cfg.Log.ErrorContext(ctx, "inbound: candidates", slog.Any("err", err))
 		return Outcome{Status: StatusHeld, Reason: ReasonAmbiguous}
 	}
-	invoices, vendorIDs := named(rep.Subject+"\n"+rep.Body, cands)
+	invoices, vendorIDs := named(text, cands)
 	if len(invoices) == 0 && len(vendorIDs) == 0 {
 		if vs := vendorsOf(cands); len(vs) == 1 {
 			// A digest from one vendor: the reply can only be to it.
@@ -183,7 +198,7 @@ func (r *Router) decide(ctx context.Context, rep *Reply, e Email) Outcome {
 	var threads []int64
 	if len(invoices) > 0 {
 		for _, c := range invoices {
-			if id, err := r.onInvoice(ctx, tok.PayerID, c.InvoiceID, rep.Body); err == nil {
+			if id, err := r.onInvoice(ctx, payerID, c.InvoiceID, body); err == nil {
 				threads = append(threads, id)
 			} else {
 				r.cfg.Log.WarnContext(ctx, "inbound: reply on invoice", slog.Int64("invoice_id", c.InvoiceID), slog.Any("err", err))
@@ -191,7 +206,7 @@ func (r *Router) decide(ctx context.Context, rep *Reply, e Email) Outcome {
 		}
 	} else {
 		for _, v := range vendorIDs {
-			if id, err := r.toVendor(ctx, tok.PayerID, v, cands, rep.Body); err == nil {
+			if id, err := r.toVendor(ctx, payerID, v, cands, body); err == nil {
 				threads = append(threads, id)
 			} else {
 				r.cfg.Log.WarnContext(ctx, "inbound: reply to vendor", slog.Int64("vendor_id", v), slog.Any("err", err))
