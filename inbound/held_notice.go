@@ -75,3 +75,27 @@ func (r *Router) tellHeld(ctx context.Context, rep Reply) {
 		log.ErrorContext(ctx, "held reply notice", slog.Any("err", err))
 	}
 }
+
+// tellNotMember tells the sender of a refused team reply, once per address
+// ever (a forged From must not turn the hub into a mail cannon), that the
+// reply went nowhere.
+func (r *Router) tellNotMember(ctx context.Context, rep Reply) {
+	if r.cfg.Mailer == nil || rep.FromAddr == "" {
+		return
+	}
+	var before int64
+	err := r.cfg.Store.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM inbound_replies WHERE from_addr = ? AND status = ? AND reason = ? AND id <> ?`,
+		rep.FromAddr, StatusRejected, ReasonNotMember, rep.ID).Scan(&before).Error
+	if err != nil || before > 0 {
+		return
+	}
+	msg := notify.Message{ID: fmt.Sprintf("reply-refused-%d", rep.ID), Channel: notify.Email, From: r.cfg.From,
+		To: []string{rep.FromAddr}, Subject: "Your reply was not delivered",
+		Text: "Your email reply to a duehub team notification was not passed on: only active members of the vendor's " +
+			"team can answer by email. Ask an admin of your team to invite you, or answer in the duehub inbox.\n\n" +
+			"We tell each address this once.\n",
+		Headers: map[string]string{"Auto-Submitted": "auto-replied"}}
+	if _, err := r.cfg.Mailer.Send(ctx, msg); err != nil {
+		r.cfg.Log.ErrorContext(ctx, "refused reply notice", slog.Int64("reply_id", rep.ID), slog.Any("err", err))
+	}
+}

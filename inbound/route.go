@@ -123,6 +123,9 @@ func (r *Router) process(ctx context.Context, rep *Reply, decide func() Outcome)
 	switch out.Status {
 	case StatusRejected:
 		log.WarnContext(ctx, "inbound reply rejected")
+		if out.Reason == ReasonNotMember {
+			r.tellNotMember(ctx, *rep)
+		}
 	case StatusHeld:
 		log.InfoContext(ctx, "inbound reply held")
 		r.tellHeld(ctx, *rep)

@@ -372,6 +372,11 @@ func TestThreadAndTeamReplies(t *testing.T) {
 		if out := w.route(outsider); out.Status != inbound.StatusRejected || out.Reason != inbound.ReasonNotMember {
 			t.Errorf("other vendor's agent: %+v", out)
 		}
+		outsider.MessageID = "agent-3@contoso.example"
+		w.route(outsider)
+		if told := w.outboxTo("agent@contoso.example"); len(told) != 1 || !strings.Contains(told[0].Text, "not passed on") {
+			t.Errorf("the refused sender was told %d times", len(told))
+		}
 		v, _ = w.payers.VendorThread(ctx, w.northwind, th.ID)
 		if len(v.Messages) != 4 {
 			t.Errorf("thread has %d messages", len(v.Messages))
