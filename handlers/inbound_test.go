@@ -344,3 +344,55 @@ VALUES (?, 'sms', ?, 'sent', ?, ?, ?, ?, ?)`, payer, r.now.Add(time.Hour), phone
 		}
 	})
 }
+
+// Files attached to a reply are kept up to 10 MB and downloaded by the
+// thread's vendor only, never rendered; a larger file is dropped and
+// counted, the reply still routed.
+func TestReplyAttachments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		r := newReplyHub(t, db)
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for k, v := range map[string]string{
+			"headers": "Message-ID: <att1@acme.example>\nFrom: ap@acme.example\n", "from": "ap@acme.example", "to": r.digestAddr,
+			"subject": "Re: invoices", "text": "Delivery note for 1001 attached.", "envelope": `{"to":["` + r.digestAddr + `"]}`,
+		} {
+			mw.WriteField(k, v)
+		}
+		pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+		fw, _ := mw.CreateFormFile("attachment1", "../../delivery note.pdf")
+		fw.Write(pdf)
+		fw, _ = mw.CreateFormFile("attachment2", "scan.tiff")
+		fw.Write(bytes.Repeat([]byte{0x49}, inbound.MaxAttachment+1))
+		mw.Close()
+		resp, err := http.Post(r.srv.URL+"/webhooks/sendgrid/inbound/inbound-s3cret", mw.FormDataContentType(), &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		nw := r.threads(r.nwKey)
+		if resp.StatusCode != 200 || len(nw) != 1 {
+			t.Fatalf("post %d, threads %+v", resp.StatusCode, nw)
+		}
+		base := "/v1/threads/" + strconvI(nw[0].ID) + "/attachments"
+		var list attachmentList
+		r.api.do("GET", base, r.nwKey, nil).json(t, &list)
+		if len(list.Data) != 1 || list.Data[0].Filename != "delivery note.pdf" || list.Data[0].ContentType != "application/pdf" || list.Data[0].Size != int64(len(pdf)) {
+			t.Fatalf("attachments %+v", list.Data)
+		}
+		file := r.api.do("GET", base+"/"+strconvI(list.Data[0].ID), r.nwKey, nil)
+		if file.status != 200 || !bytes.Equal(file.body, pdf) || file.header.Get("Content-Type") != "application/octet-stream" ||
+			!strings.HasPrefix(file.header.Get("Content-Disposition"), "attachment") || file.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("download %d %v", file.status, file.header)
+		}
+		if other := r.api.do("GET", base+"/"+strconvI(list.Data[0].ID), r.cfKey, nil); other.status != 404 {
+			t.Errorf("another vendor downloaded it: %d", other.status)
+		}
+		if other := r.api.do("GET", base, r.cfKey, nil); other.status != 404 {
+			t.Errorf("another vendor listed it: %d", other.status)
+		}
+		if m := r.browser().get("/metrics").body; !strings.Contains(m, `duehub_inbound_replies_total{reason="too_large",source="sendgrid",status="attachment_dropped"} 1`) {
+			t.Error("the dropped file is not counted")
+		}
+	})
+}

@@ -123,6 +123,8 @@ func (s *Server) routes() http.Handler {
 	get("/threads/:id", s.getThread)
 	v1.POST("/threads/:id/messages", s.postThreadMessage)
 	v1.POST("/threads/:id/resolve", s.resolveThread)
+	get("/threads/:id/attachments", s.listThreadAttachments)
+	get("/threads/:id/attachments/:attachment_id", s.getThreadAttachment)
 	get("/payments", s.listPayments)
 	v1.POST("/payments/:id/confirm", s.confirmPayment)
 	get("/events", s.listEvents)

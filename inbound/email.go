@@ -15,8 +15,9 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
-// MaxEmail is the largest inbound email accepted, attachments included.
-const MaxEmail = 12 << 20
+// MaxEmail is the largest inbound email accepted, attachments included:
+// room for one file of MaxAttachment in base64 and the text around it.
+const MaxEmail = 20 << 20
 
 // ErrTooLarge means the email is larger than MaxEmail.
 var ErrTooLarge = errors.New("inbound: email too large")
@@ -39,6 +40,24 @@ type Email struct {
 	Header map[string]string
 	// SPF and DKIM are the receiving side's verdicts, when known.
 	SPF, DKIM string
+	// Attachments are the files kept (at most maxAttachments, each at most
+	// MaxAttachment); Dropped counts those left out.
+	Attachments []Attachment
+	Dropped     int
+}
+
+// attach keeps a file read from r, or counts it dropped.
+func (e *Email) attach(name string, r io.Reader) {
+	if len(e.Attachments) >= maxAttachments {
+		e.Dropped++
+		return
+	}
+	a, ok, err := readAttachment(name, r)
+	if err != nil || !ok {
+		e.Dropped++
+		return
+	}
+	e.Attachments = append(e.Attachments, a)
 }
 
 // autoHeaders are the headers IsAutomatic reads.
@@ -94,7 +113,11 @@ func ParseEmail(r io.Reader) (Email, error) {
 		}
 		ih, ok := p.Header.(*mail.InlineHeader)
 		if !ok {
-			continue // an attachment
+			if ah, ok := p.Header.(*mail.AttachmentHeader); ok {
+				name, _ := ah.Filename()
+				e.attach(name, p.Body)
+			}
+			continue
 		}
 		ct, _, _ := ih.ContentType()
 		if ct == "" {

@@ -197,3 +197,24 @@ func FuzzStripReply(f *testing.F) {
 		_ = HTMLText(s)
 	})
 }
+
+// A MIME attachment is kept with its base name and a sniffed type, the
+// text part stays the reply.
+func TestParseAttachment(t *testing.T) {
+	raw := "From: ap@acme.example\r\nTo: reply+x@in.duehub.example\r\nSubject: Re\r\nMessage-ID: <a@b>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+		"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the attached note for 1001.\r\n" +
+		"--XX\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"C:\\\\scans\\\\note.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		"aGVsbG8gd29ybGQ=\r\n--XX--\r\n"
+	e, err := ParseEmail(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Body() != "See the attached note for 1001." || len(e.Attachments) != 1 {
+		t.Fatalf("body %q attachments %+v", e.Body(), e.Attachments)
+	}
+	a := e.Attachments[0]
+	if a.Filename != "note.txt" || string(a.Data) != "hello world" || a.ContentType != "text/plain; charset=utf-8" {
+		t.Errorf("attachment %+v", a)
+	}
+}

@@ -95,13 +95,13 @@ func (r *Router) Route(ctx context.Context, source string, e Email) (Outcome, er
 	rep := Reply{MessageID: e.MessageID, Source: source, FromAddr: e.From, Subject: clip(e.Subject, 500),
 		SPF: clip(e.SPF, 200), DKIM: clip(e.DKIM, 200), Token: TokenOf(r.cfg.Store.domain, e.Recipients)}
 	rep.Body = clip(e.Body(), payers.MaxMessage)
-	return r.process(ctx, &rep, func() Outcome { return r.decide(ctx, &rep, e) })
+	return r.process(ctx, &rep, e.Attachments, e.Dropped, func() Outcome { return r.decide(ctx, &rep, e) })
 }
 
 // process claims rep (a second delivery of its message id is a duplicate),
 // decides its fate with decide, records and counts it, and tells the payer
 // of a held reply.
-func (r *Router) process(ctx context.Context, rep *Reply, decide func() Outcome) (Outcome, error) {
+func (r *Router) process(ctx context.Context, rep *Reply, files []Attachment, dropped int, decide func() Outcome) (Outcome, error) {
 	source := rep.Source
 	fresh, err := r.cfg.Store.claim(ctx, rep)
 	if err != nil {
@@ -113,6 +113,14 @@ func (r *Router) process(ctx context.Context, rep *Reply, decide func() Outcome)
 	}
 	out := decide()
 	rep.Status, rep.Reason, rep.ThreadIDs = out.Status, out.Reason, joinIDs(out.ThreadIDs)
+	if out.Status == StatusRouted || out.Status == StatusHeld {
+		if err := r.cfg.Store.saveAttachments(ctx, rep.ID, files); err != nil {
+			return Outcome{}, err
+		}
+		if dropped > 0 {
+			r.counter.WithLabelValues(source, "attachment_dropped", "too_large").Add(float64(dropped))
+		}
+	}
 	if err := r.cfg.Store.finish(ctx, rep); err != nil {
 		return Outcome{}, err
 	}

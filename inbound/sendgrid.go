@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	netmail "net/mail"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-message/charset"
@@ -93,6 +94,25 @@ func ParseInboundParse(form *multipart.Form) (Email, error) {
 		}
 	}
 	e.SPF, e.DKIM = field("SPF"), field("dkim")
+	if field("email") == "" {
+		// The parsed shape posts each attachment as a file part.
+		names := make([]string, 0, len(form.File))
+		for k := range form.File {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			for _, fh := range form.File[k] {
+				f, err := fh.Open()
+				if err != nil {
+					e.Dropped++
+					continue
+				}
+				e.attach(fh.Filename, f)
+				f.Close()
+			}
+		}
+	}
 	return e, nil
 }
 

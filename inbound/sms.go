@@ -38,7 +38,7 @@ func (r *Router) RouteSMS(ctx context.Context, m SMS) (Outcome, string, error) {
 		id = messageID("", []byte(from+"\x00"+m.Body))
 	}
 	rep := Reply{MessageID: id, Source: "twilio", FromAddr: from, Body: clip(m.Body, payers.MaxMessage)}
-	out, err := r.process(ctx, &rep, func() Outcome { return r.decideSMS(ctx, &rep) })
+	out, err := r.process(ctx, &rep, nil, 0, func() Outcome { return r.decideSMS(ctx, &rep) })
 	if err != nil || out.Status == "duplicate" || rep.PayerID == nil {
 		return out, "", err
 	}

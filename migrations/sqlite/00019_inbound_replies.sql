@@ -38,6 +38,20 @@ CREATE TABLE inbound_replies (
 CREATE INDEX inbound_replies_held ON inbound_replies (payer_id, id) WHERE status = 'held';
 CREATE INDEX inbound_replies_from ON inbound_replies (from_addr, created_at);
 
+-- Files attached to a routed or held reply, up to 10 MB each; the content
+-- type is sniffed from the bytes, never taken from the sender.
+CREATE TABLE reply_attachments (
+    id           INTEGER PRIMARY KEY,
+    reply_id     INTEGER NOT NULL REFERENCES inbound_replies (id),
+    filename     TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    data         BLOB NOT NULL,
+    created_at   DATETIME NOT NULL
+);
+CREATE INDEX reply_attachments_reply ON reply_attachments (reply_id);
+
 -- +goose Down
+DROP TABLE reply_attachments;
 DROP TABLE inbound_replies;
 DROP TABLE reply_tokens;
