@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	netmail "net/mail"
+	"regexp"
 	"strings"
 
 	_ "github.com/emersion/go-message/charset" // replies in ISO-8859-1, Windows-1252, …
@@ -102,6 +103,9 @@ func ParseEmail(r io.Reader) (Email, error) {
 			e.Header[k] = v
 		}
 	}
+	// The verdicts of the MTA in front of the SMTP listener (Postfix with
+	// OpenDKIM/SPF, a relay): recorded, never trusted over our own checks.
+	e.SPF, e.DKIM = authResult(h.Get("Authentication-Results"), "spf"), authResult(h.Get("Authentication-Results"), "dkim")
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -159,4 +163,18 @@ func decodeWord(s string) string {
 		return s
 	}
 	return d
+}
+
+var authResultRE = map[string]*regexp.Regexp{
+	"spf":  regexp.MustCompile(`(?i)\bspf=([a-z]+)`),
+	"dkim": regexp.MustCompile(`(?i)\bdkim=([a-z]+)`),
+}
+
+// authResult reads one method's result from an Authentication-Results
+// header (RFC 8601), "" when absent.
+func authResult(h, method string) string {
+	if m := authResultRE[method].FindStringSubmatch(h); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
 }

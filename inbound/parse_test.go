@@ -218,3 +218,14 @@ func TestParseAttachment(t *testing.T) {
 		t.Errorf("attachment %+v", a)
 	}
 }
+
+func TestAuthenticationResults(t *testing.T) {
+	raw := "From: ap@acme.example\r\nAuthentication-Results: mx.hub.example; dkim=pass header.d=acme.example; spf=softfail smtp.mailfrom=acme.example\r\n\r\nhi"
+	e, err := ParseEmail(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.SPF != "softfail" || e.DKIM != "pass" {
+		t.Errorf("spf %q dkim %q", e.SPF, e.DKIM)
+	}
+}

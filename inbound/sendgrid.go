@@ -93,7 +93,12 @@ func ParseInboundParse(form *multipart.Form) (Email, error) {
 			e.Recipients = append(e.Recipients, strings.ToLower(t))
 		}
 	}
-	e.SPF, e.DKIM = field("SPF"), field("dkim")
+	if v := field("SPF"); v != "" {
+		e.SPF = v
+	}
+	if v := field("dkim"); v != "" {
+		e.DKIM = v
+	}
 	if field("email") == "" {
 		// The parsed shape posts each attachment as a file part.
 		names := make([]string, 0, len(form.File))
