@@ -392,3 +392,24 @@ func TestNoDomainNoAddress(t *testing.T) {
 		t.Errorf("address %q %v", addr, err)
 	}
 }
+
+// A reply claimed by a process that died before deciding it is routed when
+// delivered again after a while; until then a delivery is a duplicate.
+func TestStaleClaimIsTakenOver(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newReplyWorld(t, db)
+		e := w.email("gmail_reply.eml", w.digestAddr)
+		err := db.Gorm.Exec(`INSERT INTO inbound_replies (message_id, source, status, created_at, updated_at) VALUES (?, 'smtp', 'received', ?, ?)`,
+			e.MessageID, w.now, w.now).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out := w.route(e); out.Status != "duplicate" {
+			t.Fatalf("while the claim is fresh: %+v", out)
+		}
+		w.now = w.now.Add(11 * time.Minute)
+		if out := w.route(e); out.Status != inbound.StatusRouted || len(w.threads(w.northwind)) != 1 {
+			t.Fatalf("after the claim went stale: %+v", out)
+		}
+	})
+}

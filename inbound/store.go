@@ -76,6 +76,10 @@ func NewStore(db *gorm.DB, secret, domain string, now func() time.Time) *Store {
 // Domain is the inbound domain.
 func (s *Store) Domain() string { return s.domain }
 
+// staleClaim is how long a received reply may stay undecided before a new
+// delivery of it takes it over.
+const staleClaim = 10 * time.Minute
+
 // claim stores r as received; false when a reply with its message id was
 // stored before (a duplicate delivery).
 func (s *Store) claim(ctx context.Context, r *Reply) (bool, error) {
@@ -89,9 +93,19 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
 		return false, fmt.Errorf("inbound: claim reply: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return false, nil
+		// A reply claimed by a process that died before deciding it is
+		// taken over when the sender delivers it again, so it is not lost.
+		res = s.db.WithContext(ctx).Exec(`UPDATE inbound_replies SET updated_at = ?, source = ?, token = ?, from_addr = ?, subject = ?, body = ?, spf = ?, dkim = ?
+WHERE message_id = ? AND status = ? AND updated_at < ?`,
+			now, r.Source, r.Token, r.FromAddr, r.Subject, r.Body, r.SPF, r.DKIM, r.MessageID, StatusReceived, now.Add(-staleClaim))
+		if res.Error != nil {
+			return false, fmt.Errorf("inbound: claim reply: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return false, nil
+		}
 	}
-	if err := s.db.WithContext(ctx).Where("message_id = ?", r.MessageID).Take(r).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&Reply{}).Where("message_id = ?", r.MessageID).Select("id").Scan(&r.ID).Error; err != nil {
 		return false, fmt.Errorf("inbound: claim reply: %w", err)
 	}
 	return true, nil
