@@ -224,6 +224,13 @@ func (r *Runner) prepare(ctx context.Context, jobs []*job, now time.Time) {
 			j.end(OutcomeFailed, StatusFailed, text(err.Error()), Attempt{Status: "failed", Error: err.Error()}, err)
 			continue
 		}
+		if r.cfg.ReplyTo != nil && j.msg.Channel == notify.Email {
+			var err error
+			if j.msg.ReplyTo, err = r.cfg.ReplyTo(ctx, j.p.ID, j.e.ID); err != nil {
+				j.release(err)
+				continue
+			}
+		}
 		if r.sender(j.e.Channel) == nil {
 			// A row planned before its channel was turned off waits for it.
 			j.release(fmt.Errorf("bundler: no sender for channel %s", j.e.Channel))

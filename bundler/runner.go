@@ -1,6 +1,7 @@
 package bundler
 
 import (
+	"context"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -32,6 +33,9 @@ type Config struct {
 	BaseURL string
 	// From and FromName identify the hub on email.
 	From, FromName string
+	// ReplyTo, when set, gives a digest email its Reply-To address (package
+	// inbound: reply+<token>@<inbound domain>); "" sets none.
+	ReplyTo func(ctx context.Context, payerID, digestID int64) (string, error)
 	// StaleAfter is how late a slot may still be sent (0: 24 h).
 	StaleAfter time.Duration
 	// OtherClock says Now is not the hub's clock (`digests run --now`): the

@@ -36,6 +36,8 @@ func (s *Server) linkEntry(c *gin.Context) {
 	switch claims.Action {
 	case links.ActionPreferences:
 		to = "/portal/settings"
+	case links.ActionReplies:
+		to = "/portal/replies"
 	case links.ActionApplyCredit:
 		to = fmt.Sprintf("/portal/invoices/%d/credit", claims.InvoiceID)
 	case links.ActionPay, links.ActionAsk, links.ActionDispute:

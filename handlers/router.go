@@ -68,6 +68,10 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/invoices/:id/promise", s.promiseToPay)
 		portal.POST("/vendors/:id/mute", s.muteVendor)
 		portal.POST("/pause", s.pauseReminders)
+		if s.inbound != nil {
+			portal.GET("/replies", s.repliesPage)
+			portal.POST("/replies/:id/send", s.sendHeldReply)
+		}
 	}
 
 	if s.payers != nil {
@@ -94,6 +98,9 @@ func (s *Server) routes() http.Handler {
 	if s.sendgridKey != nil {
 		r.POST("/webhooks/sendgrid", s.sendgridEvents)
 	}
+	if s.inbound != nil && len(s.inboundSecret) > 0 {
+		r.POST("/webhooks/sendgrid/inbound/:secret", s.sendgridInbound)
+	}
 	if s.twilioToken != "" && s.publicURL != "" {
 		r.POST("/webhooks/twilio/status", s.twilioStatus)
 		r.POST("/webhooks/twilio/inbound", s.twilioInbound)
@@ -116,6 +123,8 @@ func (s *Server) routes() http.Handler {
 	get("/threads/:id", s.getThread)
 	v1.POST("/threads/:id/messages", s.postThreadMessage)
 	v1.POST("/threads/:id/resolve", s.resolveThread)
+	get("/threads/:id/attachments", s.listThreadAttachments)
+	get("/threads/:id/attachments/:attachment_id", s.getThreadAttachment)
 	get("/payments", s.listPayments)
 	v1.POST("/payments/:id/confirm", s.confirmPayment)
 	get("/events", s.listEvents)

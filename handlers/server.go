@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
@@ -64,6 +65,12 @@ type Config struct {
 	// Load bounds the requests worked on at once and sets their deadline;
 	// the zero value takes the defaults.
 	Load Load
+	// Inbound routes emailed replies into threads; nil turns the replies
+	// page and the Inbound Parse route off. InboundSecret is the last path
+	// segment of POST /webhooks/sendgrid/inbound/{secret}; empty turns that
+	// route off.
+	Inbound       *inbound.Router
+	InboundSecret string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Real-IP name the client, and whose Request-Id is kept. None: the
 	// peer address is the client.
@@ -83,18 +90,20 @@ type Server struct {
 	threads  *threads.Store
 	links    *links.Signer
 
-	now         func() time.Time
-	sendgridKey *ecdsa.PublicKey
-	twilioToken string
-	publicURL   string
-	secret      []byte
-	cursors     cursorSealer
-	mailer      notify.Sender
-	mailFrom    string
-	webhooks    *webhooks.Guard
-	limiter     *ratelimit.Limiter
-	limits      Limits
-	shed        *shedder
+	now           func() time.Time
+	sendgridKey   *ecdsa.PublicKey
+	twilioToken   string
+	publicURL     string
+	secret        []byte
+	cursors       cursorSealer
+	mailer        notify.Sender
+	mailFrom      string
+	webhooks      *webhooks.Guard
+	limiter       *ratelimit.Limiter
+	limits        Limits
+	shed          *shedder
+	inbound       *inbound.Router
+	inboundSecret []byte
 	// trustedProxies are the peers whose forwarding headers are believed.
 	trustedProxies []netip.Prefix
 	// invoiceThreads loads the threads shown on a portal invoice page.
@@ -127,6 +136,13 @@ func New(cfg Config) http.Handler {
 		limits:      cfg.Limits,
 
 		trustedProxies: cfg.TrustedProxies,
+
+		inbound:       cfg.Inbound,
+		inboundSecret: []byte(cfg.InboundSecret),
+	}
+	if s.inbound != nil {
+		// An agent's emailed answer tells the payer as a web answer does.
+		s.inbound.OnVendorAnswer(s.notifyAnswer)
 	}
 	s.shed = newShedder(cfg.Load, cfg.Registry)
 	s.cursors = newCursorSealer(s.secret)

@@ -258,6 +258,9 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 	if err == nil {
 		msg, err = s.answerMessage(n, p.TokenGeneration)
 	}
+	if err == nil && s.inbound != nil {
+		msg.ReplyTo, err = s.inbound.Store().ThreadAddress(ctx, n.PayerID, n.ThreadID)
+	}
 	if err == nil {
 		_, err = s.mailer.Send(ctx, msg)
 	}

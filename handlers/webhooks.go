@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/notify/sendgrid"
 	"github.com/duehub/duehub/notify/twilio"
 	"github.com/duehub/duehub/payers"
@@ -103,6 +104,15 @@ func (s *Server) twilioInbound(c *gin.Context) {
 		return
 	}
 	reply := map[string]string{"stop": smsReplyStop, "start": smsReplyStart, "help": smsReplyHelp}[keyword]
+	if keyword == "" && s.inbound != nil {
+		// Any other text may be a reply to a digest (package inbound).
+		_, text, err := s.inbound.RouteSMS(c.Request.Context(), inbound.SMS{SID: form.Get("MessageSid"), From: form.Get("From"), Body: form.Get("Body")})
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		reply = text
+	}
 	out, err := xml.Marshal(twiml{Message: reply})
 	if err != nil {
 		s.fail(c, err)

@@ -36,6 +36,9 @@ type TeamMailConfig struct {
 	From    string
 	// BaseURL is the hub's public URL, for links to the inbox.
 	BaseURL string
+	// ReplyTo, when set, gives a new-thread email the address an agent
+	// answers the thread by (package inbound); "" sets none.
+	ReplyTo func(ctx context.Context, vendorID, payerID, threadID int64) (string, error)
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -126,7 +129,16 @@ func (t *TeamMail) announce(ctx context.Context, ev vendors.Event) (bool, error)
 	if err != nil || len(to) == 0 {
 		return false, err
 	}
-	if _, err := t.cfg.Mailer.Send(ctx, newThreadMessage(th, to, t.cfg.From, t.cfg.BaseURL)); err != nil {
+	msg := newThreadMessage(th, to, t.cfg.From, t.cfg.BaseURL)
+	if t.cfg.ReplyTo != nil {
+		if msg.ReplyTo, err = t.cfg.ReplyTo(ctx, ev.VendorID, th.PayerID, th.ID); err != nil {
+			return false, err
+		}
+		if msg.ReplyTo != "" {
+			msg.Text += "\nOr reply to this email: your answer goes to the customer as if written in the inbox.\n"
+		}
+	}
+	if _, err := t.cfg.Mailer.Send(ctx, msg); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -22,6 +22,8 @@ const (
 	ActionDispute     = "dispute"
 	ActionPreferences = "preferences"
 	ActionUnsubscribe = "unsubscribe"
+	// ActionReplies opens the replies held for the payer to route (package inbound).
+	ActionReplies = "replies"
 )
 
 const audience = "duehub-portal"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
@@ -106,6 +107,8 @@ type hub struct {
 	// guard checks webhook URLs; webhooks delivers them.
 	guard    *webhooks.Guard
 	webhooks *webhooks.Dispatcher
+	// replies issues Reply-To addresses (disabled with no inbound domain).
+	replies *inbound.Store
 }
 
 // newHub wires the bundler with the configured channels. clock is the
@@ -135,10 +138,15 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time, otherClock boo
 	if a.cfg.Channels.smsChannel() == "off" {
 		off = append(off, notify.SMS)
 	}
+	replies := inbound.NewStore(a.db.Gorm, secret, a.cfg.Inbound.Domain, time.Now)
+	var replyTo func(ctx context.Context, payerID, digestID int64) (string, error)
+	if replies.Enabled() {
+		replyTo = replies.DigestAddress
+	}
 	runner := bundler.NewRunner(bundler.Config{
 		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Off: off, Links: signer,
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
-		Now: clock, OtherClock: otherClock, Log: a.log,
+		Now: clock, OtherClock: otherClock, Log: a.log, ReplyTo: replyTo,
 	})
 	guard := webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: a.cfg.WebhooksAllowPrivate})
 	dispatcher := webhooks.New(webhooks.Config{
@@ -146,5 +154,5 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time, otherClock boo
 		Now: time.Now, Log: a.log,
 	})
 	return &hub{secret: secret, outbox: box, senders: senders, links: signer, runner: runner,
-		guard: guard, webhooks: dispatcher}, nil
+		guard: guard, webhooks: dispatcher, replies: replies}, nil
 }

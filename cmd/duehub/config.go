@@ -50,6 +50,8 @@ type config struct {
 	// the default); validate reads them into Load.
 	MaxInFlight, RequestTimeout string
 	Load                        handlers.Load
+	// Inbound is how replies reach the hub (cmd/duehub/inbound.go).
+	Inbound inboundConfig
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -88,6 +90,7 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 		fs.StringVar(&cfg.Secret, "secret", envOr("DUEHUB_SECRET", ""),
 			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
 		cfg.Channels.flags(fs)
+		cfg.Inbound.flags(fs)
 		cfg.OperatorToken = envOr("DUEHUB_OPERATOR_TOKEN", "")
 		allowPrivate, err := strconv.ParseBool(envOr("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "false"))
 		cfg.allowPrivateErr = err
@@ -198,6 +201,9 @@ func (c *config) validate() error {
 		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
 	}
 	c.Proxies = proxies
+	if err := c.Inbound.validate(); err != nil {
+		return err
+	}
 	return c.validateLoad()
 }
 

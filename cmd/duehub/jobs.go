@@ -17,9 +17,13 @@ import (
 // startJobs starts River on the hub's database: pgx on PostgreSQL, the
 // database/sql pool on SQLite. The returned func stops it gracefully.
 func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
+	team := jobs.TeamMailConfig{Vendors: a.vendors, Payers: a.payers, Threads: a.threads, Mailer: h.senders[notify.Email],
+		From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log}
+	if h.replies.Enabled() {
+		team.ReplyTo = h.replies.TeamAddress
+	}
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
-		Team: jobs.NewTeamMail(jobs.TeamMailConfig{Vendors: a.vendors, Payers: a.payers, Threads: a.threads, Mailer: h.senders[notify.Email],
-			From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})}
+		Team: jobs.NewTeamMail(team)}
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

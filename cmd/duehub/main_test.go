@@ -96,6 +96,9 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"DUEHUB_PLAN_EVERY", "10ms", "serve"},
 		{"DUEHUB_MAX_INFLIGHT", "0", "serve"},
 		{"DUEHUB_REQUEST_TIMEOUT", "10", "serve"},
+		{"DUEHUB_INBOUND_DOMAIN", "reply@hub", "serve"},
+		{"DUEHUB_INBOUND_SECRET", "short", "serve"},   // and no domain
+		{"DUEHUB_INBOUND_SMTP_ADDR", "2525", "serve"}, // and no domain
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {

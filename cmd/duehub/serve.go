@@ -58,7 +58,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	replies := a.inboundRouter(h, reg)
 	handler := handlers.New(handlers.Config{
+		Inbound:            replies,
+		InboundSecret:      cfg.Inbound.Secret,
 		SendGridWebhookKey: sgKey,
 		TwilioAuthToken:    cfg.Channels.TwilioToken,
 		PublicURL:          cfg.BaseURL,
@@ -85,6 +88,12 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return migrations.Current(ctx, a.db.SQL, a.db.Dialect)
 		},
 	})
+	// After handlers.New: the router tells payers of agents' answers through it.
+	stopSMTP, err := a.startSMTP(replies)
+	if err != nil {
+		return err
+	}
+	defer stopSMTP()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return badConfig("DUEHUB_ADDR", "cannot listen on %s: %v", cfg.Addr, err)

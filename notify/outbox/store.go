@@ -74,6 +74,16 @@ func (s *Store) Send(ctx context.Context, m notify.Message) (notify.Result, erro
 		return notify.Result{}, &notify.Error{Permanent: true, Code: "no_recipient",
 			Err: errors.New("outbox: message has no To recipient")}
 	}
+	if m.ReplyTo != "" {
+		// Kept with the headers, as the real providers send it: the outbox
+		// shows where a reply would go.
+		h := make(map[string]string, len(m.Headers)+1)
+		for k, v := range m.Headers {
+			h[k] = v
+		}
+		h["Reply-To"] = m.ReplyTo
+		m.Headers = h
+	}
 	r := row{
 		Channel:   string(m.Channel),
 		MessageID: m.ID,

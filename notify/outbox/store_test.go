@@ -161,3 +161,27 @@ func equal(a, b Message) bool {
 		a.Subject == b.Subject && a.Text == b.Text && a.HTML == b.HTML &&
 		maps.Equal(a.Headers, b.Headers) && a.CreatedAt.Equal(b.CreatedAt)
 }
+
+// A Reply-To is kept with the headers, where the outbox shows it.
+func TestSendKeepsReplyTo(t *testing.T) {
+	db := dbtest.SQLite(t)
+	s := New(db.Gorm, time.Now)
+	ctx := context.Background()
+	headers := map[string]string{"List-Unsubscribe": "<https://hub.example/u/x>"}
+	res, err := s.Send(ctx, notify.Message{ID: "m", Channel: notify.Email, To: []string{"ap@acme.example"}, Subject: "s", Text: "t",
+		ReplyTo: "reply+abc@in.hub.example", Headers: headers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(res.ProviderID, "outbox-"), 10, 64)
+	m, err := s.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Headers["Reply-To"] != "reply+abc@in.hub.example" || m.Headers["List-Unsubscribe"] == "" {
+		t.Errorf("headers %v", m.Headers)
+	}
+	if _, ok := headers["Reply-To"]; ok {
+		t.Error("the caller's header map was changed")
+	}
+}
