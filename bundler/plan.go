@@ -214,6 +214,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 	}
 	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, r.cfg.StaleAfter)
 	today := sched.LocalDate(now)
+	lead := sched.LeadDays()
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
 	for _, ch := range r.cfg.Off {
 		c := string(ch)
@@ -247,6 +248,11 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			}
 			pt, ok := st.policies[row.vendorID].NextPoint(row.due, after)
 			if ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
+				triggered = pt
+			}
+			// Coverage by construction: listed before it falls due and once
+			// overdue, whatever the vendor's policy says.
+			if pt, ok := coveragePoint(row.due, after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
 				triggered = pt
 			}
 		}

@@ -120,6 +120,20 @@ func (p Policy) NextPoint(due, after civil.Date) (civil.Date, bool) {
 	return due.AddDays(int(n)), true
 }
 
+// coveragePoint returns the first day strictly after after (zero: since
+// the beginning) on which an invoice due on due asks to be listed whatever
+// its vendor's policy says: lead days before its due date, so that the
+// regular digest of the week before lists it as upcoming, and the day after
+// it, newly overdue. False when both have passed.
+func coveragePoint(due, after civil.Date, lead int) (civil.Date, bool) {
+	for _, d := range []civil.Date{due.AddDays(-lead), due.AddDays(1)} {
+		if after.IsZero() || d.After(after) {
+			return d, true
+		}
+	}
+	return civil.Date{}, false
+}
+
 // firstRepeat is the first repeat point, in days from the due date, that is
 // after lo, after the last offset, and overdue.
 func (p Policy) firstRepeat(last, lo int64) int64 {

@@ -117,6 +117,13 @@ func (r *Runner) scheduleOf(p payers.Payer) Schedule {
 		Minute:      p.SendMinute,
 		MinInterval: time.Duration(p.MinIntervalHours) * time.Hour,
 	}
+	if s.Cadence == CadenceRhythm || s.Cadence == "" {
+		day, hour := RhythmWeekday, DefaultHour
+		if p.RhythmWeekday != nil && p.RhythmHour != nil {
+			day, hour = time.Weekday(*p.RhythmWeekday), *p.RhythmHour
+		}
+		return RhythmSchedule(s.Location, day, hour)
+	}
 	for _, d := range strings.Split(p.RunDays, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(d)); err == nil {
 			s.RunDays = append(s.RunDays, n)
