@@ -58,6 +58,8 @@ type openRow struct {
 	muted    bool
 	// holdEnd is the earliest end of an active hold that ends, zero if none.
 	holdEnd sqlTime
+	// created is when the hub first saw the invoice.
+	created sqlTime
 }
 
 // planChunk is how many payers one planning step reads before it writes
@@ -177,7 +179,7 @@ SELECT c.payer_id, i.vendor_id, i.due_date,
                AND (h.until IS NULL OR h.until > ?)) AS held,
        EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted,
        (SELECT MIN(h.until) FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-               AND h.until > ?) AS hold_end
+               AND h.until > ?) AS hold_end, i.created_at
 FROM invoices i JOIN customers c ON c.id = i.customer_id
 WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
 ORDER BY c.payer_id`, now, now, ids).Rows()
@@ -188,7 +190,7 @@ ORDER BY c.payer_id`, now, now, ids).Rows()
 	var out []openRow
 	for rows.Next() {
 		var row openRow
-		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd); err != nil {
+		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created); err != nil {
 			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
 		}
 		out = append(out, row)
@@ -252,7 +254,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			}
 			// Coverage by construction: listed before it falls due and once
 			// overdue, whatever the vendor's policy says.
-			if pt, ok := coveragePoint(row.due, after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
+			if pt, ok := coveragePoint(row.due, sched.LocalDate(row.created.Time), after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
 				triggered = pt
 			}
 		}

@@ -121,12 +121,17 @@ func (p Policy) NextPoint(due, after civil.Date) (civil.Date, bool) {
 }
 
 // coveragePoint returns the first day strictly after after (zero: since
-// the beginning) on which an invoice due on due asks to be listed whatever
-// its vendor's policy says: lead days before its due date, so that the
-// regular digest of the week before lists it as upcoming, and the day after
-// it, newly overdue. False when both have passed.
-func coveragePoint(due, after civil.Date, lead int) (civil.Date, bool) {
+// the beginning) on which an invoice due on due, first seen by the hub on
+// entered, asks to be listed whatever its vendor's policy says: lead days
+// before its due date, so that the regular digest of the week before lists
+// it as upcoming, and the day after it, newly overdue; each no earlier than
+// the day it entered the hub, so that an invoice pushed late, or already
+// overdue, is announced too. False when both have passed.
+func coveragePoint(due, entered, after civil.Date, lead int) (civil.Date, bool) {
 	for _, d := range []civil.Date{due.AddDays(-lead), due.AddDays(1)} {
+		if d.Before(entered) {
+			d = entered
+		}
 		if after.IsZero() || d.After(after) {
 			return d, true
 		}
