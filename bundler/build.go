@@ -52,7 +52,18 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 	if len(cands) > MaxLines {
 		pick = rotation(cands, last, sched, today, next)
 	}
-	if !prev.IsZero() {
+	if e.Kind == KindUrgent {
+		// A "due now" message lists what fell due, or is overdue, and no
+		// digest has listed yet: nothing held, nothing else.
+		d.Urgent = true
+		pick = map[int64]bool{}
+		for _, o := range cands {
+			if _, ever := last[o.InvoiceID]; !ever && !o.DueDate.After(today) && len(pick) < MaxLines {
+				pick[o.InvoiceID] = true
+			}
+		}
+	}
+	if !prev.IsZero() && !d.Urgent {
 		since := sched.LocalDate(prev)
 		d.Changes.Since = since
 		for _, o := range cands {
@@ -78,6 +89,9 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 		}
 		if d.PayerName == "" {
 			d.PayerName = o.CustomerName
+		}
+		if d.Urgent && !pick[o.InvoiceID] {
+			continue // a short message: the rest waits for the next digest
 		}
 		if o.HoldKind == "" && pick != nil && !pick[o.InvoiceID] {
 			d.Omitted++

@@ -35,6 +35,9 @@ type Digest struct {
 	OmittedDue              money.Totals
 	// Changes opens the digest: what changed since the previous one.
 	Changes Changes
+	// Urgent marks a short "due now" message between two regular digests:
+	// only invoices that fell due and no digest listed yet.
+	Urgent bool
 }
 
 // MaxLines is the most remindable invoices a digest lists: Gmail clips

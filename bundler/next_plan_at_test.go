@@ -21,6 +21,7 @@ func TestNextPlanAt(t *testing.T) {
 		paused *time.Time
 		holds  []string
 		sms    bool
+		urgent bool
 		want   string
 	}{
 		{name: "nothing sooner: the recheck", now: "2026-11-23T10:00:00-05:00", sched: TwiceWeekly(ny), payer: 15,
@@ -45,6 +46,10 @@ func TestNextPlanAt(t *testing.T) {
 			want: "2026-11-23T21:00:00-05:00"},
 		{name: "SMS quiet hours end", now: "2026-11-23T07:30:00-05:00", sched: TwiceWeekly(ny), payer: 15, sms: true,
 			want: "2026-11-23T08:00:00-05:00"},
+		{name: "due-now messages: the send time of a day without a window", now: "2026-11-26T08:30:00-05:00",
+			sched: DefaultSchedule(ny), payer: 15, urgent: true, want: "2026-11-26T09:00:00-05:00"},
+		{name: "without due-now messages that day has no instant", now: "2026-11-26T08:30:00-05:00",
+			sched: DefaultSchedule(ny), payer: 15, want: "2026-11-26T09:30:00-05:00"},
 		{name: "quiet hours do not matter without SMS", now: "2026-11-23T20:40:00-05:00", sched: TwiceWeekly(ny), payer: 15,
 			want: "2026-11-23T21:40:00-05:00"},
 	}
@@ -54,7 +59,7 @@ func TestNextPlanAt(t *testing.T) {
 			for _, h := range c.holds {
 				holds = append(holds, instant(t, h))
 			}
-			got := nextPlanAt(instant(t, c.now), c.sched, c.payer, c.paused, holds, c.sms, DefaultStaleAfter)
+			got := nextPlanAt(instant(t, c.now), c.sched, c.payer, c.paused, holds, c.sms, c.urgent, DefaultStaleAfter)
 			if want := instant(t, c.want); !got.Equal(want) || got.Location() != time.UTC {
 				t.Errorf("next plan at %s, want %s (UTC)", got, want)
 			}

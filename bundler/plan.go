@@ -214,7 +214,8 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			holdEnds = append(holdEnds, row.holdEnd.Time)
 		}
 	}
-	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, r.cfg.StaleAfter)
+	urgent := p.UrgentEnabled && sched.Urgent()
+	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, urgent, r.cfg.StaleAfter)
 	today := sched.LocalDate(now)
 	lead := sched.LeadDays()
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
@@ -240,7 +241,13 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 		prev := st.previous[slotKey{payerID, ch}]
 		after := sched.LocalDate(prev)
 		var triggered civil.Date
-		remindable := false
+		remindable, fellDue := false, false
+		crowded := 0
+		for _, row := range rows {
+			if !row.held && !row.muted && !row.due.After(today.AddDays(Window)) {
+				crowded++
+			}
+		}
 		for _, row := range rows {
 			if row.held || row.muted {
 				continue
@@ -257,6 +264,9 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			if pt, ok := coveragePoint(row.due, sched.LocalDate(row.created.Time), after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
 				triggered = pt
 			}
+			if urgent && unannounced(row.due, sched.LocalDate(row.created.Time), after, today, crowded > MaxLines) {
+				fellDue = true
+			}
 		}
 		in := DueInput{Schedule: sched, PreviousSlot: prev, TriggeredOn: triggered, Remindable: remindable,
 			SMS: ch == string(notify.SMS), StaleAfter: r.cfg.StaleAfter}
@@ -264,11 +274,20 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			in.LastAction = *p.LastActionAt
 		}
 		d := Decide(now, in)
+		if !d.Send && urgent && fellDue {
+			u := UrgentInput{Schedule: sched, PreviousSlot: prev, PreviousUrgent: st.urgent[slotKey{payerID, ch}],
+				LastAction: in.LastAction, Unannounced: true, SMS: in.SMS, StaleAfter: r.cfg.StaleAfter}
+			if slot, ok := DecideUrgent(now, u); ok {
+				out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: slot, Kind: KindUrgent, Status: StatusPending, CreatedAt: now, UpdatedAt: now})
+				rep.Channels[ch].Reserved++
+				continue
+			}
+		}
 		if !d.Send {
 			rep.skip(ch, d.Reason)
 			continue
 		}
-		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Status: StatusPending, CreatedAt: now, UpdatedAt: now})
+		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Kind: KindRegular, Status: StatusPending, CreatedAt: now, UpdatedAt: now})
 		rep.Channels[ch].Reserved++
 	}
 	return out, next
@@ -286,6 +305,8 @@ type planState struct {
 	payers    map[int64]plannedPayer
 	policies  map[int64]Policy
 	previous  map[slotKey]time.Time
+	// urgent is the slot of each payer's previous "due now" message.
+	urgent    map[slotKey]time.Time
 	reachable map[string]map[int64]bool
 }
 
@@ -324,6 +345,7 @@ func (r *Runner) loadChunk(ctx context.Context, now time.Time, after int64, poli
 		payers:    map[int64]plannedPayer{},
 		policies:  policies,
 		previous:  map[slotKey]time.Time{},
+		urgent:    map[slotKey]time.Time{},
 		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
 	}
 	q := db.Table("payers").Where("payers.id > ?", after)
@@ -348,16 +370,21 @@ func (r *Runner) loadChunk(ctx context.Context, now time.Time, after int64, poli
 	var prev []struct {
 		PayerID int64
 		Channel string
+		Kind    string
 		Slot    sqlTime
 	}
-	err := db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
+	err := db.Raw(`SELECT payer_id, channel, kind, MAX(slot) AS slot FROM digests
 		WHERE payer_id IN ? AND status NOT IN ('expired', 'empty')
-		GROUP BY payer_id, channel`, ids).Scan(&prev).Error
+		GROUP BY payer_id, channel, kind`, ids).Scan(&prev).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundler: previous digests: %w", err)
 	}
 	for _, p := range prev {
-		st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		if p.Kind == KindUrgent {
+			st.urgent[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		} else {
+			st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		}
 	}
 	var emailable, textable []int64
 	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc

@@ -74,3 +74,39 @@ func TestCoveragePoint(t *testing.T) {
 		t.Error("lead days: a payment run must be announced a month ahead, a weekly digest a week")
 	}
 }
+
+func TestDecideUrgent(t *testing.T) {
+	ny := zone(t, "America/New_York")
+	base := UrgentInput{Schedule: DefaultSchedule(ny), PreviousSlot: instant(t, "2026-11-10T09:00:00-05:00"), Unannounced: true}
+	with := func(edit func(*UrgentInput)) UrgentInput { in := base; edit(&in); return in }
+	daily := TwiceWeekly(ny)
+	daily.Cadence, daily.MinInterval = CadenceDaily, 0
+	cases := []struct {
+		name string
+		in   UrgentInput
+		now  string
+		slot string // "": none
+	}{
+		{"Thursday at the payer's hour", base, "2026-11-12T09:05:00-05:00", "2026-11-12T09:00:00-05:00"},
+		{"not before the hour", base, "2026-11-12T08:55:00-05:00", ""},
+		{"not on the regular day", base, "2026-11-17T09:05:00-05:00", ""},
+		{"not the day after the regular digest", base, "2026-11-11T08:59:00-05:00", ""},
+		{"nothing unannounced", with(func(in *UrgentInput) { in.Unannounced = false }), "2026-11-12T09:05:00-05:00", ""},
+		{"one a week", with(func(in *UrgentInput) { in.PreviousUrgent = instant(t, "2026-11-06T09:00:00-05:00") }),
+			"2026-11-12T09:05:00-05:00", ""},
+		{"a week after the last one", with(func(in *UrgentInput) { in.PreviousUrgent = instant(t, "2026-11-05T09:00:00-05:00") }),
+			"2026-11-12T09:05:00-05:00", "2026-11-12T09:00:00-05:00"},
+		{"the payer acted yesterday", with(func(in *UrgentInput) { in.LastAction = instant(t, "2026-11-11T15:00:00-05:00") }),
+			"2026-11-12T09:05:00-05:00", ""},
+		{"no regular digest yet", with(func(in *UrgentInput) { in.PreviousSlot = time.Time{} }), "2026-11-12T09:05:00-05:00", ""},
+		{"a daily payer hears daily anyway", with(func(in *UrgentInput) { in.Schedule = daily }), "2026-11-12T09:05:00-05:00", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			slot, ok := DecideUrgent(instant(t, c.now), c.in)
+			if want := instant(t, c.slot); ok != (c.slot != "") || !slot.Equal(want) {
+				t.Fatalf("DecideUrgent = %s %v, want %q", slot, ok, c.slot)
+			}
+		})
+	}
+}

@@ -288,3 +288,68 @@ func zone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestRhythmDueNow: an invoice pushed after Tuesday's digest and falling
+// due on Thursday brings one short "due now" message on Thursday at the
+// payer's hour; a second one falling due on Saturday waits for the next
+// Tuesday (one a week); a payer who opted out gets none; no payer gets more
+// than two messages in the week.
+func TestRhythmDueNow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		n := newNetwork(t, db, time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)) // Monday
+		n.cadence = ""
+		v := n.vendor("Northwind", "")
+		for _, who := range []string{"on", "off"} {
+			n.push(v, "A-"+who, who+"@acme.example", "2026-11-13", 100)
+		}
+		off, _ := n.payers.FindByEmail(ctx, "off@acme.example")
+		if err := db.Gorm.Exec(`UPDATE payers SET urgent_enabled = false WHERE id = ?`, off.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		r := n.runner(nil)
+		pass := func(at string) bundler.Report {
+			n.setNow(at)
+			return run(t, r)
+		}
+		if rep := pass("2026-11-10T09:30:00Z"); rep.Sent() != 2 { // Tuesday: both payers' regular digest
+			t.Fatalf("Tuesday: sent %d", rep.Sent())
+		}
+		n.setNow("2026-11-11T12:00:00Z") // Wednesday
+		for _, who := range []string{"on", "off"} {
+			n.push(v, "B-"+who, who+"@acme.example", "2026-11-12", 200)
+			n.push(v, "C-"+who, who+"@acme.example", "2026-11-14", 300)
+		}
+		if rep := pass("2026-11-11T12:30:00Z"); rep.Sent() != 0 {
+			t.Fatalf("Wednesday, nothing due yet: sent %d", rep.Sent())
+		}
+		if rep := pass("2026-11-12T09:10:00Z"); rep.Sent() != 1 { // Thursday
+			t.Fatalf("Thursday: sent %d, want one due-now message", rep.Sent())
+		}
+		m := n.messages()[0]
+		if m.To[0] != "on@acme.example" || !strings.HasPrefix(m.Subject, "Due now: 1 invoice") ||
+			!strings.Contains(m.Text, "B-on") || strings.Contains(m.Text, "A-on") || strings.Contains(m.Text, "C-on") {
+			t.Fatalf("due-now message to %v %q:\n%s", m.To, m.Subject, m.Text)
+		}
+		for _, at := range []string{"2026-11-13T09:10:00Z", "2026-11-14T09:10:00Z", "2026-11-15T09:10:00Z", "2026-11-16T09:10:00Z"} {
+			if rep := pass(at); rep.Sent() != 0 {
+				t.Fatalf("%s: a second message between two digests: %+v", at, rep)
+			}
+		}
+		if rep := pass("2026-11-17T09:10:00Z"); rep.Sent() != 2 { // Tuesday
+			t.Fatalf("next Tuesday: sent %d", rep.Sent())
+		}
+		for _, who := range []string{"on", "off"} {
+			p, _ := n.payers.FindByEmail(ctx, who+"@acme.example")
+			ds := sentDigests(t, db, p.ID)
+			want := map[string]int{"on": 3, "off": 2}[who]
+			if len(ds) != want {
+				t.Errorf("%s: %d messages, want %d", who, len(ds), want)
+			}
+			last := ds[len(ds)-1]
+			if !last.lists(n.invoiceID(v, "C-"+who)) {
+				t.Errorf("%s: Tuesday's digest does not list the invoice that fell due on Saturday", who)
+			}
+		}
+	})
+}

@@ -19,9 +19,10 @@ const historyLookback = 180 * 24 * time.Hour
 
 // listed is what a payer's earlier digests carried.
 type listed struct {
-	// slots are the slots of the payer's sent digests, oldest first.
+	// slots are the slots of the payer's sent regular digests, oldest first.
 	slots []time.Time
-	// last is, per invoice, the slot of the latest digest that listed it.
+	// last is, per invoice, the slot of the latest digest or "due now"
+	// message that listed it.
 	last map[int64]time.Time
 	// lifted counts holds on the payer's invoices released or ended, by
 	// the instant they were.
@@ -50,11 +51,12 @@ func (r *Runner) listingsOf(ctx context.Context, ids []int64, now time.Time) (ma
 	var rows []struct {
 		PayerID    int64
 		Slot       sqlTime
+		Kind       string
 		InvoiceIDs string
 	}
 	db := r.cfg.DB.WithContext(ctx)
-	err := db.Raw(`SELECT payer_id, slot, invoice_ids FROM digests
-		WHERE payer_id IN ? AND status = 'sent' AND kind = 'regular' AND slot > ? ORDER BY payer_id, slot`,
+	err := db.Raw(`SELECT payer_id, slot, kind, invoice_ids FROM digests
+		WHERE payer_id IN ? AND status = 'sent' AND slot > ? ORDER BY payer_id, slot`,
 		ids, now.Add(-historyLookback)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("bundler: listings: %w", err)
@@ -69,7 +71,9 @@ func (r *Runner) listingsOf(ctx context.Context, ids []int64, now time.Time) (ma
 	}
 	for _, row := range rows {
 		l := get(row.PayerID)
-		l.slots = append(l.slots, row.Slot.Time)
+		if row.Kind != KindUrgent {
+			l.slots = append(l.slots, row.Slot.Time)
+		}
 		for s := range strings.SplitSeq(row.InvoiceIDs, ",") {
 			if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 				l.last[id] = row.Slot.Time

@@ -109,8 +109,15 @@ func NewRunner(cfg Config) *Runner {
 
 // scheduleOf turns a payer's stored preferences into its Schedule.
 func (r *Runner) scheduleOf(p payers.Payer) Schedule {
+	return ScheduleOf(p, r.zone.get(p.TimezoneName()))
+}
+
+// ScheduleOf turns a payer's stored preferences into its Schedule in loc,
+// the payer's timezone: with the rhythm, its learned day and hour or the
+// default.
+func ScheduleOf(p payers.Payer, loc *time.Location) Schedule {
 	s := Schedule{
-		Location:    r.zone.get(p.TimezoneName()),
+		Location:    loc,
 		Cadence:     Cadence(p.Cadence),
 		Weekday:     time.Weekday(p.Weekday),
 		Hour:        p.SendHour,
