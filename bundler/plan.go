@@ -302,9 +302,9 @@ type slotKey struct {
 // invoices: the chunk's payers and their previous slots and reachability,
 // and every vendor's policy.
 type planState struct {
-	payers    map[int64]plannedPayer
-	policies  map[int64]Policy
-	previous  map[slotKey]time.Time
+	payers   map[int64]plannedPayer
+	policies map[int64]Policy
+	previous map[slotKey]time.Time
 	// urgent is the slot of each payer's previous "due now" message.
 	urgent    map[slotKey]time.Time
 	reachable map[string]map[int64]bool
