@@ -184,20 +184,24 @@ func simulate(ctx context.Context, h Hub, s *server, cfg netConfig, days, worker
 		reminders[d] = nil
 	}
 
-	// Play the days through the hub.
+	// Play the days through the hub, every store on the simulated clock: an
+	// invoice's first-seen time and a hold's start are the day they happen.
 	var clock atomic.Pointer[time.Time]
+	simNow := func() time.Time { return *clock.Load() }
+	h.Payers = payers.NewStore(h.DB.Gorm, simNow)
+	h.Vendors = vendors.NewStore(h.DB.Gorm, h.Payers, simNow)
 	d := &discard{}
-	runner := h.runner(s, map[notify.Channel]notify.Sender{notify.Email: d, notify.SMS: d}, func() time.Time { return *clock.Load() })
+	runner := h.runner(s, map[notify.Channel]notify.Sender{notify.Email: d, notify.SMS: d}, simNow)
 	for day := range days {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
+		now := cfg.Ref.AddDays(day).In(time.UTC).Add(10 * time.Hour)
+		clock.Store(&now)
 		if err := applyEvents(ctx, h, n, vk, events[day]); err != nil {
 			return rep, err
 		}
 		events[day] = nil
-		now := cfg.Ref.AddDays(day).In(time.UTC).Add(10 * time.Hour)
-		clock.Store(&now)
 		if _, err := runner.Plan(ctx); err != nil {
 			return rep, err
 		}
