@@ -312,6 +312,8 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		r.CoverageBeforeDue = ratio(float64(sim.CoveredBefore), float64(sim.EligibleBefore))
 		r.CoverageOverdue = ratio(float64(sim.CoveredOverdue), float64(sim.EligibleOverdue))
 		r.CoverageOthers = ratio(float64(sim.CoveredOthers), float64(sim.EligibleOthers))
+		r.MessageReduction4Plus = sim.reduction4Plus()
+		r.MaxMessages7d, r.UrgentMessages = sim.MaxMessages7d, sim.Urgent
 		r.SimSeconds = sim.Duration.Seconds()
 		perPayerMonth := func(n int64) float64 { return float64(n) * 30 / float64(sim.Days) / float64(sim.Payers) }
 		r.StatusQuoPerPayerMon, r.DuehubPerPayerMonth = perPayerMonth(sim.StatusQuo), perPayerMonth(sim.Digests)
@@ -392,7 +394,7 @@ func (r *Result) roundAll() {
 	for _, p := range []*float64{&r.IngestRatio, &r.RepushSpeedup, &r.DigestRatio, &r.DeliveryRatio, &r.PutP99Ms,
 		&r.InboxP99Ms, &r.PeakRSSMB, &r.MessageReduction, &r.ReductionPerInvoice, &r.PutP50Ms, &r.PutMaxMs,
 		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth, &r.DigestCeilingRatio,
-		&r.DeliveryRenderRatio, &r.BusyP50Ms, &r.BusyP99Ms, &r.BusyMaxMs} {
+		&r.DeliveryRenderRatio, &r.BusyP50Ms, &r.BusyP99Ms, &r.BusyMaxMs, &r.MessageReduction4Plus} {
 		*p = round(*p, 3)
 	}
 	for _, p := range []*float64{&r.Coverage, &r.CoverageBeforeDue, &r.CoverageOverdue, &r.CoverageOthers} {

@@ -104,7 +104,7 @@ func checkTinyRun(t *testing.T, h Hub, database string) {
 		"ingest_api_per_s", "ingest_copy_per_s", "digest_build_s", "digest_aggregate_s", "delivery_river_per_s",
 		"delivery_bare_per_s", "status_quo_messages", "duehub_messages",
 		"digest_ceiling_ratio", "digest_ceiling_per_s", "delivery_render_post_ratio", "delivery_render_post_per_s",
-		"api_during_pass_p99_ms", "api_during_pass_requests"} {
+		"api_during_pass_p99_ms", "api_during_pass_requests", "message_reduction_4plus", "max_messages_7d"} {
 		v, ok := got[key].(float64)
 		switch {
 		case !ok:
@@ -138,6 +138,12 @@ func checkTinyRun(t *testing.T, h Hub, database string) {
 	}
 	if c := res.Coverage; c < 0 || c > 1 {
 		t.Errorf("coverage %v is not a share", c)
+	}
+	if _, ok := got["urgent_messages"].(float64); !ok {
+		t.Errorf("urgent_messages missing: %v", got["urgent_messages"])
+	}
+	if res.MaxMessages7d > 2 {
+		t.Errorf("a payer got %d messages in 7 days, more than 2", res.MaxMessages7d)
 	}
 	if res.Invoices < 2000 || res.InboxInvoices != heavyVendors*heavyInvoices || res.InboxVendors != heavyVendors {
 		t.Errorf("network: %d invoices, inbox of %d invoices from %d vendors", res.Invoices, res.InboxInvoices, res.InboxVendors)

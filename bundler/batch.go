@@ -194,10 +194,15 @@ func (r *Runner) prepare(ctx context.Context, jobs []*job, now time.Time) {
 		releaseAll(rest, err)
 		return
 	}
+	hist, err := r.listingsOf(ctx, payerIDs(rest), now)
+	if err != nil {
+		releaseAll(rest, err)
+		return
+	}
 	parallel(len(rest), func(i int) {
 		j := rest[i]
 		rows := open[j.p.ID]
-		d, err := r.build(j.e, j.p, rows, now)
+		d, err := r.build(j.e, j.p, rows, hist[j.p.ID], now)
 		if err != nil {
 			j.release(err)
 			return

@@ -14,21 +14,74 @@ import (
 
 // build makes the digest of ledger row e from live state at send time, the
 // payer's open invoices as read now: remindable invoices overdue or due
-// within Window days, grouped by vendor, plus held ones labelled with their
-// reason. Muted vendors are left out. It reads nothing: a batch builds its
-// digests in parallel.
-func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, now time.Time) (Digest, error) {
+// before the horizon, grouped by vendor, plus held ones labelled with their
+// reason. Muted vendors are left out. The horizon is Window days, and
+// always reaches the payer's next regular window, so that nothing falls due
+// unannounced between two digests. A payer with more than MaxLines
+// remindable invoices gets them listed in rotation (rotation); the rest
+// are totalled. hist is what earlier digests listed (nil: nothing). It
+// reads nothing: a batch builds its digests in parallel.
+func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist *listed, now time.Time) (Digest, error) {
 	sched := r.scheduleOf(p)
 	today := sched.LocalDate(now)
 	horizon := today.AddDays(Window)
+	next := horizon
+	if w, ok := sched.NextWindow(e.Slot); ok {
+		next = sched.LocalDate(w)
+		if next.After(horizon) {
+			horizon = next
+		}
+	}
 	var err error
-	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Due: money.Totals{}}
+	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Due: money.Totals{}, OmittedDue: money.Totals{}}
 	link := func(action string, invoiceID int64) (string, error) {
 		return r.cfg.Links.URL(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, DigestID: e.ID, Action: action, InvoiceID: invoiceID, Channel: e.Channel})
 	}
+	var prev time.Time
+	last := map[int64]time.Time{}
+	if hist != nil {
+		prev, last = hist.before(e.Slot)
+	}
+	var cands []payers.OpenInvoice
+	for _, o := range open {
+		if !o.Muted && o.HoldKind == "" && !o.DueDate.After(horizon) {
+			cands = append(cands, o)
+		}
+	}
+	var pick map[int64]bool // nil: list all
+	if len(cands) > MaxLines {
+		pick = rotation(cands, last, sched, today, next)
+	}
+	if e.Kind == KindUrgent {
+		// A "due now" message lists what fell due, or is overdue, and no
+		// digest has listed yet: nothing held, nothing else.
+		d.Urgent = true
+		pick = map[int64]bool{}
+		for _, o := range cands {
+			if _, ever := last[o.InvoiceID]; !ever && !o.DueDate.After(today) && len(pick) < MaxLines {
+				pick[o.InvoiceID] = true
+			}
+		}
+	}
+	if !prev.IsZero() && !d.Urgent {
+		since := sched.LocalDate(prev)
+		d.Changes.Since = since
+		for _, o := range cands {
+			if _, ever := last[o.InvoiceID]; !ever {
+				d.Changes.New++
+			}
+			if !o.DueDate.Before(since) && o.DueDate.Before(today) {
+				d.Changes.NewlyOverdue++
+			}
+		}
+		for _, at := range hist.lifted {
+			if at.After(prev) {
+				d.Changes.HoldsLifted++
+			}
+		}
+	}
 	sections := map[int64]*VendorSection{}
 	var order []int64
-	listed := 0
 	omittedVendors := map[int64]bool{}
 	for _, o := range open {
 		if o.Muted || o.DueDate.After(horizon) {
@@ -37,9 +90,13 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, now t
 		if d.PayerName == "" {
 			d.PayerName = o.CustomerName
 		}
-		if o.HoldKind == "" && listed >= MaxLines {
+		if d.Urgent && !pick[o.InvoiceID] {
+			continue // a short message: the rest waits for the next digest
+		}
+		if o.HoldKind == "" && pick != nil && !pick[o.InvoiceID] {
 			d.Omitted++
 			d.Due.Add(o.Currency, o.AmountRemaining)
+			d.OmittedDue.Add(o.Currency, o.AmountRemaining)
 			if _, shown := sections[o.VendorID]; !shown && !omittedVendors[o.VendorID] {
 				omittedVendors[o.VendorID] = true
 			}
@@ -71,7 +128,6 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, now t
 			}
 		}
 		sec.Invoices = append(sec.Invoices, line)
-		listed++
 		sec.Due.Add(o.Currency, o.AmountRemaining)
 		d.Due.Add(o.Currency, o.AmountRemaining)
 	}

@@ -27,15 +27,23 @@ type Digest struct {
 	UnsubscribeURL string
 	// ShortURL is the SMS link: an opaque token resolved by the hub.
 	ShortURL string
-	// Omitted counts remindable invoices left out of the listing (the
-	// latest-due ones past MaxLines) and OmittedVendors the vendors that have
-	// only such invoices; both are in Due and in the counts.
+	// Omitted counts remindable invoices left out of the listing (past
+	// MaxLines, by the rotation) and OmittedVendors the vendors that have
+	// only such invoices; both are in Due and in the counts. OmittedDue is
+	// their total.
 	Omitted, OmittedVendors int
+	OmittedDue              money.Totals
+	// Changes opens the digest: what changed since the previous one.
+	Changes Changes
+	// Urgent marks a short "due now" message between two regular digests:
+	// only invoices that fell due and no digest listed yet.
+	Urgent bool
 }
 
 // MaxLines is the most remindable invoices a digest lists: Gmail clips
 // messages over 102 KB, which would hide the unsubscribe link. The rest are
-// counted, totalled and one click away in the inbox.
+// counted, totalled and one click away in the inbox, and listed in the
+// following digests in rotation.
 const MaxLines = 30
 
 // VendorSection is one vendor's part of a digest.

@@ -13,7 +13,7 @@ func TestDecide(t *testing.T) {
 	// The base payer: default schedule in New York, last digest the
 	// previous Monday, an invoice reminder point on Monday 2026-06-08.
 	base := DueInput{
-		Schedule:     DefaultSchedule(ny),
+		Schedule:     TwiceWeekly(ny),
 		PreviousSlot: instant(t, "2026-06-01T09:00:00-04:00"),
 		TriggeredOn:  date(t, "2026-06-08"),
 		Remindable:   true,
@@ -25,7 +25,7 @@ func TestDecide(t *testing.T) {
 		}
 		return in
 	}
-	daily, mondays, monthEnd := DefaultSchedule(ny), DefaultSchedule(ny), DefaultSchedule(ny)
+	daily, mondays, monthEnd := TwiceWeekly(ny), TwiceWeekly(ny), TwiceWeekly(ny)
 	daily.Cadence, daily.MinInterval = CadenceDaily, 24*time.Hour
 	mondays.Cadence, mondays.Weekday = CadenceWeekly, time.Monday
 	monthEnd.Cadence, monthEnd.RunDays = CadencePaymentRun, []int{31}
@@ -120,11 +120,11 @@ func TestDecide(t *testing.T) {
 
 		// time zones
 		{"tokyo monday 09:00 (sunday in UTC)", with(func(in *DueInput) {
-			in.Schedule = DefaultSchedule(tokyo)
+			in.Schedule = TwiceWeekly(tokyo)
 			in.PreviousSlot = instant(t, "2026-06-01T09:00:00+09:00")
 		}), "2026-06-08T09:00:00+09:00", "2026-06-08T00:00:00Z", ""},
 		{"los angeles friday evening (saturday in UTC) catches up friday", with(func(in *DueInput) {
-			in.Schedule = DefaultSchedule(la)
+			in.Schedule = TwiceWeekly(la)
 			in.TriggeredOn = date(t, "2026-06-12")
 		}), "2026-06-12T18:00:00-07:00", "2026-06-12T16:00:00Z", ""},
 
@@ -180,7 +180,7 @@ func TestCatchUpCollapsesMissedWindows(t *testing.T) {
 	p := payer{
 		policy: DefaultPolicy(),
 		dues:   []civil.Date{date(t, "2026-06-16")}, // its -7 point is Tuesday 06-09
-		in:     DueInput{Schedule: DefaultSchedule(ny), PreviousSlot: instant(t, "2026-06-01T09:00:00-04:00")},
+		in:     DueInput{Schedule: TwiceWeekly(ny), PreviousSlot: instant(t, "2026-06-01T09:00:00-04:00")},
 	}
 	// Down from Monday 10:00 to Thursday 10:30: Tuesday's, Wednesday's and
 	// Thursday's windows are missed.
@@ -195,7 +195,7 @@ func TestCatchUpCollapsesMissedWindows(t *testing.T) {
 func TestRunningEveryMinuteSendsEachSlotOnce(t *testing.T) {
 	// Every run inside one window period must name the same slot, or the
 	// ledger's unique key could not stop a second send.
-	s := DefaultSchedule(zone(t, "Europe/London"))
+	s := TwiceWeekly(zone(t, "Europe/London"))
 	in := DueInput{Schedule: s, TriggeredOn: date(t, "2026-06-08"), Remindable: true}
 	first := Decide(instant(t, "2026-06-08T09:00:00+01:00"), in)
 	for _, now := range []string{"2026-06-08T09:00:59+01:00", "2026-06-08T17:00:00+01:00", "2026-06-09T08:59:59+01:00"} {
@@ -217,7 +217,7 @@ func TestSixWeeksOfDigests(t *testing.T) {
 	p := payer{
 		policy: DefaultPolicy(),
 		dues:   []civil.Date{date(t, "2026-06-10"), date(t, "2026-06-12"), date(t, "2026-06-19")},
-		in:     DueInput{Schedule: DefaultSchedule(ny)},
+		in:     DueInput{Schedule: TwiceWeekly(ny)},
 	}
 	got := p.run(t, instant(t, "2026-05-25T00:00:00-04:00"), instant(t, "2026-07-10T23:59:00-04:00"), 15*time.Minute, nil)
 	want := []string{

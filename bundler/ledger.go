@@ -23,10 +23,12 @@ const (
 
 // Entry is one row of the digest ledger.
 type Entry struct {
-	ID         int64
-	PayerID    int64
-	Channel    string
-	Slot       time.Time
+	ID      int64
+	PayerID int64
+	Channel string
+	Slot    time.Time
+	// Kind is KindRegular or KindUrgent.
+	Kind       string `gorm:"default:regular"`
 	Status     string
 	Recipients string
 	Subject    string

@@ -33,6 +33,7 @@ func (r *Runner) claimMany(ctx context.Context, ids []int64, firstOnly bool) ([]
 		PayerID  int64
 		Channel  string
 		Slot     sqlTime
+		Kind     string
 		Attempts int
 	}
 	db := r.cfg.DB.WithContext(ctx)
@@ -46,13 +47,13 @@ func (r *Runner) claimMany(ctx context.Context, ids []int64, firstOnly bool) ([]
 	}
 	err := db.Raw(`UPDATE digests SET status = ?, attempts = attempts + 1, updated_at = ?
 WHERE `+where+`
-RETURNING id, payer_id, channel, slot, attempts`, StatusSending, now, ids, StatusPending).Scan(&rows).Error
+RETURNING id, payer_id, channel, slot, kind, attempts`, StatusSending, now, ids, StatusPending).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("bundler: claim digests: %w", err)
 	}
 	out := make([]Entry, len(rows))
 	for i, row := range rows {
-		out[i] = Entry{ID: row.ID, PayerID: row.PayerID, Channel: row.Channel, Slot: row.Slot.Time,
+		out[i] = Entry{ID: row.ID, PayerID: row.PayerID, Channel: row.Channel, Slot: row.Slot.Time, Kind: row.Kind,
 			Status: StatusSending, Attempts: row.Attempts, UpdatedAt: now}
 	}
 	return out, nil

@@ -34,8 +34,10 @@ const planSpread = 15
 //   - the end of a pause;
 //   - the end of a hold on one of the payer's open invoices;
 //   - 08:00 and 21:00 payer-local when SMS is planned (quiet hours);
+//   - with "due now" messages (urgent), the payer's send time today and
+//     tomorrow, and today's growing stale;
 //   - PlanRecheck from now, staggered by payer.
-func nextPlanAt(now time.Time, sched Schedule, payerID int64, pausedUntil *time.Time, holdEnds []time.Time, sms bool, stale time.Duration) time.Time {
+func nextPlanAt(now time.Time, sched Schedule, payerID int64, pausedUntil *time.Time, holdEnds []time.Time, sms, urgent bool, stale time.Duration) time.Time {
 	next := recheckAt(now, payerID)
 	earlier := func(t time.Time) {
 		if t.After(now) && t.Before(next) {
@@ -60,6 +62,12 @@ func nextPlanAt(now time.Time, sched Schedule, payerID int64, pausedUntil *time.
 	if sms {
 		earlier(wallClock(today, SMSFromHour, 0, loc))
 		earlier(wallClock(today, SMSUntilHour, 0, loc))
+	}
+	if urgent {
+		at := wallClock(today, sched.Hour, sched.Minute, loc)
+		earlier(at)
+		earlier(at.Add(stale))
+		earlier(wallClock(today.AddDays(1), sched.Hour, sched.Minute, loc))
 	}
 	return next.UTC()
 }

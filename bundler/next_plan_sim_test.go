@@ -23,7 +23,7 @@ import (
 // half-hour and 45-minute offsets, every cadence, SMS and email) and the
 // same random writes between passes: pushes, payments, promises with an
 // end, releases, pauses, mutes, schedule and policy changes, suppressions,
-// portal actions, SMS consent. One plans from next_plan_at; the other
+// portal actions, SMS consent, learned rhythms and the urgent opt-out. One plans from next_plan_at; the other
 // decides every payer owing something at every pass, as the planner did
 // before next_plan_at (OtherClock). Passes come every 3 to 17 minutes. After
 // each pass both ledgers must hold the same digests, slot for slot and
@@ -35,7 +35,7 @@ func TestNextPlanMatchesFullScan(t *testing.T) {
 	nets := []*network{newNetwork(t, dbtest.SQLite(t), start), newNetwork(t, dbtest.SQLite(t), start)}
 	rng := rand.New(rand.NewPCG(10, 1))
 	zones := []string{"UTC", "America/New_York", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham", "Australia/Lord_Howe"}
-	cadences := []string{"smart", "weekly", "daily", "payment_run"}
+	cadences := []string{"rhythm", "rhythm", "smart", "weekly", "daily", "payment_run"}
 	var vs []int64
 	for i := range 3 {
 		for _, n := range nets {
@@ -110,7 +110,7 @@ func TestNextPlanMatchesFullScan(t *testing.T) {
 	// mutate makes one random write, as of now, and says what it did.
 	mutate := func(now time.Time) string {
 		payer := int64(1 + rng.IntN(payerCount))
-		switch k := rng.IntN(13); k {
+		switch k := rng.IntN(14); k {
 		case 0:
 			p := rng.IntN(payerCount)
 			due := day(int(now.Sub(start).Hours()/24) + rng.IntN(30) - 10)
@@ -173,6 +173,18 @@ func TestNextPlanMatchesFullScan(t *testing.T) {
 				exec(`UPDATE customers SET sms_consent = NOT sms_consent WHERE id = ?`, id)
 				return fmt.Sprintf("customer %d consent toggled", id)
 			}
+		case 13:
+			switch rng.IntN(3) {
+			case 0:
+				wd, h := rng.IntN(7), rng.IntN(24)
+				exec(`UPDATE payers SET rhythm_weekday = ?, rhythm_hour = ? WHERE id = ?`, wd, h, payer)
+				return fmt.Sprintf("payer %d rhythm learned: day %d %02d:00", payer, wd, h)
+			case 1:
+				exec(`UPDATE payers SET rhythm_weekday = NULL, rhythm_hour = NULL WHERE id = ?`, payer)
+				return fmt.Sprintf("payer %d rhythm forgotten", payer)
+			}
+			exec(`UPDATE payers SET urgent_enabled = NOT urgent_enabled WHERE id = ?`, payer)
+			return fmt.Sprintf("payer %d urgent toggled", payer)
 		}
 		return ""
 	}

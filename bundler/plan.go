@@ -58,6 +58,8 @@ type openRow struct {
 	muted    bool
 	// holdEnd is the earliest end of an active hold that ends, zero if none.
 	holdEnd sqlTime
+	// created is when the hub first saw the invoice.
+	created sqlTime
 }
 
 // planChunk is how many payers one planning step reads before it writes
@@ -177,7 +179,7 @@ SELECT c.payer_id, i.vendor_id, i.due_date,
                AND (h.until IS NULL OR h.until > ?)) AS held,
        EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted,
        (SELECT MIN(h.until) FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-               AND h.until > ?) AS hold_end
+               AND h.until > ?) AS hold_end, i.created_at
 FROM invoices i JOIN customers c ON c.id = i.customer_id
 WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
 ORDER BY c.payer_id`, now, now, ids).Rows()
@@ -188,7 +190,7 @@ ORDER BY c.payer_id`, now, now, ids).Rows()
 	var out []openRow
 	for rows.Next() {
 		var row openRow
-		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd); err != nil {
+		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created); err != nil {
 			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
 		}
 		out = append(out, row)
@@ -212,8 +214,10 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			holdEnds = append(holdEnds, row.holdEnd.Time)
 		}
 	}
-	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, r.cfg.StaleAfter)
+	urgent := p.UrgentEnabled && sched.Urgent()
+	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, urgent, r.cfg.StaleAfter)
 	today := sched.LocalDate(now)
+	lead := sched.LeadDays()
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
 	for _, ch := range r.cfg.Off {
 		c := string(ch)
@@ -237,7 +241,13 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 		prev := st.previous[slotKey{payerID, ch}]
 		after := sched.LocalDate(prev)
 		var triggered civil.Date
-		remindable := false
+		remindable, fellDue := false, false
+		crowded := 0
+		for _, row := range rows {
+			if !row.held && !row.muted && !row.due.After(today.AddDays(Window)) {
+				crowded++
+			}
+		}
 		for _, row := range rows {
 			if row.held || row.muted {
 				continue
@@ -249,6 +259,14 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			if ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
 				triggered = pt
 			}
+			// Coverage by construction: listed before it falls due and once
+			// overdue, whatever the vendor's policy says.
+			if pt, ok := coveragePoint(row.due, sched.LocalDate(row.created.Time), after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
+				triggered = pt
+			}
+			if urgent && unannounced(row.due, sched.LocalDate(row.created.Time), after, today, crowded > MaxLines) {
+				fellDue = true
+			}
 		}
 		in := DueInput{Schedule: sched, PreviousSlot: prev, TriggeredOn: triggered, Remindable: remindable,
 			SMS: ch == string(notify.SMS), StaleAfter: r.cfg.StaleAfter}
@@ -256,11 +274,20 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			in.LastAction = *p.LastActionAt
 		}
 		d := Decide(now, in)
+		if !d.Send && urgent && fellDue {
+			u := UrgentInput{Schedule: sched, PreviousSlot: prev, PreviousUrgent: st.urgent[slotKey{payerID, ch}],
+				LastAction: in.LastAction, Unannounced: true, SMS: in.SMS, StaleAfter: r.cfg.StaleAfter}
+			if slot, ok := DecideUrgent(now, u); ok {
+				out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: slot, Kind: KindUrgent, Status: StatusPending, CreatedAt: now, UpdatedAt: now})
+				rep.Channels[ch].Reserved++
+				continue
+			}
+		}
 		if !d.Send {
 			rep.skip(ch, d.Reason)
 			continue
 		}
-		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Status: StatusPending, CreatedAt: now, UpdatedAt: now})
+		out = append(out, Entry{PayerID: payerID, Channel: ch, Slot: d.Slot.UTC(), Kind: KindRegular, Status: StatusPending, CreatedAt: now, UpdatedAt: now})
 		rep.Channels[ch].Reserved++
 	}
 	return out, next
@@ -275,9 +302,11 @@ type slotKey struct {
 // invoices: the chunk's payers and their previous slots and reachability,
 // and every vendor's policy.
 type planState struct {
-	payers    map[int64]plannedPayer
-	policies  map[int64]Policy
-	previous  map[slotKey]time.Time
+	payers   map[int64]plannedPayer
+	policies map[int64]Policy
+	previous map[slotKey]time.Time
+	// urgent is the slot of each payer's previous "due now" message.
+	urgent    map[slotKey]time.Time
 	reachable map[string]map[int64]bool
 }
 
@@ -316,6 +345,7 @@ func (r *Runner) loadChunk(ctx context.Context, now time.Time, after int64, poli
 		payers:    map[int64]plannedPayer{},
 		policies:  policies,
 		previous:  map[slotKey]time.Time{},
+		urgent:    map[slotKey]time.Time{},
 		reachable: map[string]map[int64]bool{"email": {}, "sms": {}},
 	}
 	q := db.Table("payers").Where("payers.id > ?", after)
@@ -340,16 +370,21 @@ func (r *Runner) loadChunk(ctx context.Context, now time.Time, after int64, poli
 	var prev []struct {
 		PayerID int64
 		Channel string
+		Kind    string
 		Slot    sqlTime
 	}
-	err := db.Raw(`SELECT payer_id, channel, MAX(slot) AS slot FROM digests
+	err := db.Raw(`SELECT payer_id, channel, kind, MAX(slot) AS slot FROM digests
 		WHERE payer_id IN ? AND status NOT IN ('expired', 'empty')
-		GROUP BY payer_id, channel`, ids).Scan(&prev).Error
+		GROUP BY payer_id, channel, kind`, ids).Scan(&prev).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundler: previous digests: %w", err)
 	}
 	for _, p := range prev {
-		st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		if p.Kind == KindUrgent {
+			st.urgent[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		} else {
+			st.previous[slotKey{p.PayerID, p.Channel}] = p.Slot.Time
+		}
 	}
 	var emailable, textable []int64
 	err = db.Raw(`SELECT DISTINCT pc.payer_id FROM payer_contacts pc

@@ -25,8 +25,8 @@ func seedDuePayers(tb testing.TB, db *database.DB, vendorID int64, count int, du
 		sql  string
 		args []any
 	}{
-		{"payers", seq + `INSERT INTO payers (key, created_at, updated_at)
-			SELECT 'email:ap' || n || '@many.example', ?, ? FROM seq`, []any{count, now, now}},
+		{"payers", seq + `INSERT INTO payers (key, cadence, created_at, updated_at)
+			SELECT 'email:ap' || n || '@many.example', 'smart', ?, ? FROM seq`, []any{count, now, now}},
 		{"contacts", `INSERT INTO payer_contacts (payer_id, kind, value, created_at)
 			SELECT id, 'email', substr(key, 7), ? FROM payers WHERE key LIKE 'email:%@many.example'`, []any{now}},
 		{"customers", `INSERT INTO customers (vendor_id, external_id, name, email, payer_id, created_at, updated_at)

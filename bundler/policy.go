@@ -120,6 +120,25 @@ func (p Policy) NextPoint(due, after civil.Date) (civil.Date, bool) {
 	return due.AddDays(int(n)), true
 }
 
+// coveragePoint returns the first day strictly after after (zero: since
+// the beginning) on which an invoice due on due, first seen by the hub on
+// entered, asks to be listed whatever its vendor's policy says: lead days
+// before its due date, so that the regular digest of the week before lists
+// it as upcoming, and the day after it, newly overdue; each no earlier than
+// the day it entered the hub, so that an invoice pushed late, or already
+// overdue, is announced too. False when both have passed.
+func coveragePoint(due, entered, after civil.Date, lead int) (civil.Date, bool) {
+	for _, d := range []civil.Date{due.AddDays(-lead), due.AddDays(1)} {
+		if d.Before(entered) {
+			d = entered
+		}
+		if after.IsZero() || d.After(after) {
+			return d, true
+		}
+	}
+	return civil.Date{}, false
+}
+
 // firstRepeat is the first repeat point, in days from the due date, that is
 // after lo, after the last offset, and overdue.
 func (p Policy) firstRepeat(last, lo int64) int64 {

@@ -68,6 +68,9 @@ func checkEmailDigest(d Digest) error {
 // subject reads "3 vendors · 7 invoices · USD 12,340.00 due"; when every
 // invoice is on hold it says so rather than claiming an amount is due.
 func subject(d Digest) string {
+	if d.Urgent {
+		return "Due now: " + plural(d.InvoiceCount(), "invoice") + " · " + joinTotals(dueOf(d), " + ")
+	}
 	n := d.InvoiceCount() + d.Omitted
 	if n == 0 {
 		return plural(vendorsWith(d, true), "vendor") + " · " + plural(heldCount(d), "invoice") + " on hold"

@@ -20,6 +20,11 @@ type emailView struct {
 	// Omitted invoices (and vendors with nothing else shown) are counted in
 	// the totals but not listed, to keep the email under clients' size limits.
 	Omitted, OmittedVendors int
+	OmittedTotal            string // "USD 1,200.00 + EUR 50.00"
+	// Changed opens the digest: what changed since ChangedSince, the day of
+	// the previous digest ("2 new invoices", "1 newly overdue", …).
+	Changed      []string
+	ChangedSince string
 
 	InboxURL, PreferencesURL, UnsubscribeURL string
 }
@@ -78,6 +83,22 @@ func newEmailView(d Digest) emailView {
 		UnsubscribeURL: d.UnsubscribeURL,
 		Omitted:        d.Omitted,
 		OmittedVendors: d.OmittedVendors,
+		OmittedTotal:   joinTotals(d.OmittedDue, " + "),
+	}
+	if c := d.Changes; !c.Since.IsZero() {
+		v.ChangedSince = longDate(c.Since)
+		if c.New > 0 {
+			v.Changed = append(v.Changed, plural(c.New, "new invoice"))
+		}
+		if c.NewlyOverdue > 0 {
+			v.Changed = append(v.Changed, strconv.Itoa(c.NewlyOverdue)+" newly overdue")
+		}
+		if c.HoldsLifted > 0 {
+			v.Changed = append(v.Changed, plural(c.HoldsLifted, "hold")+" lifted")
+		}
+		if len(v.Changed) == 0 {
+			v.Changed = []string{"no new invoices; reminder dates reached"}
+		}
 	}
 	n, held := d.InvoiceCount()+d.Omitted, heldCount(d)
 	if n == 0 {

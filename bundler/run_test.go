@@ -32,10 +32,13 @@ type network struct {
 	signer  *links.Signer
 	mu      sync.Mutex
 	now     time.Time
+	// cadence is set on every payer push creates: these tests were written
+	// for the twice-weekly (smart) cadence; "" keeps the default rhythm.
+	cadence string
 }
 
 func newNetwork(t testing.TB, db *database.DB, now time.Time) *network {
-	n := &network{t: t, db: db, now: now}
+	n := &network{t: t, db: db, now: now, cadence: string(bundler.CadenceSmart)}
 	clock := n.clock
 	n.payers = payers.NewStore(db.Gorm, clock)
 	n.vendors = vendors.NewStore(db.Gorm, n.payers, clock)
@@ -89,6 +92,12 @@ func (n *network) push(vendorID int64, id, email, due string, amount int64, edit
 	res, err := n.vendors.PushInvoices(context.Background(), vendorID, []vendors.InvoiceInput{in})
 	if err != nil || res[0].Result == vendors.ResultError {
 		n.t.Fatalf("push %s: %v %+v", id, err, res)
+	}
+	if n.cadence != "" {
+		err := n.db.Gorm.Exec(`UPDATE payers SET cadence = ? WHERE cadence = 'rhythm'`, n.cadence).Error
+		if err != nil {
+			n.t.Fatal(err)
+		}
 	}
 }
 

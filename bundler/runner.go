@@ -113,13 +113,27 @@ func NewRunner(cfg Config) *Runner {
 
 // scheduleOf turns a payer's stored preferences into its Schedule.
 func (r *Runner) scheduleOf(p payers.Payer) Schedule {
+	return ScheduleOf(p, r.zone.get(p.TimezoneName()))
+}
+
+// ScheduleOf turns a payer's stored preferences into its Schedule in loc,
+// the payer's timezone: with the rhythm, its learned day and hour or the
+// default.
+func ScheduleOf(p payers.Payer, loc *time.Location) Schedule {
 	s := Schedule{
-		Location:    r.zone.get(p.TimezoneName()),
+		Location:    loc,
 		Cadence:     Cadence(p.Cadence),
 		Weekday:     time.Weekday(p.Weekday),
 		Hour:        p.SendHour,
 		Minute:      p.SendMinute,
 		MinInterval: time.Duration(p.MinIntervalHours) * time.Hour,
+	}
+	if s.Cadence == CadenceRhythm || s.Cadence == "" {
+		day, hour := RhythmWeekday, DefaultHour
+		if p.RhythmWeekday != nil && p.RhythmHour != nil {
+			day, hour = time.Weekday(*p.RhythmWeekday), *p.RhythmHour
+		}
+		return RhythmSchedule(s.Location, day, hour)
 	}
 	for _, d := range strings.Split(p.RunDays, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(d)); err == nil {

@@ -12,7 +12,12 @@ import (
 type Cadence string
 
 const (
-	// CadenceSmart sends at the next weekday window after something triggers.
+	// CadenceRhythm, the default, sends at most one regular digest a week,
+	// on the payer's own weekday and hour (learned from when it acts, else
+	// RhythmWeekday at DefaultHour), when something triggered.
+	CadenceRhythm Cadence = "rhythm"
+	// CadenceSmart ("twice weekly") sends at the next weekday window after
+	// something triggers, at most one digest every MinInterval (72 h).
 	CadenceSmart Cadence = "smart"
 	// CadenceWeekly sends on one chosen weekday, when something triggered.
 	CadenceWeekly Cadence = "weekly"
@@ -31,9 +36,9 @@ func (c Cadence) EveryWindow() bool { return c == CadenceDaily }
 type Schedule struct {
 	// Location is the payer's timezone; nil means UTC.
 	Location *time.Location
-	// Cadence picks the window days; "" means smart.
+	// Cadence picks the window days; "" means rhythm.
 	Cadence Cadence
-	// Weekday is the window day of the weekly cadence.
+	// Weekday is the window day of the weekly and rhythm cadences.
 	Weekday time.Weekday
 	// RunDays are the days of the month (1..31) of the payment_run cadence; a
 	// day past the end of a month means that month's last day.
@@ -45,9 +50,13 @@ type Schedule struct {
 	MinInterval time.Duration
 }
 
-// Defaults of a payer that has not chosen a schedule.
+// Defaults of a payer that has not chosen a schedule, and has not acted
+// often enough for its rhythm to be learned: Tuesday 09:00 local.
 const (
-	DefaultHour        = 9
+	DefaultHour    = 9
+	RhythmWeekday  = time.Tuesday
+	RhythmInterval = 6 * 24 * time.Hour
+	// DefaultMinInterval is the spacing of the twice-weekly (smart) cadence.
 	DefaultMinInterval = 72 * time.Hour
 	// MaxMinInterval keeps a monthly payment run reachable.
 	MaxMinInterval = 31 * 24 * time.Hour
@@ -58,9 +67,22 @@ const (
 // plus a month-end clamp.
 const windowSearchDays = 62
 
-// DefaultSchedule is the schedule of a payer that has not chosen one: smart,
-// weekdays at 09:00 in loc, at most one digest every 3 days.
+// DefaultSchedule is the schedule of a payer that has not chosen one and
+// whose rhythm is not learned yet: Tuesdays at 09:00 in loc.
 func DefaultSchedule(loc *time.Location) Schedule {
+	return RhythmSchedule(loc, RhythmWeekday, DefaultHour)
+}
+
+// RhythmSchedule is the payer's rhythm: one window a week, on day at
+// hour:00 in loc. The minimum interval of 6 days keeps a payer whose
+// learned day moves earlier from getting two digests in one week.
+func RhythmSchedule(loc *time.Location, day time.Weekday, hour int) Schedule {
+	return Schedule{Location: orUTC(loc), Cadence: CadenceRhythm, Weekday: day, Hour: hour, MinInterval: RhythmInterval}
+}
+
+// TwiceWeekly is the smart cadence: weekdays at 09:00 in loc, at most one
+// digest every 3 days.
+func TwiceWeekly(loc *time.Location) Schedule {
 	return Schedule{Location: orUTC(loc), Cadence: CadenceSmart, Hour: DefaultHour, MinInterval: DefaultMinInterval}
 }
 
@@ -73,7 +95,7 @@ func (s Schedule) Validate() error {
 	}
 	switch s.cadence() {
 	case CadenceSmart, CadenceDaily:
-	case CadenceWeekly:
+	case CadenceWeekly, CadenceRhythm:
 		if s.Weekday < time.Sunday || s.Weekday > time.Saturday {
 			add("weekday", "must be a day of the week")
 		}
@@ -89,7 +111,7 @@ func (s Schedule) Validate() error {
 			}
 		}
 	default:
-		add("cadence", "must be one of smart, weekly, daily, payment_run")
+		add("cadence", "must be one of rhythm, smart, weekly, daily, payment_run")
 	}
 	if s.Hour < 0 || s.Hour > 23 {
 		add("hour", "must be between 0 and 23")
@@ -157,7 +179,7 @@ func (s Schedule) isWindowDay(d civil.Date) bool {
 	switch s.cadence() {
 	case CadenceSmart, CadenceDaily:
 		return wd != time.Saturday && wd != time.Sunday
-	case CadenceWeekly:
+	case CadenceWeekly, CadenceRhythm:
 		return wd == s.Weekday
 	case CadencePaymentRun:
 		last := lastDayOfMonth(d)
@@ -178,7 +200,17 @@ func (s Schedule) loc() *time.Location { return orUTC(s.Location) }
 
 func (s Schedule) cadence() Cadence {
 	if s.Cadence == "" {
-		return CadenceSmart
+		return CadenceRhythm
 	}
 	return s.Cadence
+}
+
+// LeadDays is how many days before its due date an invoice asks to be
+// listed, whatever its vendor's policy: the longest gap between two of the
+// schedule's windows, so that a regular digest falls in those days.
+func (s Schedule) LeadDays() int {
+	if s.cadence() == CadencePaymentRun {
+		return 31
+	}
+	return 7
 }

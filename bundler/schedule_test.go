@@ -9,7 +9,7 @@ import (
 )
 
 func TestScheduleValidate(t *testing.T) {
-	def := DefaultSchedule(nil)
+	def := TwiceWeekly(nil)
 	with := func(f func(*Schedule)) Schedule { s := def; f(&s); return s }
 	cases := []struct {
 		name     string
@@ -60,18 +60,18 @@ func TestScheduleValidate(t *testing.T) {
 func TestWindows(t *testing.T) {
 	ny, london := zone(t, "America/New_York"), zone(t, "Europe/London")
 	tokyo, la := zone(t, "Asia/Tokyo"), zone(t, "America/Los_Angeles")
-	smart := func(loc *time.Location) Schedule { return DefaultSchedule(loc) }
+	smart := func(loc *time.Location) Schedule { return TwiceWeekly(loc) }
 	weekly := func(loc *time.Location, wd time.Weekday, h, m int) Schedule {
-		s := DefaultSchedule(loc)
+		s := TwiceWeekly(loc)
 		s.Cadence, s.Weekday, s.Hour, s.Minute = CadenceWeekly, wd, h, m
 		return s
 	}
 	run := func(days ...int) Schedule {
-		s := DefaultSchedule(nil)
+		s := TwiceWeekly(nil)
 		s.Cadence, s.RunDays = CadencePaymentRun, days
 		return s
 	}
-	daily := DefaultSchedule(nil)
+	daily := TwiceWeekly(nil)
 	daily.Cadence, daily.MinInterval = CadenceDaily, 24*time.Hour
 
 	cases := []struct {
@@ -152,7 +152,7 @@ func TestNoWindowForInvalidSchedule(t *testing.T) {
 }
 
 func TestLocalDate(t *testing.T) {
-	s := DefaultSchedule(zone(t, "America/Los_Angeles"))
+	s := TwiceWeekly(zone(t, "America/Los_Angeles"))
 	if d := s.LocalDate(time.Time{}); !d.IsZero() {
 		t.Fatalf("no previous digest became %s: every old reminder point would be lost", d)
 	}

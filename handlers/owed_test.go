@@ -90,9 +90,11 @@ func TestPromiseDateAgreesInPortalAndDigest(t *testing.T) {
 			}
 		}
 
-		// Two days later (no digest within 24 hours of a payer's action),
-		// every email payer's digest names the same date.
-		h.now = h.now.Add(48 * time.Hour)
+		// A week later, on Tuesday at 18:00 UTC (no digest within 24 hours
+		// of a payer's action; every payer's default rhythm window, Tuesday
+		// 09:00 in Tokyo, UTC and Los Angeles, has opened), every email
+		// payer's digest names the same date.
+		h.now = h.now.Add(8*24*time.Hour + 8*time.Hour)
 		h.runDigests()
 		for _, c := range cases {
 			if c.email == "" {
@@ -222,8 +224,9 @@ func TestSettledMoneyReducesWhatIsOwed(t *testing.T) {
 		api.do("PUT", "/v1/invoices/INV-2", key, inv("INV-2", 6000))
 		owed("after pushing the settled amounts")
 
-		// The digest, two days later, counts the same.
-		h.now = h.now.Add(48 * time.Hour)
+		// The digest, on the next Tuesday (the default rhythm's day), counts
+		// the same.
+		h.now = h.now.Add(8 * 24 * time.Hour)
 		h.runDigests()
 		msgs := h.messagesTo(acme)
 		if len(msgs) == 0 || !strings.Contains(msgs[0].Subject+msgs[0].Text, "USD 130.00") {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,7 +41,7 @@ type settingsOption struct {
 type settingsForm struct {
 	Timezone, Cadence, Weekday, RunDays string
 	Hour, Minute, MinIntervalDays       string
-	Email, SMS                          bool
+	Email, SMS, Urgent                  bool
 }
 
 // contactAdd is the add-a-contact form as typed.
@@ -59,7 +60,10 @@ type phoneRow struct {
 }
 
 type settingsData struct {
-	Form                settingsForm
+	Form settingsForm
+	// Rhythm says when the weekly rhythm sends: "Tuesday at 09:00".
+	Rhythm              string
+	RhythmLearned       bool
 	Timezones, Weekdays []settingsOption
 	Phones              []phoneRow
 	Contacts            []contactRow
@@ -91,7 +95,7 @@ func (s *Server) saveSettings(c *gin.Context) {
 		Weekday: c.PostForm("weekday"), RunDays: strings.TrimSpace(c.PostForm("run_days")),
 		Hour: strings.TrimSpace(c.PostForm("hour")), Minute: strings.TrimSpace(c.PostForm("minute")),
 		MinIntervalDays: strings.TrimSpace(c.PostForm("min_interval")),
-		Email:           c.PostForm("email") == "on", SMS: c.PostForm("sms") == "on"}
+		Email:           c.PostForm("email") == "on", SMS: c.PostForm("sms") == "on", Urgent: c.PostForm("urgent") == "on"}
 	if bad != nil {
 		s.settingsFailed(c, settingsState{form: &form}, bad)
 		return
@@ -133,7 +137,7 @@ func (f settingsForm) preferences() (payers.Preferences, error) {
 	}
 	p := payers.Preferences{Timezone: f.Timezone, Cadence: f.Cadence, Weekday: number("weekday", f.Weekday),
 		SendHour: number("hour", f.Hour), SendMinute: number("minute", f.Minute),
-		EmailEnabled: f.Email, SMSEnabled: f.SMS}
+		EmailEnabled: f.Email, SMSEnabled: f.SMS, UrgentEnabled: f.Urgent}
 	// Bounded before multiplying, so that no huge number wraps into range.
 	p.MinIntervalHours = min(max(number("min_interval", f.MinIntervalDays), -1), 1000) * 24
 	if (p.Weekday < 0 || p.Weekday > 6) && p.Cadence != string(bundler.CadenceWeekly) {
@@ -309,6 +313,11 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 	}
 	d := settingsData{Form: form, Add: state.add, Errors: map[string]string{},
 		Unsubscribed: !p.EmailEnabled && !p.SMSEnabled}
+	day, hour := bundler.RhythmWeekday, bundler.DefaultHour
+	if p.RhythmWeekday != nil && p.RhythmHour != nil {
+		day, hour, d.RhythmLearned = time.Weekday(*p.RhythmWeekday), *p.RhythmHour, true
+	}
+	d.Rhythm = fmt.Sprintf("%s at %02d:00", day, hour)
 	if d.Add.Kind == "" {
 		d.Add = contactAdd{Kind: "email", Role: payers.RoleCC}
 	}
@@ -371,8 +380,9 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 
 // storedSettings is the form as the payer's stored preferences fill it.
 func storedSettings(p payers.Payer) settingsForm {
-	return settingsForm{Timezone: p.TimezoneName(), Cadence: firstNonEmpty(p.Cadence, string(bundler.CadenceSmart)),
+	return settingsForm{Timezone: p.TimezoneName(), Cadence: firstNonEmpty(p.Cadence, string(bundler.CadenceRhythm)),
 		Weekday: strconv.Itoa(p.Weekday), RunDays: strings.ReplaceAll(p.RunDays, ",", ", "),
 		Hour: strconv.Itoa(p.SendHour), Minute: strconv.Itoa(p.SendMinute),
-		MinIntervalDays: strconv.Itoa((p.MinIntervalHours + 23) / 24), Email: p.EmailEnabled, SMS: p.SMSEnabled}
+		MinIntervalDays: strconv.Itoa((p.MinIntervalHours + 23) / 24), Email: p.EmailEnabled, SMS: p.SMSEnabled,
+		Urgent: p.UrgentEnabled}
 }

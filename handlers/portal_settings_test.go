@@ -63,8 +63,15 @@ func TestPortalSettingsSchedule(t *testing.T) {
 		b := h.signIn("ap@acme.example")
 
 		r := b.get(settingsPath)
-		if r.status != 200 || !strings.Contains(r.body, `<option value="UTC" selected>`) || !strings.Contains(r.body, `value="smart" style="width:auto;margin-top:.35rem" checked`) {
+		if r.status != 200 || !strings.Contains(r.body, `<option value="UTC" selected>`) || !strings.Contains(r.body, `value="rhythm" style="width:auto;margin-top:.35rem" checked`) {
 			t.Fatalf("settings page: %d\n%s", r.status, r.body)
+		}
+		// The weekly rhythm is the default, on Tuesday at 09:00 until it is
+		// learned; "due now" messages are on until the payer opts out.
+		for _, want := range []string{"Now Tuesday at 09:00 your time", `id="urgent" name="urgent" value="on" style="width:auto;margin-top:.35rem" checked`} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("the first settings page lacks %s", want)
+			}
 		}
 		r = b.post(settingsPath, settingsFields(nil), settingsPath)
 		if r.status != http.StatusSeeOther || r.location != settingsPath+"?done=settings" {
@@ -72,8 +79,8 @@ func TestPortalSettingsSchedule(t *testing.T) {
 		}
 		p, _ := h.payers.Get(ctx, payer)
 		if p.Timezone != "Europe/Paris" || p.Cadence != "weekly" || p.Weekday != 4 || p.SendHour != 8 || p.SendMinute != 30 ||
-			p.MinIntervalHours != 72 || !p.EmailEnabled || p.SMSEnabled {
-			t.Fatalf("stored %+v", p)
+			p.MinIntervalHours != 72 || !p.EmailEnabled || p.SMSEnabled || p.UrgentEnabled {
+			t.Fatalf("stored %+v (the form opted out of due-now messages)", p)
 		}
 		r = b.get(r.location)
 		for _, want := range []string{"Your settings were saved.", `<option value="Europe/Paris" selected>`, `<option value="4" selected>Thursday`, `name="minute" type="number" min="0" max="59" value="30"`} {

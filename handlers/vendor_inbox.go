@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -98,6 +99,15 @@ type vendorInboxData struct {
 	Promises                 []queuePromise
 	Payments                 []queuePayment
 	Contacts                 []queueContact
+	Reminders                []queueReminder
+}
+
+// queueReminder is when a customer was last reminded of the vendor's
+// invoices, and when its next digest window is.
+type queueReminder struct {
+	Customer   string
+	Open       int
+	Last, Next string
 }
 
 // Queue windows: promises due within a week or broken within two.
@@ -106,6 +116,7 @@ const (
 	promisesBehind  = 14 * 24 * time.Hour
 	responseWindow  = 30 * 24 * time.Hour
 	vendorDateStamp = "2006-01-02"
+	vendorTimeStamp = "2006-01-02 15:04"
 )
 
 // vendorInbox answers GET /vendor.
@@ -172,7 +183,42 @@ func (s *Server) vendorInbox(c *gin.Context) {
 		d.Contacts = append(d.Contacts, queueContact{Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
 			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: ct.CreatedAt.In(loc).Format(vendorDateStamp)})
 	}
+	if d.Reminders, err = s.reminderQueue(ctx, m.VendorID, loc, now); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.renderVendor(c, http.StatusOK, "inbox", vendorPage{Title: "Inbox", Data: d})
+}
+
+// reminderQueue lists the vendor's customers owing something: when a
+// digest last carried the vendor's invoices to them, and the next window
+// of their payer's schedule (a digest goes out then only if something is
+// new, which may depend on other vendors and is not shown).
+func (s *Server) reminderQueue(ctx context.Context, vendorID int64, loc *time.Location, now time.Time) ([]queueReminder, error) {
+	rs, err := s.payers.InboxReminders(ctx, vendorID, now, 200)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]queueReminder, len(rs))
+	for i, r := range rs {
+		q := queueReminder{Customer: firstNonEmpty(r.CustomerName, r.ExternalID), Open: r.Open, Last: "Not yet", Next: "—"}
+		if r.LastReminded != nil {
+			q.Last = r.LastReminded.In(loc).Format(vendorTimeStamp)
+		}
+		p := r.Payer
+		switch {
+		case !p.EmailEnabled && !p.SMSEnabled:
+			q.Next = "Unsubscribed"
+		case p.PausedUntil != nil && p.PausedUntil.After(now):
+			q.Next = "Paused until " + p.PausedUntil.In(loc).Format(vendorDateStamp)
+		default:
+			if w, ok := bundler.ScheduleOf(p, p.Location()).NextWindow(now); ok {
+				q.Next = w.In(loc).Format(vendorTimeStamp)
+			}
+		}
+		out[i] = q
+	}
+	return out, nil
 }
 
 var suppressionText = map[string]string{

@@ -343,3 +343,28 @@ func TestVendorFormsNeedTheSessionsCSRFToken(t *testing.T) {
 		}
 	})
 }
+
+// TestVendorInboxReminders: per customer, when a digest last carried the
+// vendor's own invoices and when the payer's next digest window is. The
+// payer acted five times on Monday at 10:00 UTC, so its rhythm is learned:
+// Mondays 10:00. A digest that carried only Northwind's invoice shows in
+// Northwind's inbox, never in Contoso's.
+func TestVendorInboxReminders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newInboxWorld(t, db)
+		h := w.h
+		h.member(w.north, "alice@northwind.example", vendors.RoleAgent)
+		h.member(w.contoso, "carol@contoso.example", vendors.RoleAgent)
+		sent := time.Date(2026, 11, 17, 9, 0, 5, 0, time.UTC)
+		err := db.Gorm.Exec(`INSERT INTO digests (payer_id, channel, slot, status, invoice_ids, created_at, updated_at, sent_at)
+			VALUES (?, 'email', ?, 'sent', ?, ?, ?, ?)`, w.payer, sent.Truncate(time.Hour), strconvI(w.n1), sent, sent, sent).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		north := h.vendorSignIn("alice@northwind.example").get("/vendor").body
+		mustContain(t, "Northwind's inbox", north, "Reminders by customer", "2026-11-17 09:00", "2026-11-30 10:00")
+		contoso := h.vendorSignIn("carol@contoso.example").get("/vendor").body
+		mustContain(t, "Contoso's inbox", contoso, "Reminders by customer", "Acme Holdings per Contoso", "Not yet", "2026-11-30 10:00")
+		mustNotContain(t, "Contoso's inbox", contoso, "2026-11-17 09:00")
+	})
+}

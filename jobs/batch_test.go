@@ -177,7 +177,7 @@ func TestRowPendingAgainAfterItsJobCompletedIsSent(t *testing.T) {
 		db.Gorm.Take(&e)
 		// A `digests run` holds the row; a send job runs meanwhile and
 		// completes, having found it held.
-		db.Gorm.Model(&e).Updates(map[string]any{"status": bundler.StatusSending, "attempts": 1, "updated_at": monday})
+		db.Gorm.Model(&e).Updates(map[string]any{"status": bundler.StatusSending, "attempts": 1, "updated_at": tuesday})
 		begin := time.Now()
 		start(t, db, r)
 		insertSend(t, db, e.ID)
@@ -193,7 +193,7 @@ func TestRowPendingAgainAfterItsJobCompletedIsSent(t *testing.T) {
 		}
 		t.Logf("job completed after %v", time.Since(begin))
 		// The run died with the row: it has been stuck past StuckAfter.
-		db.Gorm.Model(&e).Update("updated_at", monday.Add(-bundler.StuckAfter-time.Minute))
+		db.Gorm.Model(&e).Update("updated_at", tuesday.Add(-bundler.StuckAfter-time.Minute))
 		rows := waitSettled(t, db, 1)
 		t.Logf("sent after %v", time.Since(begin))
 		if rows[0].Status != bundler.StatusSent || box.per["held@payer.example"] != 1 {

@@ -160,7 +160,7 @@ func TestDeadProcessesDigestsAreSentAgain(t *testing.T) {
 		// The killed serve's job was on its fifth attempt, after four
 		// failures: River's backoff after a rescue would be 5⁴ s, over ten
 		// minutes.
-		failure := `{"at":"2026-11-23T09:00:00Z","attempt":1,"error":"notify: transient (500)","trace":""}`
+		failure := `{"at":"2026-11-24T09:00:00Z","attempt":1,"error":"notify: transient (500)","trace":""}`
 		failures := "ARRAY[" + strings.Repeat("'"+failure+"'::jsonb,", 3) + "'" + failure + "'::jsonb]"
 		if !db.Postgres() {
 			failures = "'[" + strings.Repeat(failure+",", 3) + failure + "]'"
@@ -307,7 +307,7 @@ func TestParkedDigestNeverOutlivesItsSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 		ps, vs := seed(t, db, "limited@payer.example")
-		// The slot is Monday 09:00 and the clock Monday 10:00: with a 90
+		// The slot is Tuesday 09:00 and the clock Tuesday 10:00: with a 90
 		// minute stale limit, 30 minutes are left.
 		r := bundler.NewRunner(bundler.Config{
 			DB: db.Gorm, Payers: ps, Vendors: vs, Senders: map[notify.Channel]notify.Sender{notify.Email: sg},

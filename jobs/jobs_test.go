@@ -28,9 +28,10 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-var monday = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+// tuesday is the clock of these tests: the default rhythm sends on Tuesdays.
+var tuesday = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-func clock() time.Time { return monday }
+func clock() time.Time { return tuesday }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

@@ -20,7 +20,7 @@ type Payer struct {
 	Key      string // "email:ap@acme.example" or "phone:+15551230000"
 	Name     string
 	Timezone string // IANA; empty means derived from the phone, else UTC
-	// The digest schedule: cadence smart | weekly | daily | payment_run.
+	// The digest schedule: cadence rhythm | smart | weekly | daily | payment_run.
 	Cadence          string
 	Weekday          int    // weekly: 0 = Sunday
 	RunDays          string // payment_run: comma-separated days of month
@@ -31,6 +31,13 @@ type Payer struct {
 	SMSEnabled       bool `gorm:"column:sms_enabled"`
 	PausedUntil      *time.Time
 	LastActionAt     *time.Time
+	// RhythmWeekday and RhythmHour are the payer-local weekday and hour
+	// the payer acts on most (LearnRhythm); nil until learned.
+	RhythmWeekday *int
+	RhythmHour    *int
+	// UrgentEnabled allows the short "due now" message between two regular
+	// digests.
+	UrgentEnabled bool
 	// TokenGeneration is carried by every link, SMS short link and session
 	// of the payer; signing out everywhere bumps it, so everything issued
 	// before is refused, whatever the clock says. TokensValidAfter records
@@ -121,7 +128,7 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
-			fresh = append(fresh, Payer{Key: k, Cadence: "smart", Weekday: 1, SendHour: 9, MinIntervalHours: 72,
+			fresh = append(fresh, Payer{Key: k, Cadence: "rhythm", UrgentEnabled: true, Weekday: 1, SendHour: 9, MinIntervalHours: 72,
 				EmailEnabled: true, SMSEnabled: true, CreatedAt: now, UpdatedAt: now})
 		}
 	}

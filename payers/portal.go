@@ -65,11 +65,18 @@ func (s *Store) RevokeAll(ctx context.Context, payerID int64) error {
 	return nil
 }
 
-// Touch records a portal action: no digest goes out within 24 hours of one.
+// Touch records a portal action: no digest goes out within 24 hours of one,
+// and the payer's rhythm is learned from them (recordActivity).
 func (s *Store) Touch(ctx context.Context, payerID int64) error {
 	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
-		Updates(map[string]any{"last_action_at": now, "updated_at": now}).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Payer{}).Where("id = ?", payerID).
+			Updates(map[string]any{"last_action_at": now, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return recordActivity(tx, payerID, now)
+	})
 	if err != nil {
 		return fmt.Errorf("payers: touch: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 // schedule) and how (the channels).
 type Preferences struct {
 	Timezone         string // IANA
-	Cadence          string // smart | weekly | daily | payment_run
+	Cadence          string // rhythm | smart | weekly | daily | payment_run
 	Weekday          int    // weekly: 0 = Sunday
 	RunDays          []int  // payment_run: days of the month
 	SendHour         int
@@ -26,6 +26,9 @@ type Preferences struct {
 	MinIntervalHours int
 	EmailEnabled     bool
 	SMSEnabled       bool
+	// UrgentEnabled allows the short "due now" message between two
+	// regular digests.
+	UrgentEnabled bool
 }
 
 // UpdatePreferences stores the payer's preferences. The schedule's rules
@@ -45,7 +48,8 @@ func (s *Store) UpdatePreferences(ctx context.Context, payerID int64, p Preferen
 	res := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).Updates(map[string]any{
 		"timezone": tz, "cadence": p.Cadence, "weekday": p.Weekday, "run_days": strings.Join(days, ","),
 		"send_hour": p.SendHour, "send_minute": p.SendMinute, "min_interval_hours": p.MinIntervalHours,
-		"email_enabled": p.EmailEnabled, "sms_enabled": p.SMSEnabled, "updated_at": s.now().UTC(),
+		"email_enabled": p.EmailEnabled, "sms_enabled": p.SMSEnabled, "urgent_enabled": p.UrgentEnabled,
+		"updated_at": s.now().UTC(),
 	})
 	if res.Error != nil {
 		return fmt.Errorf("payers: update preferences: %w", res.Error)

@@ -35,7 +35,7 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&opt.Workers, "workers", 4, "concurrent digest sends in the simulation")
 	fs.StringVar(&opt.ProfileDir, "cpuprofile-dir", "", "write one CPU profile per phase (ingest, digest, ceiling, delivery, latency, simulation) into this folder")
 	fs.BoolVar(&opt.Wipe, "i-understand-this-wipes", false, "wipe the database even though its name does not end in _bench")
-	fs.BoolVar(&asJSON, "json", false, `print one JSON object ({"ingest_ratio", "repush_speedup", "digest_ratio", "delivery_ratio", "put_p99_ms", "inbox_p99_ms", "peak_rss_mb", "message_reduction", "coverage", "digest_ceiling_ratio", "delivery_render_post_ratio", "api_during_pass_p99_ms", ...})`)
+	fs.BoolVar(&asJSON, "json", false, `print one JSON object ({"ingest_ratio", "repush_speedup", "digest_ratio", "delivery_ratio", "put_p99_ms", "inbox_p99_ms", "peak_rss_mb", "message_reduction", "coverage", "digest_ceiling_ratio", "delivery_render_post_ratio", "api_during_pass_p99_ms", "message_reduction_4plus", "max_messages_7d", "coverage_before_due", "coverage_overdue", "urgent_messages", ...})`)
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err

@@ -45,7 +45,7 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var seed uint64
 	var asJSON bool
 	fs := newFlags("demo", "demo [--now RFC3339] [--seed N] [--json]", &cfg, true)
-	fs.StringVar(&nowFlag, "now", "", "run as of this time (RFC 3339); default: the latest weekday 14:00 UTC at most 5 h from now, when the demo's digests are due")
+	fs.StringVar(&nowFlag, "now", "", "run as of this time (RFC 3339); default: the latest Tuesday 14:00 UTC at most 5 h from now, when the demo's digests are due")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the demo network; the same seed and day push the same data")
 	fs.BoolVar(&asJSON, "json", false, `print {"vendors", "payers", "invoices", "credits", "digests_sent", "vendor_id", "api_key", "portal_url", "outbox_url", ...}`)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -112,15 +112,15 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // demoNow is the time the demo runs as of when --now is not given: the latest
-// weekday 14:00 UTC at most demoLookahead after now. The demo's payers are
-// reached by email, so their schedule is UTC, weekdays at 09:00, and a window
-// more than 24 h old is expired rather than sent: run on a Sunday, or on a
-// Monday before 09:00, as of the real time the demo would send nothing. At
-// 14:00 UTC on a weekday that day's window has opened.
+// Tuesday 14:00 UTC at most demoLookahead after now. The demo's payers are
+// reached by email and have not used the portal yet, so their rhythm is the
+// default, Tuesdays at 09:00 UTC, and a window more than 24 h old is expired
+// rather than sent: on any other day, as of the real time, the demo would
+// send nothing. At 14:00 UTC on a Tuesday that day's window has opened.
 func demoNow(now time.Time) time.Time {
 	t := now.UTC().Add(demoLookahead)
 	d := time.Date(t.Year(), t.Month(), t.Day(), 14, 0, 0, 0, time.UTC)
-	for d.After(t) || d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+	for d.After(t) || d.Weekday() != bundler.RhythmWeekday {
 		d = d.AddDate(0, 0, -1)
 	}
 	return d

@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 			ctx := context.Background()
 			dbu := dbURL(t)
 			const base = "http://hub.test:8080"
-			args := []string{"demo", "--json", "--now", "2026-11-23T14:00:00Z", "--database-url", dbu, "--base-url", base}
+			args := []string{"demo", "--json", "--now", "2026-11-24T14:00:00Z", "--database-url", dbu, "--base-url", base}
 
 			first := runDemo(t, ctx, args)
 			if first.Vendors < 5 || first.Vendors > 8 || first.Payers != 40 || first.Invoices < 350 || first.Invoices > 450 || first.Credits == 0 {
@@ -75,7 +75,7 @@ func TestDemo(t *testing.T) {
 			}
 			var spread struct{ MinDue, MaxDue string }
 			sql.Raw(`SELECT MIN(due_date) AS min_due, MAX(due_date) AS max_due FROM invoices`).Scan(&spread)
-			if spread.MinDue[:10] < "2026-09-24" || spread.MaxDue[:10] > "2027-01-07" || spread.MaxDue[:10] < "2026-12-15" {
+			if spread.MinDue[:10] < "2026-09-25" || spread.MaxDue[:10] > "2027-01-08" || spread.MaxDue[:10] < "2026-12-16" {
 				t.Errorf("due dates run from %s to %s: want from 60 days overdue to about 45 days ahead", spread.MinDue, spread.MaxDue)
 			}
 			var closed int64
@@ -154,16 +154,16 @@ func TestDemoRefusesRealProviders(t *testing.T) {
 	}
 }
 
-// TestDemoNow checks the default time the demo runs as of: a weekday 14:00
-// UTC, when that day's 09:00 UTC window is open and not stale.
+// TestDemoNow checks the default time the demo runs as of: a Tuesday 14:00
+// UTC, when that day's 09:00 UTC window (the default rhythm) is open and
+// not stale.
 func TestDemoNow(t *testing.T) {
 	for _, c := range []struct{ now, want string }{
-		{"2026-11-23T15:30:00Z", "2026-11-23T14:00:00Z"}, // Monday afternoon: that day
+		{"2026-11-24T15:30:00Z", "2026-11-24T14:00:00Z"}, // Tuesday afternoon: that day
 		{"2026-11-24T09:30:00Z", "2026-11-24T14:00:00Z"}, // Tuesday morning: a few hours ahead
-		{"2026-11-24T08:00:00Z", "2026-11-23T14:00:00Z"}, // before the window: the day before
-		{"2026-11-22T10:00:00Z", "2026-11-20T14:00:00Z"}, // Sunday: Friday
-		{"2026-11-23T07:00:00Z", "2026-11-20T14:00:00Z"}, // Monday before 09:00: Friday
-		{"2026-11-23T10:00:00+05:00", "2026-11-20T14:00:00Z"},
+		{"2026-11-24T08:00:00Z", "2026-11-17T14:00:00Z"}, // before the window: the Tuesday before
+		{"2026-11-22T10:00:00Z", "2026-11-17T14:00:00Z"}, // Sunday: last Tuesday
+		{"2026-11-23T10:00:00+05:00", "2026-11-17T14:00:00Z"},
 	} {
 		now, _ := time.Parse(time.RFC3339, c.now)
 		if got := demoNow(now).Format(time.RFC3339); got != c.want {
