@@ -58,6 +58,25 @@ CREATE TABLE vendor_actions (
 CREATE INDEX vendor_actions_vendor ON vendor_actions (vendor_id, created_at);
 CREATE INDEX vendor_actions_thread ON vendor_actions (thread_id) WHERE thread_id IS NOT NULL;
 
+-- Why a payment was late: asked (optionally) of the payer in the portal, or
+-- tagged by the vendor from the thread page; one answer per invoice and side.
+CREATE TABLE late_reasons (
+    id         INTEGER PRIMARY KEY,
+    vendor_id  INTEGER NOT NULL REFERENCES vendors (id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+    source     TEXT NOT NULL CHECK (source IN ('payer', 'vendor')),
+    reason     TEXT NOT NULL CHECK (reason IN ('awaiting_approval', 'not_received', 'po_mismatch',
+                   'awaiting_credit', 'cash_flow', 'payment_run', 'disputed', 'other')),
+    member_id  INTEGER REFERENCES vendor_members (id),
+    created_at DATETIME NOT NULL,
+    UNIQUE (invoice_id, source)
+);
+CREATE INDEX late_reasons_vendor ON late_reasons (vendor_id, created_at);
+
+-- The vendor's response-time target in hours; 0 is the default of one
+-- business day.
+ALTER TABLE vendors ADD COLUMN response_target_hours INTEGER NOT NULL DEFAULT 0 CHECK (response_target_hours >= 0);
+
 -- Analytics read threads by vendor and opening time.
 CREATE INDEX threads_vendor_created ON threads (vendor_id, created_at);
 
@@ -68,6 +87,8 @@ UPDATE invoices SET voided_at = updated_at WHERE status = 'void';
 -- +goose Down
 DROP INDEX threads_vendor_created;
 DROP TABLE vendor_actions;
+ALTER TABLE vendors DROP COLUMN response_target_hours;
+DROP TABLE late_reasons;
 DROP TRIGGER invoices_history_update;
 DROP TRIGGER invoices_history_insert;
 DROP TABLE invoice_changes;
