@@ -88,6 +88,8 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/members", s.membersPage)
 		vendor.POST("/members", s.requireAdmin, s.inviteMember)
 		vendor.POST("/members/:id/disable", s.requireAdmin, s.disableMember)
+		vendor.GET("/analytics", s.vendorAnalytics)        // issue 12
+		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV) // issue 12
 	}
 
 	// Provider webhooks exist only for the providers configured.
@@ -128,6 +130,7 @@ func (s *Server) routes() http.Handler {
 	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
 	get("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
+	get("/analytics", s.getAnalytics) // issue 12
 	return r
 }
 
