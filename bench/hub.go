@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/handlers"
@@ -73,6 +74,7 @@ func (h Hub) startServer() (*server, error) {
 		Limits:    handlers.Limits{API: apiRule},
 		Vendors:   h.Vendors,
 		Payers:    h.Payers,
+		Analytics: analytics.NewStore(h.DB.Gorm, time.Now),
 		Links:     s.links,
 		Log:       h.Log,
 		Registry:  prometheus.NewRegistry(),
