@@ -9,10 +9,12 @@ import (
 	"github.com/duehub/duehub/civil"
 )
 
-// An invoice's billing date is its issue_date, or its due_date when the
-// vendor sent none. Void invoices are left out of every money figure, as
-// if they had never been billed.
-const billed = "COALESCE(i.issue_date, i.due_date)"
+// billed is the SQL of an invoice's billing date: its issue_date, or the
+// day the hub first saw it when the vendor sent none. Void invoices are
+// left out of every money figure, as if they had never been billed.
+func (q *query) billed() string {
+	return "COALESCE(i.issue_date, " + q.day("i.created_at") + ")"
+}
 
 // receivables is what was open per currency at instant at (the day before
 // at's day is the last one whose invoices count): in total, and of it what
@@ -30,7 +32,7 @@ func (q *query) arAt(at time.Time, lastDay civil.Date) (map[string]receivables, 
 	sql := `SELECT i.currency, SUM(` + remaining + `) AS total,
     SUM(CASE WHEN i.due_date >= ? THEN ` + remaining + ` ELSE 0 END) AS current
 FROM invoices i
-WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + billed + ` <= ?
+WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + q.billed() + ` <= ?
   AND (i.paid_at IS NULL OR i.paid_at >= ?)` + cf + `
 GROUP BY i.currency`
 	args := append([]any{at, lastDay, at, q.vendorID, lastDay, at}, cargs...)
@@ -56,7 +58,7 @@ func (q *query) sales() (map[string]int64, error) {
 		Amount   int64
 	}
 	err := q.db.Raw(`SELECT i.currency, SUM(i.amount_due) AS amount FROM invoices i
-WHERE i.vendor_id = ? AND i.status <> 'void' AND `+billed+` >= ? AND `+billed+` <= ?`+cf+`
+WHERE i.vendor_id = ? AND i.status <> 'void' AND `+q.billed()+` >= ? AND `+q.billed()+` <= ?`+cf+`
 GROUP BY i.currency`, append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("sales: %w", err)

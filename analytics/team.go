@@ -133,7 +133,7 @@ func durationsOf(hours []float64) Durations {
 // each kind of thread: "question", or the dispute's reason.
 func (q *query) accuracy(r *Report) error {
 	cf, cargs := q.currencyFilter("i.currency")
-	inPeriod := ` FROM invoices i WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + billed + ` >= ? AND ` + billed + ` <= ?` + cf
+	inPeriod := ` FROM invoices i WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + q.billed() + ` >= ? AND ` + q.billed() + ` <= ?` + cf
 	args := append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)
 	var a struct{ Invoices, WithThread int64 }
 	err := q.db.Raw(`SELECT COUNT(*) AS invoices,
@@ -149,7 +149,7 @@ func (q *query) accuracy(r *Report) error {
 	err = q.db.Raw(`SELECT CASE WHEN t.kind = 'question' THEN 'question' ELSE t.reason END AS reason,
     COUNT(DISTINCT t.invoice_id) AS count
 FROM threads t JOIN invoices i ON i.id = t.invoice_id
-WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND `+billed+` >= ? AND `+billed+` <= ?`+cf+`
+WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND `+q.billed()+` >= ? AND `+q.billed()+` <= ?`+cf+`
 GROUP BY 1 ORDER BY count DESC, reason`, append([]any{q.vendorID}, args...)...).Scan(&r.InvoiceAccuracy.ByReason).Error
 	if err != nil {
 		return fmt.Errorf("accuracy by reason: %w", err)

@@ -49,30 +49,31 @@ type rangeOption struct {
 	Selected     bool
 }
 
-// vendorPeriod turns the page's query into from and to: range wins over
-// nothing, from/to over range.
+// vendorPeriod turns the page's query into from and to: range=30|90|365
+// or a month (YYYY-MM); from and to when range is custom or absent.
 func vendorPeriod(c *gin.Context, today civil.Date) (from, to, rng string) {
-	rng = c.DefaultQuery("range", "90")
+	rng = c.Query("range")
+	if rng == "custom" || (rng == "" && (c.Query("from") != "" || c.Query("to") != "")) {
+		return c.Query("from"), c.Query("to"), "custom"
+	}
 	switch rng {
-	case "30", "90", "365":
+	case "30", "365":
 		n, _ := strconv.Atoi(rng)
-		from, to = today.AddDays(1-n).String(), today.String()
-	default:
-		if d, err := civil.Parse(rng + "-01"); err == nil {
-			from, to = d.String(), d.AddDays(31).AddDays(-(d.AddDays(31).Day)).String()
-		} else {
-			rng = "90"
-			from, to = today.AddDays(-89).String(), today.String()
-		}
+		return today.AddDays(1 - n).String(), today.String(), rng
 	}
-	if c.Query("from") != "" || c.Query("to") != "" {
-		from, to, rng = c.Query("from"), c.Query("to"), ""
+	if d, err := civil.Parse(rng + "-01"); err == nil {
+		next := d.AddDays(31)
+		return d.String(), next.AddDays(-next.Day).String(), rng
 	}
-	return from, to, rng
+	return today.AddDays(-89).String(), today.String(), "90"
 }
 
-func rangeOptions(today civil.Date, selected string) []rangeOption {
-	opts := []rangeOption{{"30", "Last 30 days", false}, {"90", "Last 90 days", false}, {"365", "Last 365 days", false}}
+func rangeOptions(today civil.Date, selected string, p analytics.Period) []rangeOption {
+	var opts []rangeOption
+	if selected == "custom" {
+		opts = append(opts, rangeOption{"custom", p.From.String() + " to " + p.To.String(), false})
+	}
+	opts = append(opts, []rangeOption{{"30", "Last 30 days", false}, {"90", "Last 90 days", false}, {"365", "Last 365 days", false}}...)
 	first := civil.Date{Year: today.Year, Month: today.Month, Day: 1}
 	for i := 0; i < 12; i++ {
 		m := time.Date(first.Year, first.Month-time.Month(i), 1, 0, 0, 0, 0, time.UTC)
@@ -127,6 +128,7 @@ type memberFigureRow struct {
 type analyticsView struct {
 	Ranges              []rangeOption
 	From, To            string
+	Custom              bool
 	Currency            string
 	Query               string // the period's query string, for the CSV links
 	Figures             []figureRow
@@ -233,7 +235,7 @@ func (s *Server) vendorAnalytics(c *gin.Context) {
 	if p.Currency != "" {
 		q.Set("currency", p.Currency)
 	}
-	v := analyticsView{Ranges: rangeOptions(today, rng), From: p.From.String(), To: p.To.String(), Currency: p.Currency,
+	v := analyticsView{Ranges: rangeOptions(today, rng, p), Custom: rng == "custom", From: p.From.String(), To: p.To.String(), Currency: p.Currency,
 		Query: q.Encode()}
 	for _, set := range csvSets {
 		// The query is built by url.Values: safe in an href as it is.
