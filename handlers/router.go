@@ -88,8 +88,9 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/members", s.membersPage)
 		vendor.POST("/members", s.requireAdmin, s.inviteMember)
 		vendor.POST("/members/:id/disable", s.requireAdmin, s.disableMember)
-		vendor.GET("/analytics", s.vendorAnalytics)        // issue 12
-		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV) // issue 12
+		vendor.GET("/analytics", s.vendorAnalytics)                         // issue 12
+		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
+		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -129,6 +130,8 @@ type analyticsView struct {
 	Ranges              []rangeOption
 	From, To            string
 	Custom              bool
+	Admin               bool
+	TargetHours         int
 	Currency            string
 	Query               string // the period's query string, for the CSV links
 	Figures             []figureRow
@@ -242,7 +245,12 @@ func (s *Server) vendorAnalytics(c *gin.Context) {
 		v.CSVSets = append(v.CSVSets, csvLink{set.Label, template.URL("/vendor/analytics.csv?set=" + set.Name + "&" + v.Query)})
 	}
 	v.fill(r)
-	s.renderVendor(c, http.StatusOK, "analytics", vendorPage{Title: "Analytics", Data: v})
+	v.Admin, v.TargetHours = m.Role == vendors.RoleAdmin, int(r.ResponseTime.TargetHours)
+	flash := ""
+	if c.Query("done") == "target" {
+		flash = "The response-time target is saved."
+	}
+	s.renderVendor(c, http.StatusOK, "analytics", vendorPage{Title: "Analytics", Data: v, Flash: flash})
 }
 
 func agingViews(rows []analytics.AgingBucket) []agingView {
@@ -336,4 +344,26 @@ func hours(f *float64) string {
 		return strconv.FormatFloat(h/24, 'f', 1, 64) + " days"
 	}
 	return strconv.FormatFloat(h, 'f', 1, 64) + " h"
+}
+
+// vendorSetTarget answers POST /vendor/analytics/target (admins): the
+// hours within which the team means to answer a new thread, 0 for the
+// default of one business day.
+func (s *Server) vendorSetTarget(c *gin.Context) {
+	hours, err := strconv.Atoi(strings.TrimSpace(c.PostForm("hours")))
+	if err != nil {
+		hours = -1
+	}
+	err = s.vendors.SetResponseTarget(c.Request.Context(), member(c).VendorID, hours)
+	var ve *vendors.ValidationError
+	if errors.As(err, &ve) {
+		s.renderVendor(c, http.StatusBadRequest, "message", vendorPage{Title: "That target cannot be saved",
+			Error: "The target " + ve.Fields[0].Message + " hours."})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/vendor/analytics?done=target")
 }
