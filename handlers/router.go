@@ -68,6 +68,7 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/invoices/:id/promise", s.promiseToPay)
 		portal.POST("/vendors/:id/mute", s.muteVendor)
 		portal.POST("/pause", s.pauseReminders)
+		portal.POST("/invoices/:id/late-reason", s.giveLateReason) // issue 12
 	}
 
 	if s.payers != nil {
@@ -91,6 +92,7 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/analytics", s.vendorAnalytics)                         // issue 12
 		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
+		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
 	}
 
 	// Provider webhooks exist only for the providers configured.
