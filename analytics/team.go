@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// DefaultTarget is the response-time target of a vendor that set none:
-// one business day (24 hours, Saturdays and Sundays not counted).
-const DefaultTarget = 0
-
 // Deadline is when a first reply to a thread opened at opened is due under
 // a target of targetHours (0: one business day, in UTC).
 func Deadline(opened time.Time, targetHours int) time.Time {
