@@ -7,17 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
-
-func withAnalytics(db *database.DB) func(*Config) {
-	return func(c *Config) { c.Analytics = analytics.NewStore(db.Gorm, c.Now) }
-}
 
 // analyticsWorld is Northwind and Contoso billing the same payer. Northwind
 // backfilled its paid history through the batch API; Acme reported a
@@ -33,7 +28,7 @@ const analyticsPeriod = "from=2026-09-01&to=2026-11-23"
 
 func newAnalyticsWorld(t *testing.T, db *database.DB) *analyticsWorld {
 	t.Helper()
-	h := newPortalHub(t, db, withAnalytics(db))
+	h := newPortalHub(t, db)
 	w := &analyticsWorld{h: h, north: h.vendor("Northwind Supplies"), contoso: h.vendor("Contoso Paper")}
 	w.northKey = h.apiKey(w.north)
 	now := h.now

@@ -16,7 +16,7 @@ import (
 // do threads older than 90 days count.
 func TestPortalShowsUsualAnswerTime(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		h := newPortalHub(t, db, withAnalytics(db))
+		h := newPortalHub(t, db)
 		ctx := context.Background()
 		start := h.now
 		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso Paper")
