@@ -291,6 +291,9 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := phase("analytics", func() error { return measureAnalytics(ctx, h, s, vk, r, progress) }); err != nil {
+		return nil, err
+	}
 
 	err = phase("simulation", func() error {
 		if err := wipe(ctx, h.DB); err != nil {
@@ -394,7 +397,7 @@ func (r *Result) roundAll() {
 	for _, p := range []*float64{&r.IngestRatio, &r.RepushSpeedup, &r.DigestRatio, &r.DeliveryRatio, &r.PutP99Ms,
 		&r.InboxP99Ms, &r.PeakRSSMB, &r.MessageReduction, &r.ReductionPerInvoice, &r.PutP50Ms, &r.PutMaxMs,
 		&r.InboxP50Ms, &r.InboxMaxMs, &r.StatusQuoPerPayerMon, &r.DuehubPerPayerMonth, &r.DigestCeilingRatio,
-		&r.DeliveryRenderRatio, &r.BusyP50Ms, &r.BusyP99Ms, &r.BusyMaxMs, &r.MessageReduction4Plus} {
+		&r.DeliveryRenderRatio, &r.BusyP50Ms, &r.BusyP99Ms, &r.BusyMaxMs, &r.MessageReduction4Plus, &r.AnalyticsP50Ms, &r.AnalyticsP99Ms} {
 		*p = round(*p, 3)
 	}
 	for _, p := range []*float64{&r.Coverage, &r.CoverageBeforeDue, &r.CoverageOverdue, &r.CoverageOthers} {

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/handlers"
@@ -75,6 +76,7 @@ func (h Hub) startServer() (*server, error) {
 		Vendors:   h.Vendors,
 		Payers:    h.Payers,
 		Threads:   threads.NewStore(h.DB.Gorm, h.Payers, time.Now),
+		Analytics: analytics.NewStore(h.DB.Gorm, time.Now),
 		Links:     s.links,
 		Log:       h.Log,
 		Registry:  prometheus.NewRegistry(),

@@ -28,6 +28,7 @@ type invoiceRequest struct {
 	PDFURL          string           `json:"pdf_url"`
 	Status          string           `json:"status"`
 	Memo            string           `json:"memo" text:"multiline"`
+	PaidAt          string           `json:"paid_at"`
 }
 
 type invoiceResponse struct {
@@ -45,6 +46,8 @@ type invoiceResponse struct {
 	Memo            string       `json:"memo"`
 	CreatedAt       time.Time    `json:"created_at"`
 	UpdatedAt       time.Time    `json:"updated_at"`
+	PaidAt          *time.Time   `json:"paid_at"`
+	VoidedAt        *time.Time   `json:"voided_at"`
 }
 
 func customerOut(c vendors.Customer) customerJSON {
@@ -62,6 +65,7 @@ func (r invoiceRequest) input() (vendors.InvoiceInput, error) {
 		ExternalID: r.ExternalID, Number: r.Number, Customer: r.Customer.input(), Currency: r.Currency,
 		AmountDue: r.AmountDue, AmountRemaining: r.AmountRemaining, IssueDate: r.IssueDate,
 		DueDate: r.DueDate, PayURL: r.PayURL, PDFURL: r.PDFURL, Status: r.Status, Memo: r.Memo,
+		PaidAt: r.PaidAt,
 	}, nil
 }
 
@@ -70,7 +74,7 @@ func invoiceOut(v vendors.InvoiceView) invoiceResponse {
 		ExternalID: v.ExternalID, Number: v.Number, Customer: customerOut(v.Customer), Currency: v.Currency,
 		AmountDue: v.AmountDue, AmountRemaining: v.AmountRemaining, IssueDate: optionalDate(v.IssueDate.String()),
 		DueDate: v.DueDate.String(), PayURL: v.PayURL, PDFURL: v.PDFURL, Status: v.Status, Memo: v.Memo,
-		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
+		CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(), PaidAt: utcOrNil(v.PaidAt), VoidedAt: utcOrNil(v.VoidedAt),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify/outbox"
@@ -58,7 +59,8 @@ func newPortalHub(t *testing.T, db *database.DB, with ...func(*Config)) *portalH
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) error { return nil }, Now: clock, PublicURL: h.srv.URL,
 		Secret: "portal-secret-portal-secret-xxxx", Mailer: h.outbox, MailFrom: "hub@hub.example",
-		Webhooks: liftedGuard(), // receivers in tests listen on loopback
+		Webhooks:  liftedGuard(), // receivers in tests listen on loopback
+		Analytics: analytics.NewStore(db.Gorm, clock),
 	}
 	for _, f := range with {
 		f(&cfg)

@@ -36,6 +36,10 @@ type inboxVendor struct {
 	Lines  []inboxLine
 	oldest civil.Date
 	count  int
+
+	// Answers is the vendor's usual first-reply time ("2 hours"), "" when
+	// too few threads were answered to say (issue 12).
+	Answers string
 }
 
 type inboxChoice struct {
@@ -164,6 +168,10 @@ func (s *Server) inbox(c *gin.Context) {
 		if len(v.Lines) > 0 {
 			data.Vendors = append(data.Vendors, *v)
 		}
+	}
+	if err := s.usualAnswers(ctx, data.Vendors); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if data.Count > 0 {
 		data.First = (page-1)*inboxPageSize + 1

@@ -37,6 +37,10 @@ type invoiceData struct {
 	Today, PromiseMax                  string
 	Reasons                            []reasonOption
 	Threads                            []threadView
+
+	// AskLate offers LateReasons when the invoice is a week overdue (issue 12).
+	AskLate     bool
+	LateReasons []reasonOption
 }
 
 // PromiseWindow is how far ahead a payer may promise to pay.
@@ -96,6 +100,9 @@ func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDet
 		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
+	// Issue 12: a week overdue, the payer may say in one click why.
+	d.AskLate = d.Open && d.DaysOverdue >= payers.LateReasonAskDays
+	d.LateReasons = lateReasonOptions
 	if s.invoiceThreads != nil {
 		threads, err := s.invoiceThreads(c.Request.Context(), payerID(c), inv.InvoiceID)
 		if err != nil {

@@ -72,6 +72,7 @@ func (s *Server) routes() http.Handler {
 			portal.GET("/replies", s.repliesPage)
 			portal.POST("/replies/:id/send", s.sendHeldReply)
 		}
+		portal.POST("/invoices/:id/late-reason", s.giveLateReason) // issue 12
 	}
 
 	if s.payers != nil {
@@ -92,6 +93,10 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/members", s.membersPage)
 		vendor.POST("/members", s.requireAdmin, s.inviteMember)
 		vendor.POST("/members/:id/disable", s.requireAdmin, s.disableMember)
+		vendor.GET("/analytics", s.vendorAnalytics)                         // issue 12
+		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
+		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
+		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
 	}
 
 	// Provider webhooks exist only for the providers configured.
@@ -137,6 +142,7 @@ func (s *Server) routes() http.Handler {
 	v1.POST("/webhook-endpoints/:id/test", s.sendTestEvent)
 	get("/webhook-endpoints/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhook-endpoints/:id/deliveries/:delivery_id/resend", s.resendDelivery)
+	get("/analytics", s.getAnalytics) // issue 12
 	return r
 }
 

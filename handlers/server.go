@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
@@ -75,6 +76,9 @@ type Config struct {
 	// X-Real-IP name the client, and whose Request-Id is kept. None: the
 	// peer address is the client.
 	TrustedProxies []netip.Prefix
+	// Analytics serves GET /v1/analytics and /vendor/analytics; nil
+	// answers them 404.
+	Analytics *analytics.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -108,6 +112,7 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
+	analytics      *analytics.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -136,6 +141,7 @@ func New(cfg Config) http.Handler {
 		limits:      cfg.Limits,
 
 		trustedProxies: cfg.TrustedProxies,
+		analytics:      cfg.Analytics,
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),

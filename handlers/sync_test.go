@@ -273,6 +273,7 @@ var headRoutes = map[string]string{
 	"/v1/webhook-endpoints":                 "/v1/webhook-endpoints",
 	"/v1/webhook-endpoints/{id}":            "/v1/webhook-endpoints/{endpoint}",
 	"/v1/webhook-endpoints/{id}/deliveries": "/v1/webhook-endpoints/{endpoint}/deliveries",
+	"/v1/analytics":                         "/v1/analytics",
 }
 
 // TestHeadWhereGet: HEAD on every GET route answers like GET without a body.

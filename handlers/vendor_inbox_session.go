@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -118,6 +119,8 @@ func (s *Server) vendorAuth(c *gin.Context) {
 	csrf := s.vendorCSRF(vs)
 	c.Set(ctxMember, m)
 	c.Set(ctxCSRF, csrf)
+	// The store records which member replied, assigned, resolved or confirmed.
+	c.Request = c.Request.WithContext(payers.WithActor(c.Request.Context(), m.ID))
 	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
 			Error: "Please go back, reload the page and try again."})

@@ -131,8 +131,9 @@ WHERE id = ? AND amount_remaining >= ?`, amount, amount, now, cn.ID, amount)
 		}
 		res = tx.Exec(`UPDATE invoices SET amount_remaining = amount_remaining - ?,
        amount_applied = amount_applied + ?, updated_at = ?,
-       status = CASE WHEN amount_remaining = ? THEN 'paid' ELSE status END
-WHERE id = ? AND status = 'open' AND amount_remaining >= ?`, amount, amount, now, amount, inv.ID, amount)
+       status = CASE WHEN amount_remaining = ? THEN 'paid' ELSE status END,
+       paid_at = CASE WHEN amount_remaining = ? THEN ? ELSE paid_at END
+WHERE id = ? AND status = 'open' AND amount_remaining >= ?`, amount, amount, now, amount, amount, now, inv.ID, amount)
 		if err := oneRow(res, "amount"); err != nil {
 			return err
 		}

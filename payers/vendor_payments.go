@@ -156,6 +156,9 @@ func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (V
 		if err := settlePayment(tx, vendorID, reportID, now); err != nil {
 			return err
 		}
+		if err := RecordAction(ctx, tx, vendorID, ActionConfirmPayment, 0, reportID, now); err != nil {
+			return err
+		}
 		invoices := make([]map[string]any, len(out.Invoices))
 		for i, l := range out.Invoices {
 			invoices[i] = map[string]any{"external_id": l.InvoiceExternalID, "amount": l.Amount}
@@ -172,7 +175,8 @@ func (s *Store) ConfirmPayment(ctx context.Context, vendorID, reportID int64) (V
 
 // settlePayment adds each line of a confirmed report to its invoice's
 // amount_applied and caps amount_remaining at amount_due - amount_applied;
-// an open invoice with nothing left becomes paid.
+// an open invoice with nothing left becomes paid, dated now. The trigger of
+// migration 00017 records the change in invoice_changes.
 func settlePayment(tx *gorm.DB, vendorID, reportID int64, now time.Time) error {
 	var lines []PaymentReportLine
 	if err := tx.Where("report_id = ?", reportID).Order("invoice_id").Find(&lines).Error; err != nil {
@@ -181,10 +185,11 @@ func settlePayment(tx *gorm.DB, vendorID, reportID int64, now time.Time) error {
 	for _, l := range lines {
 		err := tx.Exec(`UPDATE invoices SET
        status = CASE WHEN status = 'open' AND (amount_remaining = 0 OR amount_due <= amount_applied + ?) THEN 'paid' ELSE status END,
+       paid_at = CASE WHEN status = 'open' AND (amount_remaining = 0 OR amount_due <= amount_applied + ?) THEN ? ELSE paid_at END,
        amount_remaining = CASE WHEN amount_remaining <= amount_due - (amount_applied + ?) THEN amount_remaining
                                WHEN amount_due > amount_applied + ? THEN amount_due - (amount_applied + ?) ELSE 0 END,
        amount_applied = amount_applied + ?, updated_at = ?
-WHERE id = ? AND vendor_id = ?`, l.Amount, l.Amount, l.Amount, l.Amount, l.Amount, now, l.InvoiceID, vendorID).Error
+WHERE id = ? AND vendor_id = ?`, l.Amount, l.Amount, now, l.Amount, l.Amount, l.Amount, l.Amount, now, l.InvoiceID, vendorID).Error
 		if err != nil {
 			return fmt.Errorf("settle invoice %d: %w", l.InvoiceID, err)
 		}

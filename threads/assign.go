@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -84,15 +85,16 @@ func (s *Store) AssignThread(ctx context.Context, vendorID, threadID, memberID i
 			}
 			assignee = memberID
 		}
+		now := s.now().UTC().Truncate(time.Microsecond)
 		res := tx.Table("threads").Where("id = ? AND vendor_id = ?", threadID, vendorID).
-			Updates(map[string]any{"assignee_id": assignee, "updated_at": s.now().UTC().Truncate(time.Microsecond)})
+			Updates(map[string]any{"assignee_id": assignee, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return threadNotFound(threadID)
 		}
-		return nil
+		return payers.RecordAction(ctx, tx, vendorID, payers.ActionAssign, threadID, 0, now)
 	})
 	if err != nil {
 		return vendors.WrapAction("threads: vendor assign thread", err)

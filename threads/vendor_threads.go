@@ -283,6 +283,9 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadAnswered, now, now, thread
 		if err := tx.Create(&m).Error; err != nil {
 			return fmt.Errorf("add message: %w", err)
 		}
+		if err := payers.RecordAction(ctx, tx, vendorID, payers.ActionReply, threadID, 0, now); err != nil {
+			return err
+		}
 		p := ref.payload()
 		p["message_id"], p["author"], p["body"], p["state"] = m.ID, m.Author, m.Body, ThreadAnswered
 		return vendors.WriteEvent(tx, vendorID, EventThreadMessage, p, now)
@@ -341,6 +344,9 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadResolved, outcome, now, no
 				return fmt.Errorf("release dispute hold: %w", res.Error)
 			}
 			released = res.RowsAffected
+		}
+		if err := payers.RecordAction(ctx, tx, vendorID, payers.ActionResolve, threadID, 0, now); err != nil {
+			return err
 		}
 		p := ref.payload()
 		p["outcome"], p["note"], p["resolved_at"], p["hold_released"] = outcome, note, now, released > 0

@@ -33,8 +33,15 @@ type Invoice struct {
 	PDFURL        string `gorm:"column:pdf_url"`
 	Status        string
 	Memo          string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// PaidAt is when the invoice became paid: as pushed with status paid,
+	// else the time of the push or settlement that paid it. VoidedAt is when
+	// it was voided. Both are nil while the invoice is in another status.
+	PaidAt    *time.Time
+	VoidedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// paidAtPushed tells a paid_at the vendor sent from one the hub fills in.
+	paidAtPushed bool `gorm:"-"`
 }
 
 // InvoiceInput is an invoice as a vendor pushes it. Amounts are pointers so a
@@ -52,6 +59,8 @@ type InvoiceInput struct {
 	PDFURL          string
 	Status          string
 	Memo            string
+	// PaidAt is optional with status paid: RFC 3339 or a date (midnight UTC).
+	PaidAt string
 }
 
 // validate checks in and returns the invoice (without IDs) and its customer.
@@ -114,6 +123,15 @@ func (in InvoiceInput) validateWith(cc customerChecks) (Invoice, CustomerInput, 
 		inv.Status = StatusPaid
 	}
 	checkText("memo", in.Memo, maxMemo, &fe)
+	if in.PaidAt != "" {
+		if inv.Status != StatusPaid {
+			fe.add("paid_at", "is only accepted with status paid")
+		} else if t, ok := parsePaidAt(in.PaidAt); !ok {
+			fe.add("paid_at", "must be an RFC 3339 time or a date like 2026-12-01")
+		} else {
+			inv.PaidAt, inv.paidAtPushed = &t, true
+		}
+	}
 	return inv, cust, fe
 }
 
@@ -122,5 +140,29 @@ func (inv Invoice) sameAs(o Invoice) bool {
 	return inv.Number == o.Number && inv.CustomerID == o.CustomerID && inv.Currency == o.Currency &&
 		inv.AmountDue == o.AmountDue && inv.AmountRemaining == o.AmountRemaining &&
 		inv.IssueDate == o.IssueDate && inv.DueDate == o.DueDate && inv.PayURL == o.PayURL &&
-		inv.PDFURL == o.PDFURL && inv.Status == o.Status && inv.Memo == o.Memo
+		inv.PDFURL == o.PDFURL && inv.Status == o.Status && inv.Memo == o.Memo && sameTime(inv.PaidAt, o.PaidAt)
+}
+
+// parsePaidAt reads a pushed paid_at: an RFC 3339 time, or a date taken as
+// midnight UTC; within the years a date may be in.
+func parsePaidAt(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		d, derr := civil.Parse(s)
+		if derr != nil {
+			return time.Time{}, false
+		}
+		t = d.In(time.UTC)
+	}
+	if t.Year() < minDate.Year || t.Year() > maxDate.Year {
+		return time.Time{}, false
+	}
+	return t.UTC().Truncate(time.Microsecond), true
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
 }

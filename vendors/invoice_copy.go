@@ -33,11 +33,12 @@ const pushInvoicesTable = `CREATE TEMP TABLE IF NOT EXISTS push_invoices (
     pay_url          TEXT NOT NULL,
     pdf_url          TEXT NOT NULL,
     status           TEXT NOT NULL,
-    memo             TEXT NOT NULL
+    memo             TEXT NOT NULL,
+    paid_at          TIMESTAMPTZ
 ) ON COMMIT DELETE ROWS`
 
 var pushInvoicesColumns = []string{"external_id", "number", "customer_id", "currency", "amount_due",
-	"amount_remaining", "issue_date", "due_date", "pay_url", "pdf_url", "status", "memo"}
+	"amount_remaining", "issue_date", "due_date", "pay_url", "pdf_url", "status", "memo", "paid_at"}
 
 // upsertPushedInvoices stores the copied rows that are new or change
 // something. What changes is computed as settle and sameAs compute it in Go
@@ -54,9 +55,10 @@ var pushInvoicesColumns = []string{"external_id", "number", "customer_id", "curr
 // them in one order and cannot deadlock. RETURNING names the rows written;
 // xmax is 0 for an inserted row.
 var upsertPushedInvoices = `INSERT INTO invoices (vendor_id, external_id, number, customer_id, currency, amount_due,
-    amount_remaining, issue_date, due_date, pay_url, pdf_url, status, memo, created_at, updated_at)
+    amount_remaining, issue_date, due_date, pay_url, pdf_url, status, memo, paid_at, voided_at, created_at, updated_at)
 SELECT $1, p.external_id, p.number, p.customer_id, p.currency, p.amount_due, p.amount_remaining, p.issue_date,
-    p.due_date, p.pay_url, p.pdf_url, p.status, p.memo, $2, $2
+    p.due_date, p.pay_url, p.pdf_url, p.status, p.memo,
+    CASE WHEN p.status = 'paid' THEN COALESCE(p.paid_at, $2) END, CASE WHEN p.status = 'void' THEN $2::timestamptz END, $2, $2
 FROM push_invoices p
 LEFT JOIN invoices ON invoices.vendor_id = $1 AND invoices.external_id = p.external_id
 WHERE invoices.id IS NULL OR ` + invoiceChanged("p") + `
@@ -67,6 +69,7 @@ ON CONFLICT (vendor_id, external_id) DO UPDATE SET
     pay_url = excluded.pay_url, pdf_url = excluded.pdf_url, memo = excluded.memo,
     amount_remaining = ` + capRemaining("amount_due", "invoices") + `,
     status = ` + cappedStatus + `,
+    paid_at = ` + pushedPaidAt + `, voided_at = ` + pushedVoidedAt + `,
     updated_at = excluded.updated_at
 WHERE ` + invoiceChanged("excluded") + `
 RETURNING external_id, xmax = 0`
@@ -81,7 +84,8 @@ func invoiceChanged(pushed string) string {
     IS DISTINCT FROM (` + pushed + `.number, ` + pushed + `.customer_id, ` + pushed + `.currency, ` + pushed + `.amount_due,
         ` + capped(capRemaining("amount_due", "invoices")) + `,
         ` + pushed + `.issue_date, ` + pushed + `.due_date, ` + pushed + `.pay_url, ` + pushed + `.pdf_url,
-        ` + capped(cappedStatus) + `, ` + pushed + `.memo)`
+        ` + capped(cappedStatus) + `, ` + pushed + `.memo)
+    OR (` + pushed + `.paid_at IS NOT NULL AND ` + pushed + `.paid_at <> $2 AND ` + pushed + `.paid_at IS DISTINCT FROM invoices.paid_at)`
 }
 
 // pushInvoicesCopy is push for invoices on PostgreSQL. The whole push runs
@@ -136,7 +140,7 @@ func copyUpsertInvoices(ctx context.Context, c *pgx.Conn, vendorID int64, now ti
 			issue = inv.IssueDate.In(time.UTC)
 		}
 		rows[i] = []any{inv.ExternalID, inv.Number, custIDs[p.cust.ExternalID], inv.Currency, inv.AmountDue,
-			inv.AmountRemaining, issue, inv.DueDate.In(time.UTC), inv.PayURL, inv.PDFURL, inv.Status, inv.Memo}
+			inv.AmountRemaining, issue, inv.DueDate.In(time.UTC), inv.PayURL, inv.PDFURL, inv.Status, inv.Memo, pushedTime(inv)}
 	}
 	if _, err := c.CopyFrom(ctx, pgx.Identifier{"push_invoices"}, pushInvoicesColumns, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("vendors: copy invoices: %w", err)
@@ -169,4 +173,12 @@ func copyUpsertInvoices(ctx context.Context, c *pgx.Conn, vendorID int64, now ti
 		results[p.idx].Result = r
 	}
 	return nil
+}
+
+// pushedTime is the paid_at the vendor sent with inv, or nil.
+func pushedTime(inv *Invoice) any {
+	if !inv.paidAtPushed {
+		return nil
+	}
+	return *inv.PaidAt
 }

@@ -14,7 +14,24 @@ import (
 var invoiceUpdates = append(clause.AssignmentColumns([]string{"number", "currency", "amount_due", "issue_date",
 	"due_date", "pay_url", "pdf_url", "memo"}),
 	clause.Assignment{Column: clause.Column{Name: "amount_remaining"}, Value: clause.Expr{SQL: capRemaining("amount_due", "invoices")}},
-	clause.Assignment{Column: clause.Column{Name: "status"}, Value: clause.Expr{SQL: cappedStatus}})
+	clause.Assignment{Column: clause.Column{Name: "status"}, Value: clause.Expr{SQL: cappedStatus}},
+	clause.Assignment{Column: clause.Column{Name: "paid_at"}, Value: clause.Expr{SQL: pushedPaidAt}},
+	clause.Assignment{Column: clause.Column{Name: "voided_at"}, Value: clause.Expr{SQL: pushedVoidedAt}})
+
+// pushedPaidAt is the SQL of the paid_at an upsert gives a stored invoice:
+// none unless it ends paid; the pushed paid_at if the vendor sent one;
+// else the stored one if it was paid already, else the push time. A
+// paid_at the hub filled in with the push time equals excluded.updated_at,
+// which is how it is told from one the vendor sent.
+var pushedPaidAt = `CASE WHEN (` + cappedStatus + `) <> 'paid' THEN NULL
+ WHEN invoices.status = 'paid' AND (excluded.paid_at IS NULL OR excluded.paid_at = excluded.updated_at)
+ THEN COALESCE(invoices.paid_at, excluded.updated_at)
+ ELSE COALESCE(excluded.paid_at, excluded.updated_at) END`
+
+// pushedVoidedAt keeps the time an invoice was first voided.
+const pushedVoidedAt = `CASE WHEN excluded.status <> 'void' THEN NULL
+ WHEN invoices.status = 'void' THEN COALESCE(invoices.voided_at, excluded.updated_at)
+ ELSE excluded.updated_at END`
 
 // cappedStatus is the SQL of the status settle gives a pushed invoice in an
 // upsert: open with nothing left after what the hub settled is paid.
@@ -38,6 +55,12 @@ func (inv *Invoice) settle(old Invoice) {
 	if inv.Status == StatusOpen && inv.AmountDue <= old.AmountApplied {
 		inv.Status = StatusPaid
 	}
+	if inv.Status == StatusPaid && !inv.paidAtPushed && old.Status == StatusPaid {
+		inv.PaidAt = old.PaidAt
+	}
+	if inv.Status == StatusVoid && old.Status == StatusVoid {
+		inv.VoidedAt = old.VoidedAt
+	}
 }
 
 func (inv *Invoice) key() string { return inv.ExternalID }
@@ -46,8 +69,16 @@ func (inv *Invoice) place(vendorID, customerID int64) {
 	inv.VendorID, inv.CustomerID = vendorID, customerID
 }
 
+// stamp also dates a paid or void invoice that has no date for it yet: the
+// time of this push.
 func (inv *Invoice) stamp(created, updated time.Time) {
 	inv.CreatedAt, inv.UpdatedAt = created, updated
+	if inv.Status == StatusPaid && inv.PaidAt == nil {
+		inv.PaidAt = &updated
+	}
+	if inv.Status == StatusVoid && inv.VoidedAt == nil {
+		inv.VoidedAt = &updated
+	}
 }
 
 // MaxBatch is the most items one batch push may hold.

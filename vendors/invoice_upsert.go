@@ -14,7 +14,7 @@ import (
 
 var invoiceRowColumns = []string{"vendor_id", "external_id", "number", "customer_id", "currency", "amount_due",
 	"amount_remaining", "amount_applied", "issue_date", "due_date", "pay_url", "pdf_url", "status", "memo",
-	"created_at", "updated_at"}
+	"paid_at", "voided_at", "created_at", "updated_at"}
 
 // invoiceRowsPerStatement is small because the SQLite driver binds each
 // value after searching the statement's arguments for it from the first: a
@@ -30,6 +30,7 @@ var upsertInvoiceSuffix = ` ON CONFLICT (vendor_id, external_id) DO UPDATE SET n
  currency = excluded.currency, amount_due = excluded.amount_due, issue_date = excluded.issue_date,
  due_date = excluded.due_date, pay_url = excluded.pay_url, pdf_url = excluded.pdf_url, memo = excluded.memo,
  amount_remaining = ` + capRemaining("amount_due", "invoices") + `, status = ` + cappedStatus + `,
+ paid_at = ` + pushedPaidAt + `, voided_at = ` + pushedVoidedAt + `,
  customer_id = excluded.customer_id, updated_at = excluded.updated_at`
 
 // upsertInvoiceRows writes rows (new ones with their created_at; stored
@@ -48,7 +49,7 @@ func upsertInvoiceRows(tx *gorm.DB, rows []Invoice) error {
 			sql.WriteString(tuple)
 			args = append(args, r.VendorID, r.ExternalID, r.Number, r.CustomerID, r.Currency, r.AmountDue,
 				r.AmountRemaining, r.AmountApplied, r.IssueDate, r.DueDate, r.PayURL, r.PDFURL, r.Status, r.Memo,
-				r.CreatedAt, r.UpdatedAt)
+				r.PaidAt, r.VoidedAt, r.CreatedAt, r.UpdatedAt)
 		}
 		sql.WriteString(upsertInvoiceSuffix)
 		if err := tx.Exec(sql.String(), args...).Error; err != nil {

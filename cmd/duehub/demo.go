@@ -31,6 +31,7 @@ type demoOutput struct {
 	Payers      int            `json:"payers"`
 	Invoices    int            `json:"invoices"`
 	Credits     int            `json:"credits"`
+	History     int            `json:"history_invoices"` // paid invoices of the last year, for analytics
 	Pushed      map[string]int `json:"pushed"`
 	DigestsSent int            `json:"digests_sent"`
 	VendorID    string         `json:"vendor_id"`
@@ -79,6 +80,10 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	history := demoHistory(seed, civil.Of(now), net)
+	if err := a.seedDemoHistory(ctx, seed, now, vendorIDs, history); err != nil {
+		return err
+	}
 	h, err := a.newHub(ctx, func() time.Time { return now }, true)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	out := demoOutput{
 		Now: now.Format(time.RFC3339), Vendors: len(demoVendors), Payers: len(net.payers),
 		Pushed: pushed, DigestsSent: rep.Sent(), VendorID: strconv.FormatInt(vendorIDs[0], 10), APIKey: key,
-		PortalURL: portal, OutboxURL: cfg.BaseURL + "/dev/outbox",
+		PortalURL: portal, OutboxURL: cfg.BaseURL + "/dev/outbox", History: demoHistoryCount(history),
 	}
 	for i := range demoVendors {
 		out.Invoices += len(net.invoices[i])
@@ -244,6 +249,8 @@ func printDemo(w io.Writer, out demoOutput, rep bundler.Report, seed uint64, cfg
 	fmt.Fprintf(w, "\nAPI key of %s, vendor %s (shown once, keep it secret):\n  %s\n", demoVendors[0].Name, out.VendorID, out.APIKey)
 	fmt.Fprintf(w, "\ninbox of %s, who buys from %d of the %d vendors:\n  %s\n", demoSharedEmail, demoSharedVendor, len(demoVendors), out.PortalURL)
 	fmt.Fprintf(w, "\ndigests as delivered (dev outbox):\n  %s\n", out.OutboxURL)
+	fmt.Fprintf(w, "\n%s's AR analytics (a year of history): sign in at %s/vendor/signin as %s, then open /vendor/analytics\n",
+		demoVendors[0].Name, cfg.BaseURL, demoAnalyticsMember)
 	serve := "duehub serve --base-url " + cfg.BaseURL
 	if cfg.BaseURL == "http://"+cfg.Addr {
 		serve = "duehub serve --addr " + cfg.Addr

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
@@ -79,6 +80,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Load:               cfg.Load,
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
+		Analytics:          analytics.NewStore(a.db.Gorm, time.Now), // issue 12
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
