@@ -143,8 +143,7 @@ func (s *Server) signOutEverywhere(c *gin.Context) {
 		return
 	}
 	s.clearSession(c)
-	s.renderPortal(c, http.StatusOK, "message", portalPage{Title: "Signed out everywhere",
-		Data: "Every link and session you had is closed. Your next reminder brings a fresh link."})
+	seeOther(c, "/portal/signed-out")
 }
 
 // sendCode emails a one-time code to the payer's AP inbox (its "to" contacts).

@@ -14,6 +14,9 @@ import (
 
 // threadView is one question or dispute as the payer sees it.
 type threadView struct {
+	ID                   int64
+	Kind, StateCode      string
+	Reason               string
 	Title, State, Opened string
 	Messages             []messageView
 }
@@ -34,6 +37,11 @@ type invoiceData struct {
 	DaysOverdue                        int
 	Open                               bool
 	Do                                 string
+	Form                               *formState
+	Focused                            string // the form shown first, under a one-line summary
+	CanCredit, Muted                   bool
+	OpenDispute                        bool
+	OpenDisputeReason, Promised        string
 	Today, PromiseMax                  string
 	Reasons                            []reasonOption
 	Threads                            []threadView
@@ -79,6 +87,12 @@ func (s *Server) invoicePage(c *gin.Context) {
 
 // renderInvoice shows the invoice page, with an error when a form on it failed.
 func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDetail, formError string) {
+	s.showInvoice(c, status, inv, formError, nil)
+}
+
+// showInvoice shows the invoice page; a refused form comes back open with
+// what was typed.
+func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetail, formError string, form *formState) {
 	today, err := s.payerToday(c)
 	if err != nil {
 		s.fail(c, err)
@@ -93,6 +107,7 @@ func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDet
 		DaysOverdue: inv.DueDate.DaysUntil(today),
 		Open:        inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
 		Do:          c.Query("do"),
+		Form:        form,
 		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
@@ -104,7 +119,34 @@ func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDet
 		}
 		d.Threads = threads
 	}
-	s.renderPortal(c, status, "invoice", portalPage{Title: "Invoice " + inv.Number, Error: formError, Data: d})
+	for _, t := range d.Threads {
+		if t.Kind == payers.ThreadDispute && t.StateCode != payers.ThreadResolved {
+			d.OpenDispute, d.OpenDisputeReason = true, t.Reason
+		}
+	}
+	d.Muted = inv.Muted
+	if inv.HoldKind == payers.HoldPromise && !inv.PromisedFor.IsZero() {
+		d.Promised = inv.PromisedFor.String()
+	}
+	if d.Open {
+		credits, err := s.payers.Credits(c.Request.Context(), payerID(c), inv.InvoiceID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.CanCredit = len(credits) > 0
+	}
+	if form != nil {
+		d.Do = form.Name
+	}
+	if d.Open && (d.Do == "ask" || d.Do == "dispute" || d.Do == "promise") {
+		d.Focused = d.Do
+	}
+	title := "Invoice " + inv.Number
+	if form != nil {
+		title = "Error: " + title // a screen reader hears the failure first
+	}
+	s.renderPortal(c, status, "invoice", portalPage{Title: title, Error: formError, Data: d})
 }
 
 // disputeReasons is the fixed taxonomy of DESIGN.md.

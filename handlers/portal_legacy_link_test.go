@@ -73,7 +73,7 @@ func TestLinksIssuedBeforeTheUpgradeStillWork(t *testing.T) {
 		h.now = h.now.Add(-links.TTL - time.Hour)
 
 		h.now = h.now.Add(2 * time.Second)
-		if r := b.post("/portal/signout", nil, "/portal"); r.status != 200 {
+		if r := b.post("/portal/signout", nil, "/portal"); r.status != http.StatusSeeOther || r.location != "/portal/signed-out" {
 			t.Fatalf("sign out: %d", r.status)
 		}
 		if r := h.browser().get("/l/" + inbox); r.status != 404 {

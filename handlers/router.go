@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 		r.GET("/l/:token", linkFailures, linkURL, s.linkEntry)
 		r.POST("/l/:token", linkFailures, linkURL, s.unsubscribe)
 		r.GET("/s/:token", linkFailures, linkURL, s.shortEntry)
+		r.GET("/portal/signed-out", s.signedOut)
 		r.POST("/portal/fresh-link", s.sameOrigin, s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
 		portal := r.Group("/portal", s.sameOrigin, s.portalAuth, s.cleanPageURL(s.portalNotFound, s.portalMessage))
 		portal.GET("", s.inbox)
@@ -68,6 +69,14 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/invoices/:id/promise", s.promiseToPay)
 		portal.POST("/vendors/:id/mute", s.muteVendor)
 		portal.POST("/pause", s.pauseReminders)
+		// Issue 13: undo, reloadable form URLs.
+		for _, form := range []string{"questions", "disputes", "promise"} {
+			portal.GET("/invoices/:id/"+form, s.formAddress)
+		}
+		portal.POST("/vendors/:id/unmute", s.unmuteVendor)
+		portal.POST("/resume", s.resumeReminders)
+		portal.GET("/signout", s.signOutConfirm)
+		portal.POST("/invoices/:id/threads/:thread/reply", s.replyInThread)
 	}
 
 	if s.payers != nil {
