@@ -67,6 +67,8 @@ type settingsData struct {
 	Errors              map[string]string
 	Unsubscribed        bool
 	ContactsOpen        bool
+	Mutes               []payers.MutedVendor
+	PausedUntil         string
 }
 
 // settingsState is what a failed form leaves to show again.
@@ -308,7 +310,11 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 		form = *state.form
 	}
 	d := settingsData{Form: form, Add: state.add, Errors: map[string]string{},
-		Unsubscribed: !p.EmailEnabled && !p.SMSEnabled}
+		Unsubscribed: !p.EmailEnabled && !p.SMSEnabled, PausedUntil: pausedUntil(p, s.now())}
+	if d.Mutes, err = s.payers.Mutes(ctx, payer); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if d.Add.Kind == "" {
 		d.Add = contactAdd{Kind: "email", Role: payers.RoleCC}
 	}

@@ -79,6 +79,9 @@ type queueThread struct {
 type queuePromise struct {
 	Invoice, Customer, Amount, By, BrokenOn string
 	Broken                                  bool
+	// SupersededOn is when the payer replaced this promise with the one
+	// for NewBy ("" for a promise still standing).
+	SupersededOn, NewBy string
 }
 
 type queuePayment struct {
@@ -147,6 +150,10 @@ func (s *Server) vendorInbox(c *gin.Context) {
 			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
 		}
 		d.Promises = append(d.Promises, q)
+	}
+	if err := s.addSupersededPromises(ctx, m.VendorID, now, loc, &d); err != nil {
+		s.fail(c, err)
+		return
 	}
 	payments, err := s.payers.VendorPayments(ctx, m.VendorID, payers.VendorPaymentFilter{Status: payers.PaymentPending, Limit: 200})
 	if err != nil {
@@ -279,4 +286,26 @@ func durationText(d time.Duration, n int) string {
 	default:
 		return fmt.Sprintf("%d min", mins)
 	}
+}
+
+// addSupersededPromises lists, after the promises due or broken, those the
+// payer replaced in the last two weeks, each with the date that replaced it.
+func (s *Server) addSupersededPromises(ctx context.Context, vendorID int64, now time.Time, loc *time.Location, d *vendorInboxData) error {
+	replaced, err := s.payers.SupersededPromises(ctx, vendorID, now.Add(-promisesBehind))
+	if err != nil {
+		return err
+	}
+	for _, p := range replaced {
+		amount := p.Amount
+		if amount == 0 {
+			amount = p.AmountRemaining
+		}
+		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
+			By: p.Promised().String(), SupersededOn: p.SupersededAt.In(loc).Format(vendorDateStamp), NewBy: "a new date"}
+		if nb := p.NewPromised(); !nb.IsZero() {
+			q.NewBy = nb.String()
+		}
+		d.Promises = append(d.Promises, q)
+	}
+	return nil
 }

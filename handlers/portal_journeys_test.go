@@ -1,0 +1,198 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// A refused dispute comes back with the dispute form open, what was typed
+// kept, the error next to its field and a summary at the top; its address
+// opened again shows the invoice page with the form, not a JSON 405.
+func TestRefusedDisputeKeepsWhatWasTyped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		north := h.vendor("Northwind Supplies")
+		inv := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		b := h.signIn("ap@acme.example")
+		r := b.post(invoicePath(inv)+"/disputes", url.Values{"reason": {"quantity"}, "amount": {"5000.00"},
+			"note": {"We received 10 pallets, not 12."}}, invoicePath(inv))
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("too large a dispute: %d", r.status)
+		}
+		mustContain(t, "refused dispute", r.body,
+			`<details class="action" id="dispute" open>`,
+			`<option value="quantity" selected>`,
+			`value="5000.00"`,
+			">We received 10 pallets, not 12.</textarea>",
+			`aria-invalid="true" aria-describedby="d-amount-error"`,
+			`<p class="field-error" id="d-amount-error">The disputed amount is more than the invoice&#39;s remaining amount.</p>`,
+			`<a href="#d-amount">Disputed amount: The disputed amount is more than`,
+			"<title>Error: Invoice N-1")
+		if n := strings.Count(r.body, `aria-invalid="true" aria-describedby`); n != 1 {
+			t.Errorf("%d fields marked invalid, want 1", n)
+		}
+		if rows := h.actionRows(); !strings.Contains(rows, "threads=0") {
+			t.Errorf("a refused dispute stored something: %s", rows)
+		}
+		again := b.get(invoicePath(inv) + "/disputes")
+		if again.status != http.StatusSeeOther || again.location != invoicePath(inv)+"?do=dispute#dispute" {
+			t.Fatalf("the form's address opened again: %d %q", again.status, again.location)
+		}
+		page := b.get(invoicePath(inv) + "?do=dispute")
+		mustContain(t, "the dispute link's page", page.body, `<details class="action" id="dispute" open>`, `id="summary"`)
+		if strings.Index(page.body, `id="dispute"`) > strings.Index(page.body, `<dl class="facts">`) {
+			t.Error("the dispute form is not first on the page a dispute link opens")
+		}
+	})
+}
+
+// The payer answers inside the conversation; a second dispute joins the
+// first; a new promise supersedes the old one visibly for the vendor.
+func TestOneConversationPerTopic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north := h.vendor("Northwind Supplies")
+		n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		n2 := h.invoice(north, "N-2", "ap@acme.example", 40000, "2026-11-20")
+		n3 := h.invoice(north, "N-3", "ap@acme.example", 30000, "2026-11-26")
+		h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		payer := h.payerID("ap@acme.example")
+		q, err := h.payers.AskQuestion(ctx, payer, n1, "Which PO is this?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.payers.VendorReply(ctx, north, q.ID, "PO 4471."); err != nil {
+			t.Fatal(err)
+		}
+		b := h.signIn("ap@acme.example")
+		r := b.post(invoicePath(n1)+"/threads/"+itoa(q.ID)+"/reply", url.Values{"body": {"Thanks — and who approved it?"}}, invoicePath(n1))
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("reply: %d %s", r.status, r.body)
+		}
+		got := h.thread(north, q.ID)
+		if got.State != payers.ThreadOpen {
+			t.Errorf("an answered thread the payer replied in is %q, want open", got.State)
+		}
+		var threads int64
+		db.Gorm.Table("threads").Where("invoice_id = ?", n1).Count(&threads)
+		if threads != 1 {
+			t.Errorf("%d threads on N-1, want the one conversation", threads)
+		}
+		vendorPage := h.vendorSignIn("alice@northwind.example").get("/vendor/threads/" + itoa(q.ID))
+		mustContain(t, "the vendor's thread", vendorPage.body, "Thanks — and who approved it?", "PO 4471.")
+
+		// An empty reply keeps the thread and says why, next to the field.
+		r = b.post(invoicePath(n1)+"/threads/"+itoa(q.ID)+"/reply", url.Values{"body": {"  "}}, invoicePath(n1))
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("empty reply: %d", r.status)
+		}
+		mustContain(t, "refused reply", r.body, `id="r-body-`+itoa(q.ID)+`-error"`, `href="#r-body-`+itoa(q.ID)+`"`)
+
+		first := b.post(invoicePath(n2)+"/disputes", url.Values{"reason": {"quantity"}, "amount": {"100.00"}, "note": {"2 pallets short."}}, invoicePath(n2))
+		second := b.post(invoicePath(n2)+"/disputes", url.Values{"reason": {"pricing"}, "amount": {"150.00"}, "note": {"And the unit price is wrong."}}, invoicePath(n2))
+		if first.status != http.StatusSeeOther || second.status != http.StatusSeeOther {
+			t.Fatalf("disputes: %d %d", first.status, second.status)
+		}
+		var disputes []payers.Thread
+		db.Gorm.Preload("Messages").Where("invoice_id = ?", n2).Find(&disputes)
+		if len(disputes) != 1 || len(disputes[0].Messages) != 2 || disputes[0].Reason != "pricing" || disputes[0].DisputedAmount != 15000 {
+			t.Fatalf("a second dispute did not join the first: %+v", disputes)
+		}
+		mustContain(t, "invoice page after a second dispute", b.get(invoicePath(n2)).body, "Add to the dispute", "And the unit price is wrong.")
+
+		for _, day := range []int{3, 5} {
+			if _, err := h.payers.Promise(ctx, payer, n3, civil.Of(h.now).AddDays(day), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inbox := h.vendorSignIn("alice@northwind.example").get("/vendor")
+		mustContain(t, "vendor inbox after a changed promise", inbox.body,
+			"Superseded 2026-11-23", "by a promise for "+civil.Of(h.now).AddDays(5).String())
+		evs, _ := h.vendors.Events(ctx, north, 0, 1000)
+		last := evs[len(evs)-1]
+		if last.Type != "promise.created" || !strings.Contains(last.Payload, `"replaces_promised_date":"`+civil.Of(h.now).AddDays(3).String()+`"`) {
+			t.Errorf("the second promise's event: %s %s", last.Type, last.Payload)
+		}
+	})
+}
+
+// Mute and pause undo from where they show; sign out asks first.
+func TestUndoMuteAndPause(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		north := h.vendor("Northwind Supplies")
+		inv := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		b := h.signIn("ap@acme.example")
+		if r := b.post("/portal/vendors/"+itoa(north)+"/mute", nil, invoicePath(inv)); r.status != http.StatusSeeOther {
+			t.Fatalf("mute: %d", r.status)
+		}
+		mustContain(t, "invoice page of a muted vendor", b.get(invoicePath(inv)).body, "Unmute Northwind Supplies")
+		mustContain(t, "settings", b.get("/portal/settings").body, "Unmute Northwind Supplies")
+		r := b.post("/portal/vendors/"+itoa(north)+"/unmute", url.Values{"back": {invoicePath(inv)}}, invoicePath(inv))
+		if r.status != http.StatusSeeOther || r.location != invoicePath(inv)+"?done=unmute" {
+			t.Fatalf("unmute: %d %q", r.status, r.location)
+		}
+		if strings.Contains(h.actionRows(), "payer_mutes=1") {
+			t.Error("the mute is still stored")
+		}
+		if r := b.post("/portal/vendors/"+itoa(north)+"/unmute", nil, "/portal"); r.status != http.StatusNotFound {
+			t.Errorf("unmuting a vendor not muted: %d", r.status)
+		}
+
+		if r := b.post("/portal/pause", url.Values{"until": {"2026-12-01"}}, "/portal"); r.status != http.StatusSeeOther {
+			t.Fatalf("pause: %d", r.status)
+		}
+		for _, path := range []string{"/portal", invoicePath(inv), "/portal/settings"} {
+			mustContain(t, path+" while paused", b.get(path).body, "Reminders paused until 1 Dec 2026", "Resume reminders")
+		}
+		if r := b.post("/portal/resume", url.Values{"back": {"/portal/settings"}}, "/portal"); r.status != http.StatusSeeOther || r.location != "/portal/settings?done=resume" {
+			t.Fatalf("resume: %d %q", r.status, r.location)
+		}
+		mustNotContain(t, "inbox after resuming", b.get("/portal").body, "Reminders paused until")
+
+		confirm := b.get("/portal/signout")
+		mustContain(t, "sign out page", confirm.body, "Sign out everywhere?", "Yes, sign me out everywhere")
+		r = b.post("/portal/signout", nil, "/portal/signout")
+		if r.status != http.StatusSeeOther || r.location != "/portal/signed-out" {
+			t.Fatalf("sign out: %d %q", r.status, r.location)
+		}
+		mustContain(t, "signed out page", b.get(r.location).body, "How to get back in", "Email me a fresh link")
+	})
+}
+
+// A person's browser gets pages with a way back; machines get problem+json.
+func TestBrowserRoutesAnswerHTML(t *testing.T) {
+	h := newPortalHub(t, dbtest.SQLite(t))
+	h.invoice(h.vendor("Northwind Supplies"), "N-1", "ap@acme.example", 125000, "2026-11-16")
+	b := h.signIn("ap@acme.example")
+	for _, path := range []string{"/portal/nothing-here", "/vendor/nothing/here", "/nothing"} {
+		r := b.get(path)
+		if r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.body, "<a href=\"/") {
+			t.Errorf("GET %s: %d %s", path, r.status, r.header.Get("Content-Type"))
+		}
+	}
+	req, _ := http.NewRequest(http.MethodDelete, h.srv.URL+"/portal/settings", nil)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := readWebPage(t, resp)
+	if r.status != http.StatusMethodNotAllowed && r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("DELETE /portal/settings: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	for _, path := range []string{"/v1/nothing", "/webhooks/nothing", "/dev/outbox.json/x"} {
+		if r := b.get(path); !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("GET %s: %s", path, r.header.Get("Content-Type"))
+		}
+	}
+}
