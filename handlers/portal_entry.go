@@ -38,8 +38,11 @@ func (s *Server) linkEntry(c *gin.Context) {
 		to = "/portal/settings"
 	case links.ActionApplyCredit:
 		to = fmt.Sprintf("/portal/invoices/%d/credit", claims.InvoiceID)
-	case links.ActionPay, links.ActionAsk, links.ActionDispute:
+	case links.ActionPay:
 		to = fmt.Sprintf("/portal/invoices/%d?do=%s", claims.InvoiceID, claims.Action)
+	case links.ActionAsk, links.ActionDispute, links.ActionPromise:
+		// The fragment brings the form into view on a phone.
+		to = fmt.Sprintf("/portal/invoices/%d?do=%s#%s", claims.InvoiceID, claims.Action, claims.Action)
 	}
 	c.Redirect(http.StatusSeeOther, to)
 }

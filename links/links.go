@@ -22,6 +22,7 @@ const (
 	ActionDispute     = "dispute"
 	ActionPreferences = "preferences"
 	ActionUnsubscribe = "unsubscribe"
+	ActionPromise     = "promise" // promise to pay an overdue invoice
 )
 
 const audience = "duehub-portal"
