@@ -45,6 +45,7 @@ type invoiceData struct {
 	Today, PromiseMax                  string
 	Reasons                            []reasonOption
 	Threads                            []threadView
+	Timeline                           []timelineEntry
 }
 
 // PromiseWindow is how far ahead a payer may promise to pay.
@@ -118,6 +119,10 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 			return
 		}
 		d.Threads = threads
+	}
+	if d.Timeline, err = s.invoiceTimeline(c.Request.Context(), payerID(c), inv); err != nil {
+		s.fail(c, err)
+		return
 	}
 	for _, t := range d.Threads {
 		if t.Kind == payers.ThreadDispute && t.StateCode != payers.ThreadResolved {

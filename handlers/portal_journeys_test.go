@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
@@ -195,4 +196,100 @@ func TestBrowserRoutesAnswerHTML(t *testing.T) {
 			t.Errorf("GET %s: %s", path, r.header.Get("Content-Type"))
 		}
 	}
+}
+
+// The invoice page tells the whole story, newest first.
+func TestInvoiceTimelineListsEachEvent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north := h.vendor("Northwind Supplies")
+		inv := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		other := h.invoice(north, "N-2", "ap@acme.example", 40000, "2026-11-20")
+		amount := int64(15000)
+		if _, err := h.vendors.PushCredits(ctx, north, []vendors.CreditInput{{ExternalID: "CN-1", Number: "CN-1",
+			Currency: "USD", Amount: &amount,
+			Customer: vendors.CustomerInput{ExternalID: "C-ap@acme.example", Name: "Acme", Email: "ap@acme.example"}}}); err != nil {
+			t.Fatal(err)
+		}
+		payer := h.payerID("ap@acme.example")
+		tick := func() { h.now = h.now.Add(time.Minute) }
+		db.Gorm.Exec(`INSERT INTO digests (payer_id, channel, slot, status, invoice_ids, created_at, updated_at, sent_at)
+VALUES (?, 'email', ?, 'sent', ?, ?, ?, ?)`, payer, h.now, itoa(other)+","+itoa(inv), h.now, h.now, h.now)
+		tick()
+		if _, err := h.payers.PayClicked(ctx, payer, inv); err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		credits, err := h.payers.Credits(ctx, payer, inv)
+		if err != nil || len(credits) != 1 {
+			t.Fatalf("credits: %v %v", credits, err)
+		}
+		if _, err := h.payers.ApplyCredit(ctx, payer, credits[0].CreditID, inv, 15000); err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		for _, day := range []int{3, 5} {
+			if _, err := h.payers.Promise(ctx, payer, inv, civil.Of(h.now).AddDays(day), 0); err != nil {
+				t.Fatal(err)
+			}
+			tick()
+		}
+		d, err := h.payers.OpenDispute(ctx, payer, inv, "quantity", 10000, "2 pallets short.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		if _, err := h.payers.VendorReply(ctx, north, d.ID, "Checking with the warehouse."); err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		if _, err := h.payers.ResolveThread(ctx, north, d.ID, "credit_issued", "Credit CN-9 follows."); err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		reports, err := h.payers.ReportPayment(ctx, payer, payers.Report{Method: "bank_transfer", PaidOn: civil.Of(h.now),
+			Lines: []payers.ReportLine{{InvoiceID: inv, Amount: 50000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tick()
+		if _, err := h.payers.ConfirmPayment(ctx, north, reports[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		page := h.signIn("ap@acme.example").get(invoicePath(inv))
+		start := strings.Index(page.body, `id="timeline"`)
+		if start < 0 {
+			t.Fatalf("no timeline:\n%s", page.body)
+		}
+		timeline := page.body[start:]
+		want := []string{
+			"Northwind Supplies confirmed your payment of USD 500.00",
+			"You reported a payment of USD 500.00 (bank transfer, paid 23 Nov 2026)",
+			"Northwind Supplies resolved it: credit issued",
+			"Northwind Supplies answered",
+			"You disputed USD 100.00: Quantity is wrong",
+			"You promised to pay by 28 Nov 2026",
+			"Your promise for 26 Nov 2026 was replaced by a new one",
+			"You promised to pay by 26 Nov 2026",
+			"You applied credit CN-1: USD 150.00",
+			"You opened Northwind Supplies&#39;s payment page",
+			"Reminder sent to you by email",
+		}
+		last := -1
+		for _, w := range want {
+			i := strings.Index(timeline, w)
+			if i < 0 {
+				t.Errorf("the timeline lacks %q", w)
+				continue
+			}
+			if i < last {
+				t.Errorf("%q is out of order (newest first)", w)
+			}
+			last = i
+		}
+		if other := h.signIn("ap@acme.example").get(invoicePath(other)).body; strings.Contains(other[strings.Index(other, `id="timeline"`):], "You disputed") {
+			t.Error("N-1's dispute shows on N-2's timeline")
+		}
+	})
 }

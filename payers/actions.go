@@ -186,6 +186,9 @@ func (s *Store) PayClicked(ctx context.Context, payerID, invoiceID int64) (strin
 			return ErrNoPayURL
 		}
 		payURL = inv.PayURL
+		if err := tx.Exec(`INSERT INTO pay_clicks (payer_id, invoice_id, created_at) VALUES (?, ?, ?)`, payerID, inv.ID, now).Error; err != nil {
+			return fmt.Errorf("record pay click: %w", err)
+		}
 		return writeVendorEvent(tx, inv.VendorID, "pay.clicked", map[string]any{
 			"invoice_external_id": inv.ExternalID, "invoice_number": inv.Number,
 			"amount_remaining": inv.AmountRemaining, "currency": inv.Currency,

@@ -4,5 +4,16 @@
 -- dropping it silently, so the old hold names the hold that replaced it.
 ALTER TABLE holds ADD COLUMN superseded_by INTEGER;
 
+-- The payer's clicks on Pay, for the invoice page's timeline (the vendor
+-- hears of them as pay.clicked events, which the payer's side cannot read).
+CREATE TABLE pay_clicks (
+    id         INTEGER PRIMARY KEY,
+    payer_id   INTEGER NOT NULL REFERENCES payers (id),
+    invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX pay_clicks_invoice ON pay_clicks (invoice_id, payer_id);
+
 -- +goose Down
+DROP TABLE pay_clicks;
 ALTER TABLE holds DROP COLUMN superseded_by;
