@@ -40,6 +40,8 @@ func (s *Server) linkEntry(c *gin.Context) {
 		to = fmt.Sprintf("/portal/invoices/%d/credit", claims.InvoiceID)
 	case links.ActionPay:
 		to = fmt.Sprintf("/portal/invoices/%d?do=%s", claims.InvoiceID, claims.Action)
+	case links.ActionAnswer:
+		to = s.answerAddress(c.Request.Context(), claims.PayerID(), claims.InvoiceID)
 	case links.ActionAsk, links.ActionDispute, links.ActionPromise:
 		// The fragment brings the form into view on a phone.
 		to = fmt.Sprintf("/portal/invoices/%d?do=%s#%s", claims.InvoiceID, claims.Action, claims.Action)

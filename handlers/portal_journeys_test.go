@@ -293,3 +293,47 @@ VALUES (?, 'email', ?, 'sent', ?, ?, ?, ?)`, payer, h.now, itoa(other)+","+itoa(
 		}
 	})
 }
+
+// An answer email opens the conversation; the inbox marks the invoice until
+// the payer replies.
+func TestAnswerLinksToTheConversation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north := h.vendor("Northwind Supplies")
+		inv := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		payer := h.payerID("ap@acme.example")
+		q, err := h.payers.AskQuestion(ctx, payer, inv, "Which PO is this?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := h.vendorSignIn("alice@northwind.example")
+		if r := agent.post("/vendor/threads/"+itoa(q.ID)+"/reply", url.Values{"body": {"PO 4471."}}, "/vendor/threads/"+itoa(q.ID)); r.status != http.StatusSeeOther {
+			t.Fatalf("vendor reply: %d", r.status)
+		}
+		var link string
+		for deadline := time.Now().Add(10 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			for _, m := range h.mailsTo("ap@acme.example") {
+				if strings.Contains(m.Subject, "answered your question") {
+					for _, f := range strings.Fields(m.Text) {
+						if strings.Contains(f, "/l/") && link == "" {
+							link = f // the conversation; the unsubscribe link comes last
+						}
+					}
+				}
+			}
+		}
+		if link == "" {
+			t.Fatal("no answer email with a link")
+		}
+		b := h.browser()
+		r := b.get(strings.TrimPrefix(link, h.srv.URL))
+		if r.status != http.StatusSeeOther || r.location != invoicePath(inv)+"#thread-"+itoa(q.ID) {
+			t.Fatalf("the answer link lands on %d %q", r.status, r.location)
+		}
+		mustContain(t, "inbox with an answer", b.get("/portal").body, `<a class="unread" href="`+invoicePath(inv)+`#history">New answer</a>`)
+		b.post(invoicePath(inv)+"/threads/"+itoa(q.ID)+"/reply", url.Values{"body": {"Thanks."}}, invoicePath(inv))
+		mustNotContain(t, "inbox after replying", b.get("/portal").body, "New answer")
+	})
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -131,4 +132,27 @@ func (s *Server) replyInThread(c *gin.Context) {
 		return
 	}
 	seeOther(c, "/portal/invoices/"+strconv.FormatInt(inv.InvoiceID, 10)+"?done=reply#thread-"+strconv.FormatInt(threadID, 10))
+}
+
+// answerAddress is where an answer email's link lands: the invoice's
+// conversation the vendor wrote in last, or the invoice page.
+func (s *Server) answerAddress(ctx context.Context, payerID, invoiceID int64) string {
+	page := "/portal/invoices/" + strconv.FormatInt(invoiceID, 10)
+	threads, err := s.payers.ThreadsOfInvoice(ctx, payerID, invoiceID)
+	if err != nil {
+		return page + "#history"
+	}
+	var latest int64
+	var at time.Time
+	for _, t := range threads {
+		for _, m := range t.Messages {
+			if m.Author == "vendor" && !m.CreatedAt.Before(at) {
+				latest, at = t.ID, m.CreatedAt
+			}
+		}
+	}
+	if latest == 0 {
+		return page + "#history"
+	}
+	return page + "#thread-" + strconv.FormatInt(latest, 10)
 }

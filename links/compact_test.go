@@ -142,7 +142,7 @@ func TestCompactLinksAreCheckedStrictly(t *testing.T) {
 		"version 0":           payload(0, 2, 1, 7, 3, 42, 2, exp),
 		"version 2":           payload(2, 2, 1, 7, 3, 42, 2, exp),
 		"no action":           payload(1, 0, 1, 7, 3, 42, 2, exp),
-		"unknown action":      payload(1, 9, 1, 7, 3, 42, 2, exp),
+		"unknown action":      payload(1, 10, 1, 7, 3, 42, 2, exp),
 		"action 255":          payload(1, 255, 1, 7, 3, 42, 2, exp),
 		"unknown channel":     payload(1, 2, 3, 7, 3, 42, 2, exp),
 		"payer 0":             payload(1, 2, 1, 0, 3, 42, 2, exp),

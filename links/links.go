@@ -23,6 +23,7 @@ const (
 	ActionPreferences = "preferences"
 	ActionUnsubscribe = "unsubscribe"
 	ActionPromise     = "promise" // promise to pay an overdue invoice
+	ActionAnswer      = "answer"  // the vendor's answer on an invoice's conversation
 )
 
 const audience = "duehub-portal"

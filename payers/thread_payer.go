@@ -102,3 +102,19 @@ func joinOpenDispute(tx *gorm.DB, payerID int64, inv actingInvoice, d Thread, no
 	}
 	return t, true, nil
 }
+
+// AnsweredInvoices tells which of the payer's invoices have a conversation
+// the vendor answered last: what the payer has not yet replied to.
+func (s *Store) AnsweredInvoices(ctx context.Context, payerID int64) (map[int64]bool, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT invoice_id FROM threads
+WHERE payer_id = ? AND state = ? AND invoice_id IS NOT NULL`, payerID, ThreadAnswered).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: answered invoices: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
