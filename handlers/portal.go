@@ -81,6 +81,7 @@ var flashText = map[string]string{
 	"pause":    "Reminders are paused.",
 	"unmute":   "Unmuted. Reminders about this vendor's invoices come again.",
 	"resume":   "Reminders are on again.",
+	"calendar": "Your calendar link was turned off: calendars subscribed to it get nothing more.",
 	"reply":    "Your reply was sent. It is in the same conversation, back in the vendor's queue.",
 	"payment":  "Thank you. Each vendor was told about your payment; reminders for those invoices pause while they confirm.",
 	"settings": "Your settings were saved.",

@@ -2,11 +2,15 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-ical"
 
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
@@ -335,5 +339,76 @@ func TestAnswerLinksToTheConversation(t *testing.T) {
 		mustContain(t, "inbox with an answer", b.get("/portal").body, `<a class="unread" href="`+invoicePath(inv)+`#history">New answer</a>`)
 		b.post(invoicePath(inv)+"/threads/"+itoa(q.ID)+"/reply", url.Values{"body": {"Thanks."}}, invoicePath(inv))
 		mustNotContain(t, "inbox after replying", b.get("/portal").body, "New answer")
+	})
+}
+
+// The CSV export and the calendar feed hold the payer's own invoices only,
+// and parse with real parsers; a revoked feed answers nothing.
+func TestExportAndCalendarHoldOnlyThePayersInvoices(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso Paper")
+		h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		c1 := h.invoice(contoso, "C-1", "ap@acme.example", 9900, "2026-12-02")
+		h.invoice(north, "X-1", "ap@other.example", 70000, "2026-11-30")
+		if _, err := h.payers.Promise(ctx, h.payerID("ap@acme.example"), c1, civil.Of(h.now).AddDays(4), 0); err != nil {
+			t.Fatal(err)
+		}
+		b := h.signIn("ap@acme.example")
+		r := b.get("/portal/export.csv")
+		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("export: %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatalf("the export is no CSV: %v", err)
+		}
+		var numbers []string
+		for _, rec := range recs[1:] {
+			numbers = append(numbers, rec[2])
+		}
+		if strings.Join(numbers, ",") != "C-1,N-1" || recs[0][2] != "invoice_number" || recs[1][11] != civil.Of(h.now).AddDays(4).String() {
+			t.Errorf("export rows: %v", recs)
+		}
+
+		page := b.post("/portal/settings/calendar", nil, "/portal/settings")
+		feed := regexp.MustCompile(`/portal/calendar/[A-Za-z0-9_-]+\.ics`).FindString(page.body)
+		if feed == "" {
+			t.Fatalf("no calendar link:\n%s", page.body)
+		}
+		mustContain(t, "settings with a calendar", b.get("/portal/settings").body, "Turn the calendar link off")
+		r = h.browser().get(feed)
+		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/calendar") {
+			t.Fatalf("feed: %d %s", r.status, r.header.Get("Content-Type"))
+		}
+		cal, err := ical.NewDecoder(strings.NewReader(r.body)).Decode()
+		if err != nil {
+			t.Fatalf("the feed does not parse: %v\n%s", err, r.body)
+		}
+		var summaries []string
+		for _, ev := range cal.Events() {
+			s, _ := ev.Props.Text(ical.PropSummary)
+			start, err := ev.DateTimeStart(time.UTC)
+			if err != nil {
+				t.Errorf("event without a start: %v", err)
+			}
+			summaries = append(summaries, s+" @ "+start.Format("2006-01-02"))
+		}
+		got := strings.Join(summaries, " | ")
+		for _, want := range []string{"Due: invoice N-1 from Northwind Supplies (USD 1,250.00) @ 2026-11-16",
+			"Due: invoice C-1 from Contoso Paper (USD 99.00) @ 2026-12-02",
+			"Promised: pay invoice C-1 to Contoso Paper (USD 99.00) @ " + civil.Of(h.now).AddDays(4).String()} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the feed lacks %q: %s", want, got)
+			}
+		}
+		if len(summaries) != 3 || strings.Contains(r.body, "X-1") || strings.Contains(r.body, "ap@other") {
+			t.Errorf("the feed holds something not the payer's: %s", got)
+		}
+		b.post("/portal/settings/calendar/revoke", nil, "/portal/settings")
+		if r := h.browser().get(feed); r.status != http.StatusNotFound {
+			t.Errorf("a revoked feed answers %d", r.status)
+		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
@@ -69,6 +70,7 @@ type settingsData struct {
 	ContactsOpen        bool
 	Mutes               []payers.MutedVendor
 	PausedUntil         string
+	CalendarSince       string // when the calendar link was made; "" when none
 }
 
 // settingsState is what a failed form leaves to show again.
@@ -314,6 +316,14 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 	if d.Mutes, err = s.payers.Mutes(ctx, payer); err != nil {
 		s.fail(c, err)
 		return
+	}
+	since, err := s.payers.CalendarSince(ctx, payer)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if since != nil {
+		d.CalendarSince = formatDay(civil.Of(since.In(p.Location())))
 	}
 	if d.Add.Kind == "" {
 		d.Add = contactAdd{Kind: "email", Role: payers.RoleCC}

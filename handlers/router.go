@@ -77,6 +77,10 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/resume", s.resumeReminders)
 		portal.GET("/signout", s.signOutConfirm)
 		portal.POST("/invoices/:id/threads/:thread/reply", s.replyInThread)
+		portal.GET("/export.csv", s.exportCSV)
+		portal.POST("/settings/calendar", s.newCalendar)
+		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
+		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
 	if s.payers != nil {

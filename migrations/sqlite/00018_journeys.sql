@@ -14,6 +14,15 @@ CREATE TABLE pay_clicks (
 );
 CREATE INDEX pay_clicks_invoice ON pay_clicks (invoice_id, payer_id);
 
+-- The payer's private calendar feed of due dates and promises: a secret URL,
+-- stored as its SHA-256 ('' when the payer has none), revocable in settings.
+ALTER TABLE payers ADD COLUMN calendar_token_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE payers ADD COLUMN calendar_created_at DATETIME;
+CREATE INDEX payers_calendar ON payers (calendar_token_hash) WHERE calendar_token_hash <> '';
+
 -- +goose Down
+DROP INDEX payers_calendar;
+ALTER TABLE payers DROP COLUMN calendar_created_at;
+ALTER TABLE payers DROP COLUMN calendar_token_hash;
 DROP TABLE pay_clicks;
 ALTER TABLE holds DROP COLUMN superseded_by;
