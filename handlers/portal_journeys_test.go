@@ -412,3 +412,68 @@ func TestExportAndCalendarHoldOnlyThePayersInvoices(t *testing.T) {
 		}
 	})
 }
+
+// The agent's queue: tabs, search by invoice and customer, late flags.
+func TestVendorQueueTabsAndSearch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north := h.vendor("Northwind Supplies")
+		n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		n2 := h.invoice(north, "N-2", "ap@globex.example", 40000, "2026-11-20")
+		n3 := h.invoice(north, "N-3", "ap@acme.example", 30000, "2026-11-26")
+		alice := h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		q1, err := h.payers.AskQuestion(ctx, h.payerID("ap@acme.example"), n1, "Which PO?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.now = h.now.Add(30 * time.Hour)
+		q2, err := h.payers.AskQuestion(ctx, h.payerID("ap@globex.example"), n2, "Is VAT included?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q3, err := h.payers.AskQuestion(ctx, h.payerID("ap@acme.example"), n3, "Duplicate?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.payers.AssignThread(ctx, north, q2.ID, alice.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.payers.ResolveThread(ctx, north, q3.ID, "answered", "Yes, a duplicate: voided."); err != nil {
+			t.Fatal(err)
+		}
+		b := h.vendorSignIn("alice@northwind.example")
+		link := func(id int64) string { return `href="/vendor/threads/` + itoa(id) + `"` }
+		for _, c := range []struct {
+			path      string
+			want, not []int64
+		}{
+			{"/vendor", []int64{q1.ID, q2.ID}, []int64{q3.ID}},
+			{"/vendor?tab=mine", []int64{q2.ID}, []int64{q1.ID, q3.ID}},
+			{"/vendor?tab=unassigned", []int64{q1.ID}, []int64{q2.ID, q3.ID}},
+			{"/vendor?tab=resolved", []int64{q3.ID}, []int64{q1.ID, q2.ID}},
+			{"/vendor?q=n-2", []int64{q2.ID}, []int64{q1.ID}},
+			{"/vendor?q=globex", []int64{q2.ID}, []int64{q1.ID}},
+		} {
+			body := b.get(c.path).body
+			for _, id := range c.want {
+				if !strings.Contains(body, link(id)) {
+					t.Errorf("%s lacks thread %d", c.path, id)
+				}
+			}
+			for _, id := range c.not {
+				if strings.Contains(body, link(id)) {
+					t.Errorf("%s shows thread %d", c.path, id)
+				}
+			}
+		}
+		open := b.get("/vendor").body
+		if strings.Count(open, "Over the 1-day reply target") != 1 || strings.Index(open, link(q1.ID)) > strings.Index(open, "Over the 1-day reply target") {
+			t.Error("only N-1's question, waiting 30 hours, should be flagged late")
+		}
+		newest := b.get("/vendor?sort=newest").body
+		if strings.Index(newest, link(q2.ID)) > strings.Index(newest, link(q1.ID)) {
+			t.Error("newest first does not list the newer question first")
+		}
+	})
+}

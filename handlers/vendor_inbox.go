@@ -74,6 +74,9 @@ type queueThread struct {
 	Subject, Customer, Age, State, Assignee string
 	Reason, Amount                          string
 	Waiting                                 bool
+	// Late is set when the customer has waited longer than the first-reply
+	// target for an answer.
+	Late bool
 }
 
 type queuePromise struct {
@@ -94,6 +97,7 @@ type queueContact struct {
 }
 
 type vendorInboxData struct {
+	Queue                    queueView
 	FirstReply, Resolution   string
 	FirstReplyN, ResolutionN int
 	Questions, Disputes      []queueThread
@@ -118,11 +122,17 @@ func (s *Server) vendorInbox(c *gin.Context) {
 	now := s.now()
 	var d vendorInboxData
 	var err error
-	if d.Questions, err = s.threadQueue(ctx, m.VendorID, payers.ThreadQuestion, now); err != nil {
+	if checkQuery(c, "tab", "q", "sort") != nil {
+		s.vendorNotFound(c)
+		return
+	}
+	f := readQueueFilter(c, m.ID)
+	d.Queue = f.view()
+	if d.Questions, err = s.threadQueue(ctx, m.VendorID, payers.ThreadQuestion, now, f); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, payers.ThreadDispute, now); err != nil {
+	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, payers.ThreadDispute, now, f); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -188,9 +198,9 @@ var suppressionText = map[string]string{
 
 // threadQueue lists the vendor's unresolved threads of a kind: those
 // awaiting a reply first, oldest first.
-func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time) ([]queueThread, error) {
+func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time, f queueFilter) ([]queueThread, error) {
 	var views []payers.VendorThreadView
-	for _, state := range []string{payers.ThreadOpen, payers.ThreadAnswered} {
+	for _, state := range f.states() {
 		vs, err := s.payers.VendorThreads(ctx, vendorID, payers.VendorThreadFilter{Kind: kind, State: state, Limit: 500})
 		if err != nil {
 			return nil, err
@@ -209,10 +219,12 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	if err != nil {
 		return nil, err
 	}
+	views = f.apply(views, assignees)
 	out := make([]queueThread, len(views))
 	for i, v := range views {
 		q := queueThread{ID: v.ID, Subject: threadSubject(v), Age: ageText(now.Sub(v.CreatedAt)),
 			State: vendorStateText[v.State], Waiting: v.State == payers.ThreadOpen, Assignee: names[assignees[v.ID]]}
+		q.Late = q.Waiting && now.Sub(waitingSince(v.Thread)) > firstReplyTarget
 		if v.Customer != nil {
 			q.Customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
 		}
