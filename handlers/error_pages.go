@@ -10,18 +10,30 @@ import (
 // A person's browser gets a page, never JSON: only the API, the provider
 // webhooks, the machine endpoints and .json routes answer problem+json.
 
-// wantsProblem tells whether a failed request is a machine's.
-func wantsProblem(path string) bool {
-	for _, prefix := range []string{"/v1/", "/webhooks/", "/dev/"} {
+// wantsProblem tells whether a failed request is a machine's: the API,
+// webhooks, the operator's and machine endpoints and .json addresses always
+// are, the portal and the vendor inbox never; any other address is a
+// person's when the client asks for HTML, as browsers do.
+func wantsProblem(c *gin.Context) bool {
+	path := c.Request.URL.Path
+	for _, prefix := range []string{"/v1/", "/webhooks/", "/dev/", "/problems/"} {
 		if strings.HasPrefix(path, prefix) {
 			return true
 		}
 	}
 	switch path {
-	case "/v1", "/webhooks", "/dev", "/healthz", "/readyz", "/metrics", "/openapi.yaml":
+	case "/v1", "/webhooks", "/dev", "/problems", "/healthz", "/readyz", "/metrics", "/openapi.yaml":
 		return true
 	}
-	return strings.HasSuffix(path, ".json")
+	if strings.HasSuffix(path, ".json") {
+		return true
+	}
+	for _, prefix := range []string{"/portal", "/vendor", "/l/", "/s/"} {
+		if strings.HasPrefix(path, prefix) {
+			return false
+		}
+	}
+	return !strings.Contains(c.GetHeader("Accept"), "text/html")
 }
 
 // errorPageText is what each failure says to a person, by status.
@@ -47,7 +59,7 @@ func errorPageText(status int) (title, text string) {
 // failPage answers a person's failed request with the layout of the part of
 // the hub they were in and a way back; it reports false for machine routes.
 func (s *Server) failPage(c *gin.Context, p problem) bool {
-	if wantsProblem(c.Request.URL.Path) {
+	if wantsProblem(c) {
 		return false
 	}
 	title, text := errorPageText(p.Status)

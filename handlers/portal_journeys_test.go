@@ -181,7 +181,13 @@ func TestBrowserRoutesAnswerHTML(t *testing.T) {
 	h.invoice(h.vendor("Northwind Supplies"), "N-1", "ap@acme.example", 125000, "2026-11-16")
 	b := h.signIn("ap@acme.example")
 	for _, path := range []string{"/portal/nothing-here", "/vendor/nothing/here", "/nothing"} {
-		r := b.get(path)
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+path, nil)
+		req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8") // as a browser asks
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := readWebPage(t, resp)
 		if r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.body, "<a href=\"/") {
 			t.Errorf("GET %s: %d %s", path, r.status, r.header.Get("Content-Type"))
 		}

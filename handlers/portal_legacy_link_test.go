@@ -41,7 +41,7 @@ func TestLinksIssuedBeforeTheUpgradeStillWork(t *testing.T) {
 
 		dispute := h.legacyLink(links.Link{PayerID: payer, DigestID: 7, Action: links.ActionDispute, InvoiceID: inv}, secret, h.srv.URL)
 		b := h.browser()
-		if r := b.get("/l/" + dispute); r.status != http.StatusSeeOther || r.location != "/portal/invoices/"+itoa(inv)+"?do=dispute" {
+		if r := b.get("/l/" + dispute); r.status != http.StatusSeeOther || r.location != "/portal/invoices/"+itoa(inv)+"?do=dispute#dispute" {
 			t.Fatalf("old dispute link: %d → %q", r.status, r.location)
 		}
 		if r := b.get("/portal"); r.status != 200 {
