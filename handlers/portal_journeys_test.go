@@ -483,3 +483,38 @@ func TestVendorQueueTabsAndSearch(t *testing.T) {
 		}
 	})
 }
+
+// An internal note stays with the vendor's team.
+func TestInternalNotesStayWithTheTeam(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north := h.vendor("Northwind Supplies")
+		inv := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		alice := h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		q, err := h.payers.AskQuestion(ctx, h.payerID("ap@acme.example"), inv, "Which PO?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(h.events(north))
+		agent := h.vendorSignIn("alice@northwind.example")
+		path := "/vendor/threads/" + itoa(q.ID)
+		r := agent.post(path+"/notes", url.Values{"note": {"Ask Dana in purchasing before answering."}}, path)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("note: %d %s", r.status, r.body)
+		}
+		mustContain(t, "thread page", agent.get(path).body, "Ask Dana in purchasing before answering.", alice.Label()+" · ")
+		if r := agent.post(path+"/notes", url.Values{"note": {"  "}}, path); r.status != http.StatusUnprocessableEntity {
+			t.Errorf("an empty note: %d", r.status)
+		}
+		mustNotContain(t, "the payer's invoice page", h.signIn("ap@acme.example").get(invoicePath(inv)).body, "Ask Dana")
+		if after := len(h.events(north)); after != before {
+			t.Errorf("a note wrote %d events", after-before)
+		}
+		for _, m := range h.messages() {
+			if strings.Contains(m.Text, "Ask Dana") {
+				t.Errorf("a note was emailed: %s", m.Subject)
+			}
+		}
+	})
+}

@@ -54,6 +54,7 @@ func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorP
 }
 
 var vendorFlash = map[string]string{
+	"note":    "Your note was added. Only your team sees it.",
 	"reply":   "Your reply was sent. The customer sees it in their inbox and is emailed.",
 	"resolve": "The thread is resolved. The customer sees the outcome in their inbox.",
 	"assign":  "The thread's assignment was saved.",

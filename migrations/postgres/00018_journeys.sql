@@ -20,7 +20,20 @@ ALTER TABLE payers ADD COLUMN calendar_token_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE payers ADD COLUMN calendar_created_at TIMESTAMPTZ;
 CREATE INDEX payers_calendar ON payers (calendar_token_hash) WHERE calendar_token_hash <> '';
 
+-- Internal notes of a vendor's team on a thread: never shown to the payer,
+-- never in events or emails to it.
+CREATE TABLE thread_notes (
+    id         BIGSERIAL PRIMARY KEY,
+    vendor_id  BIGINT NOT NULL REFERENCES vendors (id),
+    thread_id  BIGINT NOT NULL REFERENCES threads (id),
+    member_id  BIGINT NOT NULL REFERENCES vendor_members (id),
+    body       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX thread_notes_thread ON thread_notes (thread_id);
+
 -- +goose Down
+DROP TABLE thread_notes;
 DROP INDEX payers_calendar;
 ALTER TABLE payers DROP COLUMN calendar_created_at;
 ALTER TABLE payers DROP COLUMN calendar_token_hash;
