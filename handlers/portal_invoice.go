@@ -154,10 +154,11 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	s.renderPortal(c, status, "invoice", portalPage{Title: title, Error: formError, Data: d})
 }
 
-// disputeReasons is the fixed taxonomy of DESIGN.md.
-var disputeReasons = []reasonOption{
-	{"pricing", "Pricing is wrong"}, {"quantity", "Quantity is wrong"}, {"quality", "Goods damaged or poor quality"},
-	{"not_received", "Goods or services not received"}, {"duplicate", "Duplicate invoice"},
-	{"already_paid", "Already paid"}, {"credit_not_applied", "A credit was not applied"}, {"tax", "Tax is wrong"},
-	{"other", "Other"},
-}
+// disputeReasons is the fixed taxonomy of DESIGN.md, in its order.
+var disputeReasons = func() []reasonOption {
+	out := make([]reasonOption, len(payers.DisputeReasons))
+	for i, code := range payers.DisputeReasons {
+		out[i] = reasonOption{code, payers.ReasonLabel(code)}
+	}
+	return out
+}()

@@ -203,7 +203,7 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 func (t *TeamMail) threadLine(th payers.VendorThreadView, now time.Time) string {
 	var b strings.Builder
 	if th.Kind == payers.ThreadDispute {
-		fmt.Fprintf(&b, "Dispute (%s, %s)", strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
+		fmt.Fprintf(&b, "Dispute (%s, %s)", payers.ReasonLabel(th.Reason), money.Format(th.DisputedAmount, th.Currency))
 	} else {
 		b.WriteString("Question")
 	}

@@ -152,7 +152,7 @@ func newThreadMessage(th payers.VendorThreadView, to []string, from, baseURL str
 	}
 	if th.Kind == payers.ThreadDispute {
 		fmt.Fprintf(&b, "Reason: %s\nDisputed: %s\nReminders for the invoice are paused until you resolve it.\n",
-			strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
+			payers.ReasonLabel(th.Reason), money.Format(th.DisputedAmount, th.Currency))
 	}
 	if len(th.Messages) > 0 {
 		b.WriteString("\nThey wrote:\n\n")
