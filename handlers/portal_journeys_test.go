@@ -518,3 +518,25 @@ func TestInternalNotesStayWithTheTeam(t *testing.T) {
 		}
 	})
 }
+
+// Invoices ticked in the inbox arrive ticked on the payment form.
+func TestReportPaymentForSeveralFromTheInbox(t *testing.T) {
+	h := newPortalHub(t, dbtest.SQLite(t))
+	north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso Paper")
+	n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+	c1 := h.invoice(contoso, "C-1", "ap@acme.example", 9900, "2026-11-21")
+	n2 := h.invoice(north, "N-2", "ap@acme.example", 40000, "2026-11-20")
+	b := h.signIn("ap@acme.example")
+	mustContain(t, "inbox", b.get("/portal").body, `form="pay-several" name="invoice" value="`+itoa(n1)+`"`,
+		`<button type="submit" form="pay-several"`)
+	page := b.get("/portal/payments/new?invoice=" + itoa(n1) + "&invoice=" + itoa(c1)).body
+	for id, want := range map[int64]bool{n1: true, c1: true, n2: false} {
+		ticked := regexp.MustCompile(`value="` + itoa(id) + `"[^>]*checked`).MatchString(page)
+		if ticked != want {
+			t.Errorf("invoice %d ticked %v, want %v", id, ticked, want)
+		}
+	}
+	if r := b.get("/portal/payments/new?invoice=" + itoa(n1) + "&invoice=nope"); r.status != http.StatusNotFound {
+		t.Errorf("a damaged invoice id: %d", r.status)
+	}
+}
