@@ -119,8 +119,8 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 			action string
 			to     *string
 		}{{links.ActionPay, &line.Links.Pay}, {links.ActionApplyCredit, &line.Links.ApplyCredit},
-			{links.ActionAsk, &line.Links.Ask}, {links.ActionDispute, &line.Links.Dispute}} {
-			if l.action == links.ActionPay && o.PayURL == "" {
+			{links.ActionAsk, &line.Links.Ask}, {links.ActionDispute, &line.Links.Dispute}, {links.ActionPromise, &line.Links.Promise}} {
+			if l.action == links.ActionPay && o.PayURL == "" || l.action == links.ActionPromise && line.DaysOverdue <= 0 {
 				continue
 			}
 			if *l.to, err = link(l.action, o.InvoiceID); err != nil {

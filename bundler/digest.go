@@ -73,9 +73,10 @@ type Line struct {
 	Links       Links
 }
 
-// Links are an invoice's four signed actions.
+// Links are an invoice's signed actions; Promise only on an overdue one.
 type Links struct {
 	Pay, ApplyCredit, Ask, Dispute string
+	Promise                        string
 }
 
 // InvoiceCount returns the number of remindable invoices.

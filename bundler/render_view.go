@@ -165,6 +165,7 @@ func newLineView(l Line, held bool) lineView {
 		{Label: "Apply credit", URL: l.Links.ApplyCredit},
 		{Label: "Ask a question", URL: l.Links.Ask},
 		{Label: "Dispute", URL: l.Links.Dispute},
+		{Label: "Promise to pay", URL: l.Links.Promise},
 	} {
 		if k.URL != "" {
 			lv.Links = append(lv.Links, k)

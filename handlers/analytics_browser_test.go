@@ -2,8 +2,7 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
-	"os"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,60 +13,11 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// axeSource is axe-core's axe.min.js, from DUEHUB_AXE (.ci/run installs
-// it). In CI a missing file fails the test; elsewhere it skips loudly.
-func axeSource(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("DUEHUB_AXE")
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("DUEHUB_AXE is not set: .ci/run installs axe-core and sets it")
-		}
-		t.Skip("SKIPPING axe-core check: npm install axe-core and set DUEHUB_AXE to its axe.min.js")
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("DUEHUB_AXE: %v", err)
-	}
-	return string(src)
-}
-
-type axeViolation struct {
-	ID    string `json:"id"`
-	Help  string `json:"help"`
-	Nodes []struct {
-		Target []any `json:"target"`
-	} `json:"nodes"`
-}
-
-// axeCheck runs axe-core (WCAG 2 A and AA rules) on the current page.
-// DevTools evaluation is not subject to the page's CSP, which forbids scripts.
-func axeCheck(t *testing.T, ctx context.Context, src, where string) {
-	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](src+";0")); err != nil {
-		t.Fatalf("inject axe-core: %v", err)
-	}
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}).then(r => JSON.stringify(r.violations))`,
-		chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("run axe-core: %v", err)
-	}
-	var violations []axeViolation
-	if err := json.Unmarshal([]byte(raw), &violations); err != nil {
-		t.Fatalf("axe-core result %q: %v", raw, err)
-	}
-	for _, v := range violations {
-		t.Errorf("%s: axe-core %s (%s) at %v", where, v.ID, v.Help, v.Nodes)
-	}
-}
-
 // TestAnalyticsPageInChromium opens the analytics page as a signed-in
 // member at phone and desktop widths: the charts and their tables show,
 // nothing overflows the phone's width, axe-core finds no violation, and
 // the period picker (a plain GET form) switches to another period.
 func TestAnalyticsPageInChromium(t *testing.T) {
-	axe := axeSource(t)
 	ctx := browserContext(t)
 	db := dbtest.SQLite(t)
 	w := newAnalyticsWorld(t, db)
@@ -130,7 +80,7 @@ func TestAnalyticsPageInChromium(t *testing.T) {
 		if err != nil || charts < 2 {
 			t.Errorf("at %d px %d charts are drawn (%v)", size.w, charts, err)
 		}
-		axeCheck(t, ctx, axe, "analytics page")
+		checkAxe(t, ctx, fmt.Sprintf("the analytics page at %d px", size.w))
 	}
 	screenshots(t, ctx, "vendor-analytics")
 

@@ -23,7 +23,7 @@ func (s *Server) giveLateReason(c *gin.Context) {
 		return
 	}
 	if err := s.payers.GiveLateReason(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("reason")); err != nil {
-		s.actionFailed(c, inv, err, nil)
+		s.actionFailed(c, inv, "", err, nil)
 		return
 	}
 	seeOther(c, "/portal/invoices/"+strconv.FormatInt(inv.InvoiceID, 10)+"?done=late_reason")

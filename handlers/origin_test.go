@@ -117,7 +117,7 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 		if p, _ := h.payers.Get(context.Background(), h.payerID("ap@acme.example")); p.PausedUntil == nil {
 			t.Fatal("a same-origin pause did not pause")
 		}
-		if r := payer.postFrom("/portal/signout", url.Values{"csrf": {payerCSRF}}, "", ""); r.status != 200 {
+		if r := payer.postFrom("/portal/signout", url.Values{"csrf": {payerCSRF}}, "", ""); r.status != http.StatusSeeOther {
 			t.Fatalf("sign out without fetch metadata: %d", r.status)
 		}
 	})

@@ -28,7 +28,12 @@ type portalPage struct {
 	PayerLabel string
 	Flash      string
 	Error      string
-	Data       any
+	// PausedUntil is the last day of the payer's pause ("" when none): a
+	// banner with Resume on every page while it lasts.
+	PausedUntil string
+	// Back is the current page, where a form in the layout returns.
+	Back string
+	Data any
 }
 
 func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalPage) {
@@ -42,9 +47,11 @@ func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalP
 	if p.PayerLabel == "" && payerID(c) > 0 {
 		if payer, err := s.sessionPayer(c); err == nil {
 			p.PayerLabel = payerLabel(payer)
+			p.PausedUntil = pausedUntil(payer, s.now())
 		}
 	}
 	p.Flash = firstNonEmpty(p.Flash, flashText[c.Query("done")])
+	p.Back = backTo(c.Request.URL.Path, "/portal")
 	s.renderPage(c, status, t, page, p)
 }
 
@@ -70,8 +77,12 @@ var flashText = map[string]string{
 	"dispute":  "Your dispute was opened. Reminders for this invoice are paused until the vendor resolves it.",
 	"promise":  "Thank you. Reminders for this invoice are paused until the date you promised.",
 	"credit":   "The credit was applied.",
-	"mute":     "Muted. You will get no more reminders about this vendor's invoices.",
+	"mute":     "Muted. You will get no more reminders about this vendor's invoices. You can unmute them here or in settings.",
 	"pause":    "Reminders are paused.",
+	"unmute":   "Unmuted. Reminders about this vendor's invoices come again.",
+	"resume":   "Reminders are on again.",
+	"calendar": "Your calendar link was turned off: calendars subscribed to it get nothing more.",
+	"reply":    "Your reply was sent. It is in the same conversation, back in the vendor's queue.",
 	"payment":  "Thank you. Each vendor was told about your payment; reminders for those invoices pause while they confirm.",
 	"settings": "Your settings were saved.",
 	"code":     "We emailed you a 6-digit code. It is valid for 10 minutes.",

@@ -42,7 +42,7 @@ func (s *Server) payInvoice(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.actionFailed(c, inv, err, nil)
+		s.actionFailed(c, inv, "", err, nil)
 		return
 	}
 	c.Header("Referrer-Policy", "no-referrer")
@@ -60,7 +60,7 @@ func (s *Server) askQuestion(c *gin.Context) {
 		_, err = s.threads.AskQuestion(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("body"))
 	}
 	if err != nil {
-		s.actionFailed(c, inv, err, questionLabels)
+		s.actionFailed(c, inv, "ask", err, questionLabels)
 		return
 	}
 	seeOther(c, "/portal/invoices/"+strconv.FormatInt(inv.InvoiceID, 10)+"?done=question")
@@ -73,17 +73,17 @@ func (s *Server) openDispute(c *gin.Context) {
 		return
 	}
 	if err := checkForm(c, "note"); err != nil {
-		s.actionFailed(c, inv, err, disputeLabels)
+		s.actionFailed(c, inv, "dispute", err, disputeLabels)
 		return
 	}
 	amount, err := money.Parse(c.PostForm("amount"), inv.Currency)
 	if err != nil {
-		s.actionFailed(c, inv, vendors.Invalid("amount", "Enter an amount like "+money.FormatNumber(inv.AmountRemaining, inv.Currency)+"."), disputeLabels)
+		s.actionFailed(c, inv, "dispute", vendors.Invalid("amount", "Enter an amount like "+money.FormatNumber(inv.AmountRemaining, inv.Currency)+"."), disputeLabels)
 		return
 	}
 	_, err = s.threads.OpenDispute(c.Request.Context(), payerID(c), inv.InvoiceID, c.PostForm("reason"), amount, c.PostForm("note"))
 	if err != nil {
-		s.actionFailed(c, inv, err, disputeLabels)
+		s.actionFailed(c, inv, "dispute", err, disputeLabels)
 		return
 	}
 	seeOther(c, "/portal/invoices/"+strconv.FormatInt(inv.InvoiceID, 10)+"?done=dispute")
@@ -96,38 +96,43 @@ func (s *Server) promiseToPay(c *gin.Context) {
 		return
 	}
 	if err := checkForm(c); err != nil {
-		s.actionFailed(c, inv, err, promiseLabels)
+		s.actionFailed(c, inv, "promise", err, promiseLabels)
 		return
 	}
 	date, err := civil.Parse(strings.TrimSpace(c.PostForm("date")))
 	if err != nil {
-		s.actionFailed(c, inv, vendors.Invalid("date", "Choose a date like 2026-12-01."), promiseLabels)
+		s.actionFailed(c, inv, "promise", vendors.Invalid("date", "Choose a date like 2026-12-01."), promiseLabels)
 		return
 	}
 	var amount int64
 	if a := strings.TrimSpace(c.PostForm("amount")); a != "" {
 		if amount, err = money.Parse(a, inv.Currency); err != nil || amount == 0 {
-			s.actionFailed(c, inv, vendors.Invalid("amount", "Enter an amount like "+money.FormatNumber(inv.AmountRemaining, inv.Currency)+
+			s.actionFailed(c, inv, "promise", vendors.Invalid("amount", "Enter an amount like "+money.FormatNumber(inv.AmountRemaining, inv.Currency)+
 				", or leave it empty for the whole invoice."), promiseLabels)
 			return
 		}
 	}
 	if _, err := s.payers.Promise(c.Request.Context(), payerID(c), inv.InvoiceID, date, amount); err != nil {
-		s.actionFailed(c, inv, err, promiseLabels)
+		s.actionFailed(c, inv, "promise", err, promiseLabels)
 		return
 	}
 	seeOther(c, "/portal/invoices/"+strconv.FormatInt(inv.InvoiceID, 10)+"?done=promise")
 }
 
 // actionFailed answers a refused invoice action on the invoice page: 422
-// naming the fields, 409 when the invoice closed meanwhile.
-func (s *Server) actionFailed(c *gin.Context, inv payers.InvoiceDetail, err error, labels map[string]string) {
+// with the same form open, what was typed kept and each error next to its
+// field; 409 when the invoice closed meanwhile.
+func (s *Server) actionFailed(c *gin.Context, inv payers.InvoiceDetail, form string, err error, labels map[string]string) {
 	if errors.Is(err, payers.ErrInvoiceClosed) {
 		s.renderInvoice(c, http.StatusConflict, inv, "This invoice is no longer open: there is nothing left to act on.")
 		return
 	}
 	s.formFailed(c, err, func(ve *vendors.ValidationError) {
-		s.renderInvoice(c, http.StatusUnprocessableEntity, inv, fieldMessages(ve, labels))
+		if form == "" {
+			s.renderInvoice(c, http.StatusUnprocessableEntity, inv, fieldMessages(ve, labels))
+			return
+		}
+		s.showInvoice(c, http.StatusUnprocessableEntity, inv, "", refusedForm(c, form, ve, labels))
 	})
 }
 
@@ -218,7 +223,7 @@ func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64)
 	loc := p.Location()
 	views := make([]threadView, len(list))
 	for i, t := range list {
-		v := threadView{Title: "Question", State: stateText[t.State], Opened: t.CreatedAt.In(loc).Format("2006-01-02")}
+		v := threadView{ID: t.ID, Kind: t.Kind, StateCode: t.State, Reason: t.Reason, Title: "Question", State: stateText[t.State], Opened: t.CreatedAt.In(loc).Format("2006-01-02")}
 		if t.Kind == threads.ThreadDispute {
 			v.Title = "Dispute — " + reasonLabel(t.Reason)
 			v.State += " · " + money.Format(t.DisputedAmount, t.Currency) + " disputed"

@@ -276,8 +276,10 @@ func TestPortalActionsStayWithTheirPayer(t *testing.T) {
 			}
 		}
 		for path := range posts {
-			if r := x.get(path); r.status < 400 {
-				t.Errorf("GET %s: %d", path, r.status)
+			// A form's own address shows the invoice page with the form
+			// open (a reload after a refused form); nothing is stored.
+			if r := x.get(path); r.status < 400 && (r.status != http.StatusSeeOther || !strings.Contains(r.location, "?do=")) {
+				t.Errorf("GET %s: %d %s", path, r.status, r.location)
 			}
 		}
 		if r := x.get("/portal/pause?until=2026-12-01"); r.status < 400 {

@@ -40,8 +40,13 @@ func (s *Server) linkEntry(c *gin.Context) {
 		to = "/portal/replies"
 	case links.ActionApplyCredit:
 		to = fmt.Sprintf("/portal/invoices/%d/credit", claims.InvoiceID)
-	case links.ActionPay, links.ActionAsk, links.ActionDispute:
+	case links.ActionPay:
 		to = fmt.Sprintf("/portal/invoices/%d?do=%s", claims.InvoiceID, claims.Action)
+	case links.ActionAnswer:
+		to = s.answerAddress(c.Request.Context(), claims.PayerID(), claims.InvoiceID)
+	case links.ActionAsk, links.ActionDispute, links.ActionPromise:
+		// The fragment brings the form into view on a phone.
+		to = fmt.Sprintf("/portal/invoices/%d?do=%s#%s", claims.InvoiceID, claims.Action, claims.Action)
 	}
 	c.Redirect(http.StatusSeeOther, to)
 }
@@ -145,8 +150,7 @@ func (s *Server) signOutEverywhere(c *gin.Context) {
 		return
 	}
 	s.clearSession(c)
-	s.renderPortal(c, http.StatusOK, "message", portalPage{Title: "Signed out everywhere",
-		Data: "Every link and session you had is closed. Your next reminder brings a fresh link."})
+	seeOther(c, "/portal/signed-out")
 }
 
 // sendCode emails a one-time code to the payer's AP inbox (its "to" contacts).

@@ -22,6 +22,7 @@ type inboxLine struct {
 	// "overdue" or "") styles it. Worked out here rather than in the
 	// template, whose comparisons go through reflection on every line.
 	Status, StatusClass string
+	Answered            bool // the vendor answered a conversation on it
 }
 
 type inboxVendor struct {
@@ -151,6 +152,11 @@ func (s *Server) inbox(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	answered, err := s.threads.AnsweredInvoices(ctx, payerID(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	byID := make(map[int64]*inboxVendor, len(onPage))
 	for _, v := range onPage {
 		byID[v.ID] = v
@@ -162,7 +168,7 @@ func (s *Server) inbox(c *gin.Context) {
 		}
 		status, class := lineStatus(o, today)
 		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
-			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class})
+			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class, Answered: answered[o.InvoiceID]})
 	}
 	for _, v := range onPage {
 		if len(v.Lines) > 0 {

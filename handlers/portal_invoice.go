@@ -9,11 +9,15 @@ import (
 
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
 // threadView is one question or dispute as the payer sees it.
 type threadView struct {
+	ID                   int64
+	Kind, StateCode      string
+	Reason               string
 	Title, State, Opened string
 	Messages             []messageView
 }
@@ -34,9 +38,15 @@ type invoiceData struct {
 	DaysOverdue                        int
 	Open                               bool
 	Do                                 string
+	Form                               *formState
+	Focused                            string // the form shown first, under a one-line summary
+	CanCredit, Muted                   bool
+	OpenDispute                        bool
+	OpenDisputeReason, Promised        string
 	Today, PromiseMax                  string
 	Reasons                            []reasonOption
 	Threads                            []threadView
+	Timeline                           []timelineEntry
 
 	// AskLate offers LateReasons when the invoice is a week overdue (issue 12).
 	AskLate     bool
@@ -83,6 +93,12 @@ func (s *Server) invoicePage(c *gin.Context) {
 
 // renderInvoice shows the invoice page, with an error when a form on it failed.
 func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDetail, formError string) {
+	s.showInvoice(c, status, inv, formError, nil)
+}
+
+// showInvoice shows the invoice page; a refused form comes back open with
+// what was typed.
+func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetail, formError string, form *formState) {
 	today, err := s.payerToday(c)
 	if err != nil {
 		s.fail(c, err)
@@ -97,6 +113,7 @@ func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDet
 		DaysOverdue: inv.DueDate.DaysUntil(today),
 		Open:        inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
 		Do:          c.Query("do"),
+		Form:        form,
 		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
@@ -111,13 +128,45 @@ func (s *Server) renderInvoice(c *gin.Context, status int, inv payers.InvoiceDet
 		}
 		d.Threads = threads
 	}
-	s.renderPortal(c, status, "invoice", portalPage{Title: "Invoice " + inv.Number, Error: formError, Data: d})
+	if d.Timeline, err = s.invoiceTimeline(c.Request.Context(), payerID(c), inv); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, t := range d.Threads {
+		if t.Kind == threads.ThreadDispute && t.StateCode != threads.ThreadResolved {
+			d.OpenDispute, d.OpenDisputeReason = true, t.Reason
+		}
+	}
+	d.Muted = inv.Muted
+	if inv.HoldKind == payers.HoldPromise && !inv.PromisedFor.IsZero() {
+		d.Promised = inv.PromisedFor.String()
+	}
+	if d.Open {
+		credits, err := s.payers.Credits(c.Request.Context(), payerID(c), inv.InvoiceID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.CanCredit = len(credits) > 0
+	}
+	if form != nil {
+		d.Do = form.Name
+	}
+	if d.Open && (d.Do == "ask" || d.Do == "dispute" || d.Do == "promise") {
+		d.Focused = d.Do
+	}
+	title := "Invoice " + inv.Number
+	if form != nil {
+		title = "Error: " + title // a screen reader hears the failure first
+	}
+	s.renderPortal(c, status, "invoice", portalPage{Title: title, Error: formError, Data: d})
 }
 
-// disputeReasons is the fixed taxonomy of DESIGN.md.
-var disputeReasons = []reasonOption{
-	{"pricing", "Pricing is wrong"}, {"quantity", "Quantity is wrong"}, {"quality", "Goods damaged or poor quality"},
-	{"not_received", "Goods or services not received"}, {"duplicate", "Duplicate invoice"},
-	{"already_paid", "Already paid"}, {"credit_not_applied", "A credit was not applied"}, {"tax", "Tax is wrong"},
-	{"other", "Other"},
-}
+// disputeReasons is the fixed taxonomy of DESIGN.md, in its order.
+var disputeReasons = func() []reasonOption {
+	out := make([]reasonOption, len(threads.DisputeReasons))
+	for i, code := range threads.DisputeReasons {
+		out[i] = reasonOption{code, threads.ReasonLabel(code)}
+	}
+	return out
+}()

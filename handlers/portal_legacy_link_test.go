@@ -41,7 +41,7 @@ func TestLinksIssuedBeforeTheUpgradeStillWork(t *testing.T) {
 
 		dispute := h.legacyLink(links.Link{PayerID: payer, DigestID: 7, Action: links.ActionDispute, InvoiceID: inv}, secret, h.srv.URL)
 		b := h.browser()
-		if r := b.get("/l/" + dispute); r.status != http.StatusSeeOther || r.location != "/portal/invoices/"+itoa(inv)+"?do=dispute" {
+		if r := b.get("/l/" + dispute); r.status != http.StatusSeeOther || r.location != "/portal/invoices/"+itoa(inv)+"?do=dispute#dispute" {
 			t.Fatalf("old dispute link: %d → %q", r.status, r.location)
 		}
 		if r := b.get("/portal"); r.status != 200 {
@@ -73,7 +73,7 @@ func TestLinksIssuedBeforeTheUpgradeStillWork(t *testing.T) {
 		h.now = h.now.Add(-links.TTL - time.Hour)
 
 		h.now = h.now.Add(2 * time.Second)
-		if r := b.post("/portal/signout", nil, "/portal"); r.status != 200 {
+		if r := b.post("/portal/signout", nil, "/portal"); r.status != http.StatusSeeOther || r.location != "/portal/signed-out" {
 			t.Fatalf("sign out: %d", r.status)
 		}
 		if r := h.browser().get("/l/" + inbox); r.status != 404 {

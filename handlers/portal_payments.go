@@ -48,11 +48,12 @@ type paymentForm struct {
 	amounts                   map[int64]string
 }
 
-// newPayment answers GET /portal/payments/new[?invoice=ID]: the payer's
-// open invoices from every vendor, the one it came from already ticked.
+// newPayment answers GET /portal/payments/new[?invoice=ID…]: the payer's
+// open invoices from every vendor, those it came from (an invoice page, or
+// the ones ticked in the inbox) already ticked.
 func (s *Server) newPayment(c *gin.Context) {
 	form := paymentForm{paidOn: civil.Of(s.now().UTC()).String(), checked: map[int64]bool{}}
-	if raw := c.Query("invoice"); raw != "" {
+	for _, raw := range c.QueryArray("invoice") {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			s.portalNotFound(c)

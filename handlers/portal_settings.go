@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
@@ -71,6 +72,9 @@ type settingsData struct {
 	Errors              map[string]string
 	Unsubscribed        bool
 	ContactsOpen        bool
+	Mutes               []payers.MutedVendor
+	PausedUntil         string
+	CalendarSince       string // when the calendar link was made; "" when none
 }
 
 // settingsState is what a failed form leaves to show again.
@@ -312,12 +316,24 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 		form = *state.form
 	}
 	d := settingsData{Form: form, Add: state.add, Errors: map[string]string{},
-		Unsubscribed: !p.EmailEnabled && !p.SMSEnabled}
+		Unsubscribed: !p.EmailEnabled && !p.SMSEnabled, PausedUntil: pausedUntil(p, s.now())}
 	day, hour := bundler.RhythmWeekday, bundler.DefaultHour
 	if p.RhythmWeekday != nil && p.RhythmHour != nil {
 		day, hour, d.RhythmLearned = time.Weekday(*p.RhythmWeekday), *p.RhythmHour, true
 	}
 	d.Rhythm = fmt.Sprintf("%s at %02d:00", day, hour)
+	if d.Mutes, err = s.payers.Mutes(ctx, payer); err != nil {
+		s.fail(c, err)
+		return
+	}
+	since, err := s.payers.CalendarSince(ctx, payer)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if since != nil {
+		d.CalendarSince = formatDay(civil.Of(since.In(p.Location())))
+	}
 	if d.Add.Kind == "" {
 		d.Add = contactAdd{Kind: "email", Role: payers.RoleCC}
 	}

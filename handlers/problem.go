@@ -101,6 +101,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if p.Status == http.StatusServiceUnavailable {
 		c.Header("Retry-After", "1")
 	}
+	if s.failPage(c, p) {
+		return
+	}
 	writeProblem(c, p)
 }
 

@@ -46,6 +46,7 @@ func (s *Server) routes() http.Handler {
 		r.GET("/l/:token", linkFailures, linkURL, s.linkEntry)
 		r.POST("/l/:token", linkFailures, linkURL, s.unsubscribe)
 		r.GET("/s/:token", linkFailures, linkURL, s.shortEntry)
+		r.GET("/portal/signed-out", s.signedOut)
 		r.POST("/portal/fresh-link", s.sameOrigin, s.limitForm("fresh-link", s.emailTarget, s.refusePortal), s.freshLink)
 		portal := r.Group("/portal", s.sameOrigin, s.portalAuth, s.cleanPageURL(s.portalNotFound, s.portalMessage))
 		portal.GET("", s.inbox)
@@ -73,6 +74,18 @@ func (s *Server) routes() http.Handler {
 			portal.POST("/replies/:id/send", s.sendHeldReply)
 		}
 		portal.POST("/invoices/:id/late-reason", s.giveLateReason) // issue 12
+		// Issue 13: undo, reloadable form URLs.
+		for _, form := range []string{"questions", "disputes", "promise"} {
+			portal.GET("/invoices/:id/"+form, s.formAddress)
+		}
+		portal.POST("/vendors/:id/unmute", s.unmuteVendor)
+		portal.POST("/resume", s.resumeReminders)
+		portal.GET("/signout", s.signOutConfirm)
+		portal.POST("/invoices/:id/threads/:thread/reply", s.replyInThread)
+		portal.GET("/export.csv", s.exportCSV)
+		portal.POST("/settings/calendar", s.newCalendar)
+		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
+		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
 	if s.payers != nil {
@@ -89,6 +102,7 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/threads/:id/reply", s.vendorReply)
 		vendor.POST("/threads/:id/resolve", s.vendorResolve)
 		vendor.POST("/threads/:id/assign", s.vendorAssign)
+		vendor.POST("/threads/:id/notes", s.vendorNote) // issue 13
 		vendor.POST("/payments/:id/confirm", s.vendorConfirmPayment)
 		vendor.GET("/members", s.membersPage)
 		vendor.POST("/members", s.requireAdmin, s.inviteMember)

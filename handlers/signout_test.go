@@ -100,7 +100,7 @@ func TestSignOutEverywhereRevokesShortLinksAndSessionsOfTheSameSecond(t *testing
 		}
 
 		// Same second: the clock has not moved since the sessions were issued.
-		if r := texted.post("/portal/signout", nil, "/portal"); r.status != 200 {
+		if r := texted.post("/portal/signout", nil, "/portal"); r.status != http.StatusSeeOther || r.location != "/portal/signed-out" {
 			t.Fatalf("sign out: %d %s", r.status, r.body)
 		}
 		for name, b := range map[string]*browser{"copied cookie": stolen, "other session": other, "signed-out browser": texted} {

@@ -276,7 +276,12 @@ func (s *Server) notifyAnswer(ctx context.Context, vendorID, threadID int64, bod
 // are quoted as they are, never turned into links or markup. generation is
 // the payer's token generation, which its inbox link carries.
 func (s *Server) answerMessage(n threads.AnswerNotice, generation int64) (notify.Message, error) {
-	inbox, err := s.links.URL(links.Link{PayerID: n.PayerID, Generation: generation, Action: links.ActionInbox})
+	// The link opens the conversation itself when it is on an invoice.
+	to := links.Link{PayerID: n.PayerID, Generation: generation, Action: links.ActionInbox}
+	if n.InvoiceID > 0 {
+		to.Action, to.InvoiceID = links.ActionAnswer, n.InvoiceID
+	}
+	inbox, err := s.links.URL(to)
 	if err != nil {
 		return notify.Message{}, err
 	}

@@ -117,11 +117,13 @@ func TestVendorAnswerReachesPayer(t *testing.T) {
 			t.Fatalf("no portal link in the email:\n%s", m.Text)
 		}
 		fresh := h.browser()
-		if r := fresh.get(strings.TrimPrefix(link, h.srv.URL)); r.status != http.StatusSeeOther || r.location != "/portal" {
-			t.Fatalf("the email's link: %d → %q", r.status, r.location)
+		// The link opens the conversation itself (issue 13).
+		landing := fresh.get(strings.TrimPrefix(link, h.srv.URL))
+		if landing.status != http.StatusSeeOther || !strings.HasPrefix(landing.location, "/portal/invoices/") || !strings.Contains(landing.location, "#thread-") {
+			t.Fatalf("the email's link: %d → %q", landing.status, landing.location)
 		}
-		if inbox := fresh.get("/portal"); inbox.status != 200 || !strings.Contains(inbox.body, "N-1") {
-			t.Fatalf("the email's link does not open the payer's inbox: %d", inbox.status)
+		if page := fresh.get(strings.Split(landing.location, "#")[0]); page.status != 200 || !strings.Contains(page.body, "N-1") {
+			t.Fatalf("the email's link does not open the payer's invoice: %d", page.status)
 		}
 
 		// A second answer within 10 minutes is in the portal, not emailed.

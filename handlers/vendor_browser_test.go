@@ -91,6 +91,7 @@ func TestAgentAnswersInChromium(t *testing.T) {
 	if page := text(ctx, "h1"); page != "Check your inbox" {
 		t.Errorf("after asking for a link the page says %q", page)
 	}
+	checkAxe(t, ctx, "vendor sign-in sent")
 	do(ctx, "open the link and sign in",
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS("#signin")),
@@ -103,6 +104,7 @@ func TestAgentAnswersInChromium(t *testing.T) {
 		}
 	}
 	screenshots(t, ctx, "vendor-inbox")
+	checkAxe(t, ctx, "vendor inbox")
 
 	do(ctx, "open the question",
 		chromedp.Click(chromedp.CSS(`#questions a[href="/vendor/threads/`+strconvI(question.ID)+`"]`)),
@@ -115,6 +117,9 @@ func TestAgentAnswersInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#reply button[type=submit]")))
 	landed("done=reply")
 	screenshots(t, ctx, "vendor-thread")
+	checkAxe(t, ctx, "vendor thread")
+	do(ctx, "a missing vendor page", chromedp.Navigate(h.srv.URL+"/vendor/nothing/here"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	checkAxe(t, ctx, "vendor 404")
 
 	do(ctx, "open the dispute from the inbox",
 		chromedp.Navigate(h.srv.URL+"/vendor"),

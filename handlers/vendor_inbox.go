@@ -56,6 +56,7 @@ func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorP
 }
 
 var vendorFlash = map[string]string{
+	"note":    "Your note was added. Only your team sees it.",
 	"reply":   "Your reply was sent. The customer sees it in their inbox and is emailed.",
 	"resolve": "The thread is resolved. The customer sees the outcome in their inbox.",
 	"assign":  "The thread's assignment was saved.",
@@ -76,11 +77,17 @@ type queueThread struct {
 	Subject, Customer, Age, State, Assignee string
 	Reason, Amount                          string
 	Waiting                                 bool
+	// Late is set when the customer has waited longer than the first-reply
+	// target for an answer.
+	Late bool
 }
 
 type queuePromise struct {
 	Invoice, Customer, Amount, By, BrokenOn string
 	Broken                                  bool
+	// SupersededOn is when the payer replaced this promise with the one
+	// for NewBy ("" for a promise still standing).
+	SupersededOn, NewBy string
 }
 
 type queuePayment struct {
@@ -93,6 +100,7 @@ type queueContact struct {
 }
 
 type vendorInboxData struct {
+	Queue                    queueView
 	FirstReply, Resolution   string
 	FirstReplyN, ResolutionN int
 	Questions, Disputes      []queueThread
@@ -127,11 +135,17 @@ func (s *Server) vendorInbox(c *gin.Context) {
 	now := s.now()
 	var d vendorInboxData
 	var err error
-	if d.Questions, err = s.threadQueue(ctx, m.VendorID, threads.ThreadQuestion, now); err != nil {
+	if checkQuery(c, "tab", "q", "sort") != nil {
+		s.vendorNotFound(c)
+		return
+	}
+	f := readQueueFilter(c, m.ID)
+	d.Queue = f.view()
+	if d.Questions, err = s.threadQueue(ctx, m.VendorID, threads.ThreadQuestion, now, f); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, threads.ThreadDispute, now); err != nil {
+	if d.Disputes, err = s.threadQueue(ctx, m.VendorID, threads.ThreadDispute, now, f); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -159,6 +173,10 @@ func (s *Server) vendorInbox(c *gin.Context) {
 			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
 		}
 		d.Promises = append(d.Promises, q)
+	}
+	if err := s.addSupersededPromises(ctx, m.VendorID, now, loc, &d); err != nil {
+		s.fail(c, err)
+		return
 	}
 	payments, err := s.payers.VendorPayments(ctx, m.VendorID, payers.VendorPaymentFilter{Status: payers.PaymentPending, Limit: 200})
 	if err != nil {
@@ -228,9 +246,9 @@ var suppressionText = map[string]string{
 
 // threadQueue lists the vendor's unresolved threads of a kind: those
 // awaiting a reply first, oldest first.
-func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time) ([]queueThread, error) {
+func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, now time.Time, f queueFilter) ([]queueThread, error) {
 	var views []threads.VendorThreadView
-	for _, state := range []string{threads.ThreadOpen, threads.ThreadAnswered} {
+	for _, state := range f.states() {
 		vs, err := s.threads.VendorThreads(ctx, vendorID, threads.VendorThreadFilter{Kind: kind, State: state, Limit: 500})
 		if err != nil {
 			return nil, err
@@ -249,10 +267,12 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	if err != nil {
 		return nil, err
 	}
+	views = f.apply(views, assignees)
 	out := make([]queueThread, len(views))
 	for i, v := range views {
 		q := queueThread{ID: v.ID, Subject: threadSubject(v), Age: ageText(now.Sub(v.CreatedAt)),
 			State: vendorStateText[v.State], Waiting: v.State == threads.ThreadOpen, Assignee: names[assignees[v.ID]]}
+		q.Late = q.Waiting && now.Sub(waitingSince(v.Thread)) > firstReplyTarget
 		if v.Customer != nil {
 			q.Customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
 		}
@@ -326,4 +346,26 @@ func durationText(d time.Duration, n int) string {
 	default:
 		return fmt.Sprintf("%d min", mins)
 	}
+}
+
+// addSupersededPromises lists, after the promises due or broken, those the
+// payer replaced in the last two weeks, each with the date that replaced it.
+func (s *Server) addSupersededPromises(ctx context.Context, vendorID int64, now time.Time, loc *time.Location, d *vendorInboxData) error {
+	replaced, err := s.payers.SupersededPromises(ctx, vendorID, now.Add(-promisesBehind))
+	if err != nil {
+		return err
+	}
+	for _, p := range replaced {
+		amount := p.Amount
+		if amount == 0 {
+			amount = p.AmountRemaining
+		}
+		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
+			By: p.Promised().String(), SupersededOn: p.SupersededAt.In(loc).Format(vendorDateStamp), NewBy: "a new date"}
+		if nb := p.NewPromised(); !nb.IsZero() {
+			q.NewBy = nb.String()
+		}
+		d.Promises = append(d.Promises, q)
+	}
+	return nil
 }

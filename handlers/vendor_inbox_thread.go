@@ -27,6 +27,7 @@ type vendorThreadData struct {
 	Invoice                        *threadInvoiceView
 	Customer                       *threads.ThreadCustomer
 	Messages                       []messageView
+	Notes                          []messageView // the team's internal notes
 	Members                        []memberOption
 	Outcomes                       []reasonOption
 
@@ -123,6 +124,20 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 			mv.Who, mv.FromVendor = "Your team", true
 		}
 		d.Messages = append(d.Messages, mv)
+	}
+	notes, err := s.threads.ThreadNotes(ctx, m.VendorID, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, n := range notes {
+		who := "A former member"
+		for _, mm := range members {
+			if mm.ID == n.MemberID {
+				who = mm.Label()
+			}
+		}
+		d.Notes = append(d.Notes, messageView{Who: who, At: n.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: n.Body})
 	}
 	for _, mm := range members {
 		if mm.ID == assignees[id] {
@@ -235,4 +250,23 @@ func (s *Server) vendorConfirmPayment(c *gin.Context) {
 		return
 	}
 	seeOther(c, "/vendor?done=payment")
+}
+
+// vendorNote answers POST /vendor/threads/:id/notes: an internal note the
+// customer never sees.
+func (s *Server) vendorNote(c *gin.Context) {
+	id, ok := s.vendorThreadID(c)
+	if !ok {
+		return
+	}
+	ctx, m := c.Request.Context(), member(c)
+	if err := checkForm(c, "note"); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
+	if _, err := s.threads.AddThreadNote(ctx, m.VendorID, id, m.ID, c.PostForm("note")); err != nil {
+		s.vendorActionFailed(c, id, err)
+		return
+	}
+	seeOther(c, "/vendor/threads/"+strconv.FormatInt(id, 10)+"?done=note#notes")
 }

@@ -204,7 +204,7 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 func (t *TeamMail) threadLine(th threads.VendorThreadView, now time.Time) string {
 	var b strings.Builder
 	if th.Kind == threads.ThreadDispute {
-		fmt.Fprintf(&b, "Dispute (%s, %s)", strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
+		fmt.Fprintf(&b, "Dispute (%s, %s)", threads.ReasonLabel(th.Reason), money.Format(th.DisputedAmount, th.Currency))
 	} else {
 		b.WriteString("Question")
 	}

@@ -174,7 +174,7 @@ func TestTeamIsEmailedOncePerNewThread(t *testing.T) {
 		if !ok {
 			t.Fatal("Contoso, without members, was not emailed at its support address")
 		}
-		if !strings.Contains(cm.Subject, "New dispute") || !strings.Contains(cm.Text, "Reason: not received") ||
+		if !strings.Contains(cm.Subject, "New dispute") || !strings.Contains(cm.Text, "Reason: Goods or services not received") ||
 			!strings.Contains(cm.Text, "USD 500.00") || !strings.Contains(cm.Text, fmt.Sprintf("/vendor/threads/%d", d.ID)) {
 			t.Errorf("Contoso's email:\n%s\n%s", cm.Subject, cm.Text)
 		}
@@ -292,7 +292,7 @@ func TestDailySummaryAt0800VendorLocal(t *testing.T) {
 			t.Errorf("subject: %q", s.Subject)
 		}
 		for _, want := range []string{"1 question and 1 dispute, 1 awaiting your reply",
-			"Dispute (pricing, USD 10.00) on invoice N-2 from Acme Corp, 5 hours old, awaiting your reply: https://hub.example/vendor/threads/",
+			"Dispute (Pricing is wrong, USD 10.00) on invoice N-2 from Acme Corp, 5 hours old, awaiting your reply: https://hub.example/vendor/threads/",
 			"Question on invoice N-1 from Acme Corp", "first reply 2 h 0 min (median of 1 thread)", "Open your inbox: https://hub.example/vendor"} {
 			if !strings.Contains(s.Text, want) {
 				t.Errorf("Sunday's summary lacks %q:\n%s", want, s.Text)

@@ -166,7 +166,7 @@ func newThreadMessage(th threads.VendorThreadView, to []string, from, baseURL st
 	}
 	if th.Kind == threads.ThreadDispute {
 		fmt.Fprintf(&b, "Reason: %s\nDisputed: %s\nReminders for the invoice are paused until you resolve it.\n",
-			strings.ReplaceAll(th.Reason, "_", " "), money.Format(th.DisputedAmount, th.Currency))
+			threads.ReasonLabel(th.Reason), money.Format(th.DisputedAmount, th.Currency))
 	}
 	if len(th.Messages) > 0 {
 		b.WriteString("\nThey wrote:\n\n")

@@ -52,7 +52,7 @@ var (
 // Codes of actions and channels in a token; 0 is no action (invalid) and no
 // channel (valid: links of every channel).
 var (
-	actionCodes  = [...]string{1: ActionInbox, 2: ActionPay, 3: ActionApplyCredit, 4: ActionAsk, 5: ActionDispute, 6: ActionPreferences, 7: ActionUnsubscribe, 8: ActionReplies}
+	actionCodes  = [...]string{1: ActionInbox, 2: ActionPay, 3: ActionApplyCredit, 4: ActionAsk, 5: ActionDispute, 6: ActionPreferences, 7: ActionUnsubscribe, 8: ActionReplies, 9: ActionPromise, 10: ActionAnswer}
 	channelCodes = [...]string{0: "", 1: "email", 2: "sms"}
 )
 

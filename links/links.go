@@ -22,6 +22,8 @@ const (
 	ActionDispute     = "dispute"
 	ActionPreferences = "preferences"
 	ActionUnsubscribe = "unsubscribe"
+	ActionPromise     = "promise" // promise to pay an overdue invoice
+	ActionAnswer      = "answer"  // the vendor's answer on an invoice's conversation
 	// ActionReplies opens the replies held for the payer to route (package inbound).
 	ActionReplies = "replies"
 )

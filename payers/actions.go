@@ -83,24 +83,28 @@ func (s *Store) Promise(ctx context.Context, payerID, invoiceID int64, date civi
 		if amount > inv.AmountRemaining {
 			return vendors.Invalid("amount", "The amount is more than the invoice's remaining amount.")
 		}
-		// An earlier promise is superseded, not broken.
-		err = tx.Model(&Hold{}).Where("invoice_id = ? AND payer_id = ? AND kind = ? AND released_at IS NULL AND broken_at IS NULL",
-			inv.ID, payerID, HoldPromise).Update("released_at", now).Error
-		if err != nil {
-			return fmt.Errorf("release earlier promise: %w", err)
-		}
 		h.VendorID, h.InvoiceID = inv.VendorID, inv.ID
 		if err := tx.Create(&h).Error; err != nil {
 			return fmt.Errorf("hold: %w", err)
+		}
+		// An earlier promise is superseded, not broken: the vendor sees
+		// which promise replaced it.
+		replaced, err := supersedePromises(tx, payerID, inv.ID, h.ID, p.Location(), now)
+		if err != nil {
+			return err
 		}
 		promised := amount
 		if promised == 0 {
 			promised = inv.AmountRemaining
 		}
-		return vendors.WriteEvent(tx, inv.VendorID, "promise.created", map[string]any{
+		payload := map[string]any{
 			"invoice_external_id": inv.ExternalID, "invoice_number": inv.Number, "promised_date": date.String(),
 			"amount": promised, "currency": inv.Currency,
-		}, now)
+		}
+		if !replaced.IsZero() {
+			payload["replaces_promised_date"] = replaced.String()
+		}
+		return vendors.WriteEvent(tx, inv.VendorID, "promise.created", payload, now)
 	})
 	if err != nil {
 		return Hold{}, vendors.WrapAction("payers: promise", err)
@@ -182,6 +186,9 @@ func (s *Store) PayClicked(ctx context.Context, payerID, invoiceID int64) (strin
 			return ErrNoPayURL
 		}
 		payURL = inv.PayURL
+		if err := tx.Exec(`INSERT INTO pay_clicks (payer_id, invoice_id, created_at) VALUES (?, ?, ?)`, payerID, inv.ID, now).Error; err != nil {
+			return fmt.Errorf("record pay click: %w", err)
+		}
 		return vendors.WriteEvent(tx, inv.VendorID, "pay.clicked", map[string]any{
 			"invoice_external_id": inv.ExternalID, "invoice_number": inv.Number,
 			"amount_remaining": inv.AmountRemaining, "currency": inv.Currency,
@@ -239,4 +246,27 @@ func (s *Store) PauseUntil(ctx context.Context, payerID int64, until time.Time) 
 // 2026-12-01" means to this payer.
 func (p Payer) EndOfDay(d civil.Date) time.Time {
 	return d.AddDays(1).In(p.Location()).UTC()
+}
+
+// supersedePromises releases the payer's earlier live promises on an invoice
+// inside tx, each marked as replaced by hold newID, and returns the date the
+// latest of them had promised (zero when there was none).
+func supersedePromises(tx *gorm.DB, payerID, invoiceID, newID int64, loc *time.Location, now time.Time) (civil.Date, error) {
+	var earlier []Hold
+	err := tx.Where("invoice_id = ? AND payer_id = ? AND kind = ? AND released_at IS NULL AND broken_at IS NULL AND id <> ?",
+		invoiceID, payerID, HoldPromise, newID).Order("id").Find(&earlier).Error
+	if err != nil {
+		return civil.Date{}, fmt.Errorf("earlier promises: %w", err)
+	}
+	var replaced civil.Date
+	for _, e := range earlier {
+		if err := tx.Model(&Hold{}).Where("id = ?", e.ID).
+			Updates(map[string]any{"released_at": now, "superseded_by": newID}).Error; err != nil {
+			return civil.Date{}, fmt.Errorf("supersede promise: %w", err)
+		}
+		if e.Until != nil {
+			replaced = PromisedDate(*e.Until, loc)
+		}
+	}
+	return replaced, nil
 }

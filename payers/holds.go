@@ -22,6 +22,8 @@ type Hold struct {
 	CreatedAt  time.Time
 	ReleasedAt *time.Time
 	BrokenAt   *time.Time
+	// SupersededBy is the later promise that replaced this one.
+	SupersededBy *int64
 }
 
 // PlaceHold records a hold on one of the payer's invoices.

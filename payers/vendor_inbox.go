@@ -86,3 +86,44 @@ LIMIT 200`, vendorID).Scan(&rows).Error
 	}
 	return rows, nil
 }
+
+// SupersededPromise is a promise the payer replaced with a later one.
+type SupersededPromise struct {
+	InboxPromise
+	SupersededAt  time.Time  // when the new promise came
+	NewUntil      *time.Time // the new promise's end (nil if it is gone)
+	NewAmount     int64
+	NewHoldBroken *time.Time
+}
+
+// NewPromised is the date the replacing promise names.
+func (p SupersededPromise) NewPromised() civil.Date {
+	if p.NewUntil == nil {
+		return civil.Date{}
+	}
+	return PromisedDate(*p.NewUntil, Payer{Timezone: p.PayerTimezone, Key: p.PayerKey}.Location())
+}
+
+// SupersededPromises returns the vendor's promises replaced by a later one
+// since since, on invoices still open, newest first: the vendor's queue
+// shows the change instead of the old promise vanishing.
+func (s *Store) SupersededPromises(ctx context.Context, vendorID int64, since time.Time) ([]SupersededPromise, error) {
+	var rows []SupersededPromise
+	err := s.db.WithContext(ctx).Raw(`
+SELECT h.id AS hold_id, i.id AS invoice_id, i.number AS invoice_number, c.name AS customer_name, i.currency,
+       h.amount, i.amount_remaining, h.until, h.broken_at, p.timezone AS payer_timezone, p.key AS payer_key,
+       h.released_at AS superseded_at, n.until AS new_until, n.amount AS new_amount, n.broken_at AS new_hold_broken
+FROM holds h
+JOIN invoices i ON i.id = h.invoice_id AND i.vendor_id = h.vendor_id
+JOIN customers c ON c.id = i.customer_id
+JOIN payers p ON p.id = h.payer_id
+LEFT JOIN holds n ON n.id = h.superseded_by AND n.vendor_id = h.vendor_id
+WHERE h.vendor_id = ? AND h.kind = ? AND h.superseded_by IS NOT NULL AND h.released_at >= ? AND h.until IS NOT NULL
+  AND i.status = 'open' AND i.amount_remaining > 0
+ORDER BY h.released_at DESC, h.id DESC
+LIMIT 200`, vendorID, HoldPromise, since.UTC()).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: superseded promises: %w", err)
+	}
+	return rows, nil
+}

@@ -34,6 +34,7 @@ type AnswerNotice struct {
 	Outcome       string
 	VendorName    string
 	InvoiceNumber string // "" for a thread on the vendor account
+	InvoiceID     int64  // 0 for a thread on the vendor account
 	// Body is the vendor's message or resolution note, "" when none.
 	Body        string
 	To, CC, BCC []string
@@ -58,9 +59,11 @@ func (s *Store) ClaimAnswerNotice(ctx context.Context, vendorID, threadID int64,
 		PayerNotifiedAt *time.Time
 		VendorName      string
 		InvoiceNumber   *string
+		InvoiceID       *int64
 	}
 	err := s.db.WithContext(ctx).Raw(`
-SELECT t.id, t.payer_id, t.kind, t.state, t.outcome, t.payer_notified_at, v.name AS vendor_name, i.number AS invoice_number
+SELECT t.id, t.payer_id, t.kind, t.state, t.outcome, t.payer_notified_at, v.name AS vendor_name, i.number AS invoice_number,
+       i.id AS invoice_id
 FROM threads t
 JOIN vendors v ON v.id = t.vendor_id
 LEFT JOIN invoices i ON i.id = t.invoice_id AND i.vendor_id = t.vendor_id
@@ -75,7 +78,7 @@ WHERE t.id = ? AND t.vendor_id = ?`, threadID, vendorID).Scan(&rows).Error
 	n := AnswerNotice{ThreadID: t.ID, PayerID: t.PayerID, Kind: t.Kind, Resolved: t.State == ThreadResolved,
 		Outcome: t.Outcome, VendorName: t.VendorName, Body: body, previous: t.PayerNotifiedAt}
 	if t.InvoiceNumber != nil {
-		n.InvoiceNumber = *t.InvoiceNumber
+		n.InvoiceNumber, n.InvoiceID = *t.InvoiceNumber, *t.InvoiceID
 	}
 	p, err := s.payers.Get(ctx, t.PayerID)
 	if err != nil {

@@ -115,6 +115,13 @@ func (s *Store) openThread(ctx context.Context, payerID, invoiceID int64, t Thre
 		if t.Kind == ThreadDispute && t.DisputedAmount > inv.AmountRemaining {
 			return vendors.Invalid("amount", "The disputed amount is more than the invoice's remaining amount.")
 		}
+		if t.Kind == ThreadDispute {
+			joined, ok, err := joinOpenDispute(tx, payerID, inv, t, body, now)
+			if err != nil || ok {
+				t = joined
+				return err
+			}
+		}
 		t.VendorID, t.PayerID, t.InvoiceID, t.State, t.CreatedAt, t.UpdatedAt = inv.VendorID, payerID, &inv.ID, ThreadOpen, now, now
 		t.Currency = inv.Currency
 		t.Messages = []ThreadMessage{{Author: "payer", Body: body, CreatedAt: now}}

@@ -1,0 +1,55 @@
+package payers
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Every payer action that stops reminders can be undone from the portal.
+
+// MutedVendor is a vendor the payer muted.
+type MutedVendor struct {
+	VendorID  int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Mutes lists the vendors the payer muted, by name.
+func (s *Store) Mutes(ctx context.Context, payerID int64) ([]MutedVendor, error) {
+	var out []MutedVendor
+	err := s.db.WithContext(ctx).Raw(`
+SELECT m.vendor_id, v.name, m.created_at
+FROM payer_mutes m JOIN vendors v ON v.id = m.vendor_id
+WHERE m.payer_id = ?
+ORDER BY v.name, m.vendor_id`, payerID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("payers: mutes: %w", err)
+	}
+	return out, nil
+}
+
+// UnmuteVendor lets reminders about a vendor's invoices come again. A
+// vendor the payer never muted (or that does not bill it) is ErrNotFound.
+func (s *Store) UnmuteVendor(ctx context.Context, payerID, vendorID int64) error {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM payer_mutes WHERE payer_id = ? AND vendor_id = ?`, payerID, vendorID)
+	if res.Error != nil {
+		return fmt.Errorf("payers: unmute: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Resume ends a pause of every reminder; resuming when nothing is paused
+// changes nothing.
+func (s *Store) Resume(ctx context.Context, payerID int64) error {
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ? AND paused_until IS NOT NULL", payerID).
+		Updates(map[string]any{"paused_until": nil, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("payers: resume: %w", err)
+	}
+	return nil
+}
