@@ -162,12 +162,18 @@ func fieldMessages(ve *vendors.ValidationError, labels map[string]string) string
 
 // muteVendor answers POST /portal/vendors/:id/mute.
 func (s *Server) muteVendor(c *gin.Context) {
+	s.setMute(c, s.payers.MuteVendor, "/portal", "mute")
+}
+
+// setMute mutes or unmutes (set) the vendor of the path for the payer, then
+// goes back to the page given in the form (else to back) with done.
+func (s *Server) setMute(c *gin.Context, set func(ctx context.Context, payerID, vendorID int64) error, back, done string) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		s.portalNotFound(c)
 		return
 	}
-	err = s.payers.MuteVendor(c.Request.Context(), payerID(c), id)
+	err = set(c.Request.Context(), payerID(c), id)
 	if errors.Is(err, payers.ErrNotFound) {
 		s.portalNotFound(c)
 		return
@@ -176,7 +182,7 @@ func (s *Server) muteVendor(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	seeOther(c, "/portal?done=mute")
+	seeOther(c, backTo(c.PostForm("back"), back)+"?done="+done)
 }
 
 // pauseReminders answers POST /portal/pause: no reminder at all until the

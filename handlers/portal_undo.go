@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,21 +21,7 @@ import (
 // unmuteVendor answers POST /portal/vendors/:id/unmute and goes back to the
 // page the payer came from (an invoice, the inbox or settings).
 func (s *Server) unmuteVendor(c *gin.Context) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		s.portalNotFound(c)
-		return
-	}
-	err = s.payers.UnmuteVendor(c.Request.Context(), payerID(c), id)
-	if errors.Is(err, payers.ErrNotFound) {
-		s.portalNotFound(c)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	seeOther(c, backTo(c.PostForm("back"), "/portal")+"?done=unmute")
+	s.setMute(c, s.payers.UnmuteVendor, "/portal", "unmute")
 }
 
 // resumeReminders answers POST /portal/resume: the pause ends now.
