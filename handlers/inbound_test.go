@@ -202,6 +202,9 @@ func TestHeldReplyPayerChooses(t *testing.T) {
 			!strings.Contains(page.body, "Send to Contoso Freight") || strings.Contains(page.body, "On Tue, Dec 1") {
 			t.Fatalf("replies page:\n%s", page.body)
 		}
+		if inbox := b.get("/portal"); !strings.Contains(inbox.body, `href="/portal/replies"`) || !strings.Contains(inbox.body, "1 emailed reply waits") {
+			t.Errorf("the inbox does not point at the held reply:\n%s", inbox.body)
+		}
 		var held []inbound.Reply
 		db.Gorm.Where("status = ?", inbound.StatusHeld).Find(&held)
 		if len(held) != 1 {
@@ -225,6 +228,9 @@ func TestHeldReplyPayerChooses(t *testing.T) {
 		}
 		if page := b.get("/portal/replies"); !strings.Contains(page.body, "No reply is waiting") {
 			t.Errorf("after sending:\n%s", page.body)
+		}
+		if inbox := b.get("/portal"); strings.Contains(inbox.body, `href="/portal/replies"`) {
+			t.Errorf("the inbox still points at held replies after the last was sent")
 		}
 	})
 }

@@ -58,6 +58,9 @@ type inboxData struct {
 	// are plain links to the pages around it ("" at either end).
 	Page, Pages, First, Last int
 	PrevURL, NextURL         string
+	// HeldReplies counts the payer's emailed replies waiting for it to say
+	// which vendor they are for (/portal/replies).
+	HeldReplies int
 }
 
 // holdText names a hold for the payer.
@@ -156,6 +159,14 @@ func (s *Server) inbox(c *gin.Context) {
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if s.inbound != nil {
+		held, err := s.inbound.Store().Held(ctx, payerID(c))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.HeldReplies = len(held)
 	}
 	byID := make(map[int64]*inboxVendor, len(onPage))
 	for _, v := range onPage {
