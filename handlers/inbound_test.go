@@ -397,6 +397,22 @@ func TestReplyAttachments(t *testing.T) {
 		if other := r.api.do("GET", base, r.cfKey, nil); other.status != 404 {
 			t.Errorf("another vendor listed it: %d", other.status)
 		}
+		// The AR team sees the file on the thread page and downloads it there.
+		r.member(r.northwind, "alice@northwind.example", vendors.RoleAgent)
+		agent := r.vendorSignIn("alice@northwind.example")
+		page := agent.get("/vendor/threads/" + strconvI(nw[0].ID))
+		href := "/vendor/threads/" + strconvI(nw[0].ID) + "/attachments/" + strconvI(list.Data[0].ID)
+		if !strings.Contains(page.body, `href="`+href+`"`) || !strings.Contains(page.body, "delivery note.pdf") {
+			t.Fatalf("the thread page does not list the file:\n%s", page.body)
+		}
+		if dl := agent.get(href); dl.status != 200 || dl.body != string(pdf) || dl.header.Get("Content-Type") != "application/octet-stream" ||
+			!strings.HasPrefix(dl.header.Get("Content-Disposition"), "attachment") {
+			t.Errorf("download from the thread page: %d %v", dl.status, dl.header)
+		}
+		r.member(r.contoso, "bo@contoso.example", vendors.RoleAgent)
+		if other := r.vendorSignIn("bo@contoso.example").get(href); other.status != 404 {
+			t.Errorf("another vendor's member downloaded it: %d", other.status)
+		}
 		if m := r.browser().get("/metrics").body; !strings.Contains(m, `duehub_inbound_replies_total{reason="too_large",source="sendgrid",status="attachment_dropped"} 1`) {
 			t.Error("the dropped file is not counted")
 		}

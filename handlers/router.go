@@ -102,7 +102,8 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/threads/:id/reply", s.vendorReply)
 		vendor.POST("/threads/:id/resolve", s.vendorResolve)
 		vendor.POST("/threads/:id/assign", s.vendorAssign)
-		vendor.POST("/threads/:id/notes", s.vendorNote) // issue 13
+		vendor.POST("/threads/:id/notes", s.vendorNote)                                 // issue 13
+		vendor.GET("/threads/:id/attachments/:attachment_id", s.vendorThreadAttachment) // issue 14
 		vendor.POST("/payments/:id/confirm", s.vendorConfirmPayment)
 		vendor.GET("/members", s.membersPage)
 		vendor.POST("/members", s.requireAdmin, s.inviteMember)

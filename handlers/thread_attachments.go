@@ -55,17 +55,49 @@ func (s *Server) listThreadAttachments(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// attachmentView is a file of a payer's emailed reply on the vendor's
+// thread page, downloaded from vendorThreadAttachment.
+type attachmentView struct {
+	ID       int64
+	Filename string
+	Size     string
+}
+
+// byteSize says a file's size as a person reads it.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt((n+512)>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// vendorThreadAttachment answers GET
+// /vendor/threads/:id/attachments/:attachment_id for a signed-in member:
+// the file, as a download only, exactly as the API serves it.
+func (s *Server) vendorThreadAttachment(c *gin.Context) {
+	s.serveAttachment(c, member(c).VendorID, s.vendorNotFound)
+}
+
 // getThreadAttachment answers GET /v1/threads/:id/attachments/:attachment_id.
 func (s *Server) getThreadAttachment(c *gin.Context) {
-	id, err := idParam(c)
+	s.serveAttachment(c, vendorID(c), func(c *gin.Context) { s.fail(c, vendors.ErrNotFound) })
+}
+
+// serveAttachment sends one of the vendor's thread attachments as a
+// download that no browser renders; notFound answers a missing one.
+func (s *Server) serveAttachment(c *gin.Context, vendorID int64, notFound func(*gin.Context)) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	aid, aerr := strconv.ParseInt(c.Param("attachment_id"), 10, 64)
-	if err != nil || aerr != nil || s.inbound == nil {
-		s.fail(c, vendors.ErrNotFound)
+	if err != nil || aerr != nil || id <= 0 || s.inbound == nil {
+		notFound(c)
 		return
 	}
-	f, err := s.inbound.Store().ThreadAttachment(c.Request.Context(), vendorID(c), id, aid)
+	f, err := s.inbound.Store().ThreadAttachment(c.Request.Context(), vendorID, id, aid)
 	if errors.Is(err, inbound.ErrNotFound) {
-		s.fail(c, vendors.ErrNotFound)
+		notFound(c)
 		return
 	}
 	if err != nil {

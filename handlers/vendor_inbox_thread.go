@@ -28,8 +28,10 @@ type vendorThreadData struct {
 	Customer                       *threads.ThreadCustomer
 	Messages                       []messageView
 	Notes                          []messageView // the team's internal notes
-	Members                        []memberOption
-	Outcomes                       []reasonOption
+	// Attachments are the files that came with the payer's emailed replies.
+	Attachments []attachmentView
+	Members     []memberOption
+	Outcomes    []reasonOption
 
 	LateReasons []reasonOption // the tags of a late payment (issue 12)
 }
@@ -138,6 +140,16 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 			}
 		}
 		d.Notes = append(d.Notes, messageView{Who: who, At: n.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: n.Body})
+	}
+	if s.inbound != nil {
+		files, err := s.inbound.Store().ThreadAttachments(ctx, m.VendorID, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, f := range files {
+			d.Attachments = append(d.Attachments, attachmentView{ID: f.ID, Filename: f.Filename, Size: byteSize(f.Size)})
+		}
 	}
 	for _, mm := range members {
 		if mm.ID == assignees[id] {
