@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/threads"
 )
 
@@ -51,7 +52,7 @@ func (r *Router) RouteSMS(ctx context.Context, m SMS) (Outcome, string, error) {
 		n := len(out.ThreadIDs)
 		return out, fmt.Sprintf("Thanks, your message was sent to the vendor%s. The answer will be in your duehub inbox.", map[bool]string{true: "s"}[n > 1]), nil
 	case StatusHeld:
-		return out, "We could not tell which invoice or vendor this is for. Please send it again with the invoice number or the vendor's name.", nil
+		return out, r.heldSMSAnswer(ctx, *rep.PayerID), nil
 	}
 	return out, "", nil
 }
@@ -84,4 +85,23 @@ ORDER BY sent_at DESC, id DESC LIMIT 1`, now.Add(-SMSReplyWindow), "%,"+likeEsca
 // number never has them; a forged From might).
 func likeEscape(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
+
+// heldSMSAnswer asks the payer of a held text to choose its vendor, with a
+// signed link to the held replies page; without a link it asks to send the
+// text again naming the invoice or the vendor.
+func (r *Router) heldSMSAnswer(ctx context.Context, payerID int64) string {
+	const resend = "We could not tell which invoice or vendor this is for. Please send it again with the invoice number or the vendor's name."
+	if r.cfg.Links == nil {
+		return resend
+	}
+	p, err := r.cfg.Payers.Get(ctx, payerID)
+	if err != nil {
+		return resend
+	}
+	url, err := r.cfg.Links.URL(links.Link{PayerID: payerID, Generation: p.TokenGeneration, Action: links.ActionReplies, Channel: "sms"})
+	if err != nil {
+		return resend
+	}
+	return "We could not tell which vendor this is for. Choose it here: " + url
 }
