@@ -130,7 +130,17 @@ func checkTinyRun(t *testing.T, h Hub, database string) {
 		t.Errorf("ceiling of %d digests, the pass sent %d (%d email, %d SMS)", res.CeilingN, res.DigestsBuilt,
 			res.DigestsEmail, res.DigestsSMS)
 	}
-	if res.BusySuccess < 1 || res.BusyCodes["200"] == 0 {
+	// During the pass the API answers: 200, or a clean 503 from load
+	// shedding when this test runs under -race beside every other package
+	// (3 of 57 in one CI run on SQLite); never an error, never a timeout.
+	// How fast it answers is the bench's figure, and TestAPIAnswersWhileServePlansOnSQLite
+	// (cmd/duehub) guards against the SQLite stall.
+	for code := range res.BusyCodes {
+		if code != "200" && code != "503" {
+			t.Errorf("API GETs during the pass answered %s: codes %v", code, res.BusyCodes)
+		}
+	}
+	if res.BusySuccess < 0.8 || res.BusyCodes["200"] == 0 {
 		t.Errorf("API GETs during the pass: success %v, codes %v", res.BusySuccess, res.BusyCodes)
 	}
 	if res.PutCodes["201"] == 0 || res.InboxCodes["200"] == 0 {
