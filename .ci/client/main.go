@@ -125,14 +125,17 @@ func (s *scenario) run() {
 			}
 		}
 	}()
-	// A weekday at 14:00 UTC, when a digest of invoices due that day goes out.
-	// It is two weeks ahead: the invoices reach none of their reminder points
-	// (the first is 7 days before the due date) on the real clock, so serve's
-	// own planner sends nothing and `digests run --now` sends the one digest.
-	// (With today's date, serve would send it as soon as it runs past the
-	// payers' 09:00 window, racing the scenario.)
+	// A Tuesday at 14:00 UTC, when a digest of invoices due that day goes
+	// out: the default cadence is the payer's weekly rhythm, Tuesday 09:00
+	// for a payer the network has not learned yet, and a window older than
+	// the stale limit is skipped, so any other weekday would send nothing.
+	// It is at least two weeks ahead: the invoices reach none of their
+	// reminder points (the first is 7 days before the due date) on the real
+	// clock, so serve's own planner sends nothing and `digests run --now`
+	// sends the one digest. (With today's date, serve would send it as soon
+	// as it runs past the payers' 09:00 window, racing the scenario.)
 	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 14)
-	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+	for day.Weekday() != time.Tuesday {
 		day = day.AddDate(0, 0, 1)
 	}
 	s.push(day)
