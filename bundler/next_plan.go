@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/database"
 )
 
 // PlanRecheck is the furthest ahead a payer's next_plan_at is set: every
@@ -129,7 +131,7 @@ func (r *Runner) commitChunk(ctx context.Context, entries []Entry, next []nextPl
 		return 0, nil
 	}
 	err = r.cfg.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		batch := statementRows(tx)
+		batch := database.RowsPerStatementOf(tx, &Entry{})
 		if len(entries) > 0 {
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&entries, batch)
 			if res.Error != nil {
@@ -150,18 +152,6 @@ func (r *Runner) commitChunk(ctx context.Context, entries []Entry, next []nextPl
 		return 0, fmt.Errorf("bundler: %w", err)
 	}
 	return n, nil
-}
-
-// statementRows is how many rows one multi-row statement writes. The SQLite
-// driver binds each parameter by a linear search of the arguments, so a
-// statement's bind time grows with the square of its parameters: 500 ledger
-// rows (4,500 parameters) spent half the planning pass in it, 100 rows a
-// tenth of that.
-func statementRows(tx *gorm.DB) int {
-	if tx.Dialector.Name() == "postgres" {
-		return 500
-	}
-	return 100
 }
 
 // writeNextPlans sets next_plan_at of each payer in one statement, only

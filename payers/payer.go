@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -134,7 +135,7 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 	}
 	// Insert in key order so concurrent pushes cannot deadlock on PostgreSQL.
 	slices.SortFunc(fresh, func(a, b Payer) int { return strings.Compare(a.Key, b.Key) })
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, rowsPerStatement(tx)).Error; err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, database.RowsPerStatementOf(tx, &Payer{})).Error; err != nil {
 		return nil, fmt.Errorf("payers: create payers: %w", err)
 	}
 	var rows []Payer
@@ -169,7 +170,7 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 	slices.SortFunc(addrs, func(a, b Contact) int {
 		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Value, b.Value), cmp.Compare(a.PayerID, b.PayerID))
 	})
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&addrs, rowsPerStatement(tx)).Error; err != nil {
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&addrs, database.RowsPerStatementOf(tx, &Contact{})).Error; err != nil {
 		return nil, fmt.Errorf("payers: add contacts: %w", err)
 	}
 	// A phone-only contact ends with the payer its number belongs to now:
@@ -183,16 +184,6 @@ func (s *Store) LinkPayers(ctx context.Context, tx *gorm.DB, contacts []vendors.
 		}
 	}
 	return ids, nil
-}
-
-// rowsPerStatement is 500 on PostgreSQL and 50 on SQLite, whose driver
-// binds each of a statement's n values after searching the arguments for it
-// from the first (n²/2 steps: 12 million for 500 payers).
-func rowsPerStatement(tx *gorm.DB) int {
-	if tx.Dialector.Name() == "sqlite" {
-		return 50
-	}
-	return 500
 }
 
 // phoneOwners returns the payer holding each of the numbers that one holds.

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/database"
 )
 
 // saveCustomers merges the customers named in one push into the vendor's
@@ -77,7 +79,7 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 		Columns: []clause.Column{{Name: "vendor_id"}, {Name: "external_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "email", "phone", "sms_consent",
 			"sms_consent_source", "payer_id", "updated_at"}),
-	}).CreateInBatches(&writes, customerRowsPerStatement(tx)).Error
+	}).CreateInBatches(&writes, database.RowsPerStatementOf(tx, &Customer{})).Error
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("vendors: upsert customers: %w", err)
 	}
@@ -126,14 +128,4 @@ func mergeCustomers(vendorID int64, keys []string, byKey map[string][]CustomerIn
 		writes = append(writes, c)
 	}
 	return ids, invalid, writes
-}
-
-// customerRowsPerStatement is 500 on PostgreSQL and 50 on SQLite, whose
-// driver binds a statement's n values in n²/2 steps (see
-// invoiceRowsPerStatement).
-func customerRowsPerStatement(tx *gorm.DB) int {
-	if tx.Dialector.Name() == "sqlite" {
-		return 50
-	}
-	return 500
 }

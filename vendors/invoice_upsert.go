@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/database"
 )
 
 // On SQLite (no COPY), and for pushes too small for COPY on PostgreSQL (see
@@ -15,14 +17,6 @@ import (
 var invoiceRowColumns = []string{"vendor_id", "external_id", "number", "customer_id", "currency", "amount_due",
 	"amount_remaining", "amount_applied", "issue_date", "due_date", "pay_url", "pdf_url", "status", "memo",
 	"paid_at", "voided_at", "created_at", "updated_at"}
-
-// invoiceRowsPerStatement is small because the SQLite driver binds each
-// value after searching the statement's arguments for it from the first: a
-// statement of n values costs n²/2 steps before it runs. Two statements of
-// 500 rows of 16 values took 64 million steps, most of a push's time (the
-// CPU profile of BenchmarkPushInvoicesSQLite); twenty of 50 rows take a
-// tenth of that.
-const invoiceRowsPerStatement = 50
 
 // upsertInvoiceSuffix updates a stored row as invoiceUpdates does: what the
 // hub settled caps the remaining amount and the status.
@@ -37,7 +31,7 @@ var upsertInvoiceSuffix = ` ON CONFLICT (vendor_id, external_id) DO UPDATE SET n
 // ones are updated, keeping theirs).
 func upsertInvoiceRows(tx *gorm.DB, rows []Invoice) error {
 	for len(rows) > 0 {
-		n := min(len(rows), invoiceRowsPerStatement)
+		n := min(len(rows), database.RowsPerStatement(tx, len(invoiceRowColumns)))
 		var sql strings.Builder
 		sql.WriteString("INSERT INTO invoices (" + strings.Join(invoiceRowColumns, ", ") + ") VALUES ")
 		tuple := "(" + strings.Repeat("?, ", len(invoiceRowColumns)-1) + "?)"
