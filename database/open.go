@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -132,9 +133,22 @@ func (l lazyLogger) LogMode(level logger.LogLevel) logger.Interface {
 	return lazyLogger{l.Interface.LogMode(level)}
 }
 
+// Statements cut short by their context (a request given up or past its
+// deadline) and transactions aborted by a deadlock or serialization
+// conflict are not logged with their SQL: the caller retries the second
+// and reports both where it handles the error, once, without the values.
+// A bench push under load logged hundreds of kilobytes of SQL at ERROR.
 func (l lazyLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound)
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !AbortedByConflict(err)
 	if failed || time.Since(begin) > slowQuery {
 		l.Interface.Trace(ctx, begin, fc, err)
 	}
+}
+
+// AbortedByConflict reports a PostgreSQL deadlock (40P01) or serialization
+// failure (40001): the transaction did nothing and may be run again.
+func AbortedByConflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/duehub/duehub/database"
 )
 
 // pushAttempts is how many times a push's transaction is run when
@@ -25,7 +25,7 @@ func retryAborted(ctx context.Context, results []PushResult, store func() error)
 	before := append([]PushResult(nil), results...)
 	var err error
 	for attempt := range pushAttempts {
-		if err = store(); err == nil || !abortedByConflict(err) {
+		if err = store(); err == nil || !database.AbortedByConflict(err) {
 			return err
 		}
 		copy(results, before)
@@ -37,10 +37,4 @@ func retryAborted(ctx context.Context, results []PushResult, store func() error)
 		}
 	}
 	return err
-}
-
-// abortedByConflict reports a deadlock or serialization failure.
-func abortedByConflict(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

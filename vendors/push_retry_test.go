@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/duehub/duehub/database"
 )
 
 // TestAbortedPushIsRunAgain: a push PostgreSQL aborted as a deadlock victim
@@ -38,7 +40,7 @@ func TestAbortedPushIsRunAgain(t *testing.T) {
 	}
 
 	runs = 0
-	if err := retryAborted(context.Background(), results, func() error { runs++; return deadlock }); !abortedByConflict(err) || runs != pushAttempts {
+	if err := retryAborted(context.Background(), results, func() error { runs++; return deadlock }); !database.AbortedByConflict(err) || runs != pushAttempts {
 		t.Errorf("a push aborted every time: %v after %d runs", err, runs)
 	}
 }
