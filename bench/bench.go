@@ -179,7 +179,7 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		if err != nil {
 			return err
 		}
-		progress("pushed %s invoices in %d batches through the API in %.1f s", num(first.Items), first.Batches, first.Duration.Seconds())
+		progress("pushed %s invoices in %d batches through the API in %.1f s (%d shed with 503 and sent again)", num(first.Items), first.Batches, first.Duration.Seconds(), first.Shed)
 		var cp copyReport
 		if sqlite {
 			cp, err = insertBaseline(ctx, h.DB.SQL, n, vk)
@@ -200,7 +200,7 @@ func Run(ctx context.Context, h Hub, opt Options) (*Result, error) {
 		if err != nil {
 			return err
 		}
-		progress("re-pushed them unchanged in %.1f s", again.Duration.Seconds())
+		progress("re-pushed them unchanged in %.1f s (%d shed with 503 and sent again)", again.Duration.Seconds(), again.Shed)
 		r.IngestBatches, r.IngestClients = first.Batches, opt.Clients
 		r.IngestAPISeconds, r.IngestCopySeconds, r.RepushSeconds = first.Duration.Seconds(), cp.Duration.Seconds(), again.Duration.Seconds()
 		r.IngestAPIPerSec = float64(first.Items) / first.Duration.Seconds()

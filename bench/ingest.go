@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,7 @@ type pushReport struct {
 	Batches  int
 	Duration time.Duration
 	Counts   map[string]int
+	Shed     int // batches the hub answered 503 and that were sent again
 }
 
 // pushAll sends every batch through POST /v1/invoices/batch with clients
@@ -128,6 +130,7 @@ func pushAll(ctx context.Context, s *server, n *network, vk vendorKeys, clients 
 	var mu sync.Mutex
 	counts := map[string]int{}
 	var firstErr atomic.Pointer[error]
+	var sheds atomic.Int64
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -137,7 +140,8 @@ func pushAll(ctx context.Context, s *server, n *network, vk vendorKeys, clients 
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				got, err := pushBatch(ctx, client, s.baseURL, vk.keys[b.vendor], n, b)
+				got, shed, err := pushBatch(ctx, client, s.baseURL, vk.keys[b.vendor], n, b)
+				sheds.Add(int64(shed))
 				if err != nil {
 					firstErr.CompareAndSwap(nil, &err)
 					cancel()
@@ -161,7 +165,7 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	rep := pushReport{Items: n.totalInvoices(), Batches: len(bs), Duration: time.Since(start), Counts: counts}
+	rep := pushReport{Items: n.totalInvoices(), Batches: len(bs), Duration: time.Since(start), Counts: counts, Shed: int(sheds.Load())}
 	if p := firstErr.Load(); p != nil {
 		return rep, *p
 	}
@@ -171,32 +175,43 @@ feed:
 	return rep, nil
 }
 
-func pushBatch(ctx context.Context, client *http.Client, baseURL, key string, n *network, b batch) (map[string]int, error) {
+// maxPushAttempts bounds how often one batch is sent when the hub sheds it.
+const maxPushAttempts = 5
+
+// pushBatch sends one batch and returns its result counts and how many
+// times the hub shed it before answering.
+func pushBatch(ctx context.Context, client *http.Client, baseURL, key string, n *network, b batch) (counts map[string]int, shed int, err error) {
 	items := make([]apiInvoice, 0, b.to-b.from)
 	for j := b.from; j < b.to; j++ {
 		items = append(items, n.apiInvoice(n.invoice(b.vendor, j)))
 	}
 	body, err := json.Marshal(map[string][]apiInvoice{"invoices": items})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/invoices/batch", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("bench: push batch: %w", err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("bench: push batch: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("bench: push batch of vendor %d: %s: %.500s", b.vendor, resp.Status, raw)
+	var raw []byte
+	for attempt := 1; ; attempt++ {
+		status, wait, answer, err := postBatch(ctx, client, baseURL, key, body)
+		if err != nil {
+			return nil, shed, err
+		}
+		// A shed request (503 with Retry-After) is sent again after the
+		// wait, as the OpenAPI file tells clients to: on a loaded machine
+		// the hub sheds some pushes and the bench must not stop there.
+		if status == http.StatusServiceUnavailable && attempt < maxPushAttempts {
+			shed++
+			select {
+			case <-time.After(wait):
+				continue
+			case <-ctx.Done():
+				return nil, shed, ctx.Err()
+			}
+		}
+		if status != http.StatusOK {
+			return nil, shed, fmt.Errorf("bench: push batch of vendor %d: %d: %.500s", b.vendor, status, answer)
+		}
+		raw = answer
+		break
 	}
 	var out struct {
 		Results []struct {
@@ -209,16 +224,41 @@ func pushBatch(ctx context.Context, client *http.Client, baseURL, key string, n 
 		Counts map[string]int `json:"counts"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("bench: push batch: %w", err)
+		return nil, shed, fmt.Errorf("bench: push batch: %w", err)
 	}
 	if out.Counts[vendors.ResultError] > 0 {
 		for _, r := range out.Results {
 			if r.Result == vendors.ResultError {
-				return nil, fmt.Errorf("bench: the hub refused generated invoice %s of vendor %d: %v", r.ExternalID, b.vendor, r.Errors)
+				return nil, shed, fmt.Errorf("bench: the hub refused generated invoice %s of vendor %d: %v", r.ExternalID, b.vendor, r.Errors)
 			}
 		}
 	}
-	return out.Counts, nil
+	return out.Counts, shed, nil
+}
+
+// postBatch posts one batch body and returns the status, the Retry-After
+// wait (1 s when absent) and the answer's body.
+func postBatch(ctx context.Context, client *http.Client, baseURL, key string, body []byte) (int, time.Duration, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/v1/invoices/batch", bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("bench: push batch: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("bench: push batch: %w", err)
+	}
+	wait := time.Second
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 && secs <= 60 {
+		wait = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, wait, raw, nil
 }
 
 // pushCredits stores the network's credit notes through the vendor store, in
