@@ -77,27 +77,8 @@ func (w *batchWalk[R]) run() (err error) {
 // envelope is object for a map of raw values, but for the array under name.
 func (w *batchWalk[R]) envelope() {
 	c := w.c
-	c.enter()
-	c.pos++ // {
 	seen := map[string]bool{}
-	c.space()
-	if c.peek() == '}' {
-		c.pos++
-		c.depth--
-		return
-	}
-	for {
-		c.space()
-		if c.peek() != '"' {
-			c.fail("expected a quoted key")
-		}
-		key, problem := c.str(true, false)
-		c.space()
-		if c.peek() != ':' {
-			c.fail("expected ':' after a key")
-		}
-		c.pos++
-		c.space()
+	c.members(true, func(key, problem string) {
 		switch {
 		case problem != "":
 			c.add(key, "is not a known field: the key "+problem)
@@ -124,18 +105,7 @@ func (w *batchWalk[R]) envelope() {
 				c.skip()
 			}
 		}
-		c.space()
-		switch c.peek() {
-		case ',':
-			c.pos++
-		case '}':
-			c.pos++
-			c.depth--
-			return
-		default:
-			c.fail("expected ',' or '}' in an object")
-		}
-	}
+	})
 }
 
 // readItems reads the array, decoding its first vendors.MaxBatch items (a
@@ -144,52 +114,32 @@ func (w *batchWalk[R]) readItems() {
 	c := w.c
 	t := reflect.TypeFor[*R]()
 	e, decode := target(t), decodable(t.Elem())
-	c.enter()
-	c.pos++ // [
-	c.space()
-	if c.peek() == ']' {
-		c.pos++
-		c.depth--
-		return
-	}
-	for {
-		c.space()
-		if w.count < vendors.MaxBatch {
-			if w.items == nil {
-				w.items = make([]batchItem[R], 0, 64)
-			}
-			w.items = append(w.items, batchItem[R]{start: c.pos})
-			it := &w.items[len(w.items)-1]
-			saved, savedErr := c.errs, c.decodeErr
-			c.errs, c.decodeErr = nil, nil
-			var dst reflect.Value
-			if decode {
-				dst = reflect.ValueOf(&it.req).Elem()
-			}
-			c.value(e, "", false, dst)
-			it.errs, it.decodeErr, it.end = c.errs, c.decodeErr, c.pos
-			c.errs, c.decodeErr = saved, savedErr
-			if !decode && len(it.errs) == 0 {
-				if err := json.Unmarshal(c.data[it.start:it.end], &it.req); err != nil {
-					it.decodeErr = err
-				}
-			}
-		} else {
-			c.skip()
-		}
+	c.elements(func(int) {
 		w.count++
-		c.space()
-		switch c.peek() {
-		case ',':
-			c.pos++
-		case ']':
-			c.pos++
-			c.depth--
+		if w.count > vendors.MaxBatch {
+			c.skip()
 			return
-		default:
-			c.fail("expected ',' or ']' in an array")
 		}
-	}
+		if w.items == nil {
+			w.items = make([]batchItem[R], 0, 64)
+		}
+		w.items = append(w.items, batchItem[R]{start: c.pos})
+		it := &w.items[len(w.items)-1]
+		saved, savedErr := c.errs, c.decodeErr
+		c.errs, c.decodeErr = nil, nil
+		var dst reflect.Value
+		if decode {
+			dst = reflect.ValueOf(&it.req).Elem()
+		}
+		c.value(e, "", false, dst)
+		it.errs, it.decodeErr, it.end = c.errs, c.decodeErr, c.pos
+		c.errs, c.decodeErr = saved, savedErr
+		if !decode && len(it.errs) == 0 {
+			if err := json.Unmarshal(c.data[it.start:it.end], &it.req); err != nil {
+				it.decodeErr = err
+			}
+		}
+	})
 }
 
 // problem is the item's error as decodeStrict would have returned it.

@@ -370,12 +370,7 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 		}
 		if e.kind == kindStruct {
 			if f, ok := c.plainField(fields); ok {
-				c.space()
-				if c.peek() != ':' {
-					c.fail("expected ':' after a key")
-				}
-				c.pos++
-				c.space()
+				c.colon()
 				child := f.name
 				if path != "" {
 					child = path + "." + f.name
@@ -399,12 +394,7 @@ func (c *jsonChecker) object(e expect, path string, dst reflect.Value) {
 		}
 		key, problem := c.str(true, false)
 		child := joinPath(path, key)
-		c.space()
-		if c.peek() != ':' {
-			c.fail("expected ':' after a key")
-		}
-		c.pos++
-		c.space()
+		c.colon()
 		if seen == nil {
 			seen = make(map[string]bool, len(fields))
 		}
@@ -493,8 +483,6 @@ func (c *jsonChecker) plainField(fields map[string]structField) (structField, bo
 }
 
 func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
-	c.enter()
-	c.pos++ // [
 	elem := expect{kind: kindAny}
 	if e.kind == kindSlice {
 		elem = target(e.t.Elem())
@@ -506,6 +494,57 @@ func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
 		// [] is an empty slice, not nil, as encoding/json makes it.
 		dst.Set(reflect.MakeSlice(dst.Type(), 0, 0))
 	}
+	c.elements(func(i int) {
+		var ev reflect.Value
+		if dst.IsValid() {
+			dst.Set(reflect.Append(dst, reflect.Zero(dst.Type().Elem())))
+			ev = dst.Index(i)
+		}
+		c.value(elem, path+"["+strconv.Itoa(i)+"]", false, ev)
+	})
+}
+
+// members walks an object from its opening brace: for each member it reads
+// the key (decoded when keep; problem as str reports it) and the colon, and
+// calls member, which must read the value.
+func (c *jsonChecker) members(keep bool, member func(key, problem string)) {
+	c.enter()
+	c.pos++ // {
+	c.space()
+	if c.peek() == '}' {
+		c.pos++
+		c.depth--
+		return
+	}
+	for {
+		c.space()
+		if c.peek() != '"' {
+			c.fail("expected a quoted key")
+		}
+		key, problem := c.str(keep, !keep)
+		c.colon()
+		member(key, problem)
+		if c.objectNext() {
+			return
+		}
+	}
+}
+
+// colon reads the colon after a key and the space around it.
+func (c *jsonChecker) colon() {
+	c.space()
+	if c.peek() != ':' {
+		c.fail("expected ':' after a key")
+	}
+	c.pos++
+	c.space()
+}
+
+// elements walks an array from its opening bracket, calling element with
+// the index of each element, which it must read.
+func (c *jsonChecker) elements(element func(i int)) {
+	c.enter()
+	c.pos++ // [
 	c.space()
 	if c.peek() == ']' {
 		c.pos++
@@ -514,12 +553,7 @@ func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
 	}
 	for i := 0; ; i++ {
 		c.space()
-		var ev reflect.Value
-		if dst.IsValid() {
-			dst.Set(reflect.Append(dst, reflect.Zero(dst.Type().Elem())))
-			ev = dst.Index(i)
-		}
-		c.value(elem, path+"["+strconv.Itoa(i)+"]", false, ev)
+		element(i)
 		c.space()
 		switch c.peek() {
 		case ',':
@@ -538,63 +572,9 @@ func (c *jsonChecker) array(e expect, path string, dst reflect.Value) {
 func (c *jsonChecker) skip() {
 	switch b := c.peek(); {
 	case b == '{':
-		c.enter()
-		c.pos++
-		c.space()
-		if c.peek() == '}' {
-			c.pos++
-			c.depth--
-			return
-		}
-		for {
-			c.space()
-			if c.peek() != '"' {
-				c.fail("expected a quoted key")
-			}
-			c.str(false, true)
-			c.space()
-			if c.peek() != ':' {
-				c.fail("expected ':' after a key")
-			}
-			c.pos++
-			c.space()
-			c.skip()
-			c.space()
-			switch c.peek() {
-			case ',':
-				c.pos++
-			case '}':
-				c.pos++
-				c.depth--
-				return
-			default:
-				c.fail("expected ',' or '}' in an object")
-			}
-		}
+		c.members(false, func(string, string) { c.skip() })
 	case b == '[':
-		c.enter()
-		c.pos++
-		c.space()
-		if c.peek() == ']' {
-			c.pos++
-			c.depth--
-			return
-		}
-		for {
-			c.space()
-			c.skip()
-			c.space()
-			switch c.peek() {
-			case ',':
-				c.pos++
-			case ']':
-				c.pos++
-				c.depth--
-				return
-			default:
-				c.fail("expected ',' or ']' in an array")
-			}
-		}
+		c.elements(func(int) { c.skip() })
 	case b == '"':
 		c.str(false, true)
 	case b == '-' || b >= '0' && b <= '9':
