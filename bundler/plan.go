@@ -261,7 +261,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			if !row.due.After(today.AddDays(Window)) {
 				remindable = true
 			}
-			if urgent && unannounced(row.due, sched.LocalDate(row.created.Time), after, today, crowded > MaxLines) {
+			if urgent && unannounced(row.due, after, today, crowded > MaxLines, st.listed[payerID].ever(row.invoiceID)) {
 				fellDue = true
 			}
 		}

@@ -26,6 +26,16 @@ type listed struct {
 	last, first map[int64]time.Time
 }
 
+// ever reports whether a message listed the invoice id (in
+// historyLookback); false on a nil listing.
+func (l *listed) ever(id int64) bool {
+	if l == nil {
+		return false
+	}
+	_, ok := l.last[id]
+	return ok
+}
+
 // before returns what was listed by the digests sent before slot: the
 // previous digest's slot (zero if none) and each invoice's latest listing.
 func (l listed) before(slot time.Time) (prev time.Time, last map[int64]time.Time) {
