@@ -63,8 +63,13 @@ func TestRhythmNewsAlone(t *testing.T) {
 						t.Fatal(err)
 					}
 					n.setNow("2026-11-25T15:00:00Z")
+					exec(`DELETE FROM plan_invalidations`)
 					if _, err := th.VendorReply(ctx, v, q.ID, "PO 4471, delivered on 2 November."); err != nil {
 						t.Fatal(err)
+					}
+					var listed int64
+					if err := db.Gorm.Raw(`SELECT COUNT(*) FROM plan_invalidations WHERE payer_id = ?`, payer(w)).Scan(&listed).Error; err != nil || listed == 0 {
+						t.Fatalf("the vendor's answer did not list the payer for planning (migration 00020): %d %v", listed, err)
 					}
 					if w == "replied" {
 						n.setNow("2026-11-25T16:00:00Z")
