@@ -77,12 +77,12 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 		}
 		if nw != nil {
 			for _, at := range nw.answers {
-				if in(at, prev, e.Slot) {
+				if within(at, prev, e.Slot) {
 					d.Changes.Answers++
 				}
 			}
 			for _, o := range open {
-				if at, ok := nw.lifted[o.InvoiceID]; ok && o.HoldKind == "" && !o.Muted && in(at, prev, e.Slot) {
+				if at, ok := nw.lifted[o.InvoiceID]; ok && o.HoldKind == "" && !o.Muted && within(at, prev, e.Slot) {
 					d.Changes.HoldsLifted++
 				}
 			}

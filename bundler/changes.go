@@ -99,9 +99,9 @@ func (r *Runner) newsOf(ctx context.Context, ids []int64, now time.Time) (map[in
 	return out, nil
 }
 
-// in reports whether t falls in (after, through]: news between the
+// within reports whether t falls in (after, through]: news between the
 // previous digest's slot and this one's belongs to this one.
-func in(t, after, through time.Time) bool { return t.After(after) && !t.After(through) }
+func within(t, after, through time.Time) bool { return t.After(after) && !t.After(through) }
 
 // newsDay is the payer-local day of the first window at or after t: the
 // digest news at t belongs to. News that comes after a window waits for the
