@@ -199,15 +199,22 @@ func (r *Runner) prepare(ctx context.Context, jobs []*job, now time.Time) {
 		releaseAll(rest, err)
 		return
 	}
+	nws, err := r.newsOf(ctx, payerIDs(rest), now)
+	if err != nil {
+		releaseAll(rest, err)
+		return
+	}
 	parallel(len(rest), func(i int) {
 		j := rest[i]
 		rows := open[j.p.ID]
-		d, err := r.build(j.e, j.p, rows, hist[j.p.ID], now)
+		d, err := r.build(j.e, j.p, rows, hist[j.p.ID], nws[j.p.ID], now)
 		if err != nil {
 			j.release(err)
 			return
 		}
-		if d.InvoiceCount() == 0 {
+		if d.InvoiceCount() == 0 && (d.Changes.Answers == 0 || heldCount(d) == 0) {
+			// Nothing due: no message, unless an answer waits and the
+			// payer's held invoices give the message something to show.
 			j.end(OutcomeEmpty, StatusEmpty, nil, Attempt{}, nil)
 			return
 		}

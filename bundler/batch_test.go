@@ -377,8 +377,9 @@ func TestBatchSettleRetriedAfterAFault(t *testing.T) {
 			t.Fatalf("%d payers reached, want 30", len(box.sent))
 		}
 
-		// A week later the database stays down for the whole settling.
-		n.setNow("2026-11-30T10:00:00Z")
+		// Two weeks later (a payer told its invoice is overdue hears of it again
+		// after OverdueQuiet days) the database stays down for the whole settling.
+		n.setNow("2026-12-07T10:00:00Z")
 		failures.Store(100)
 		results, err = r.SendBatch(ctx, ids())
 		if err == nil || len(results) != 30 || results[0].Outcome != bundler.OutcomeSent || results[0].Err == nil {
@@ -393,7 +394,7 @@ func TestBatchSettleRetriedAfterAFault(t *testing.T) {
 			t.Fatalf("%d rows offered again at once", len(pending))
 		}
 		failures.Store(0)
-		n.setNow("2026-11-30T10:30:00Z")
+		n.setNow("2026-12-07T10:30:00Z")
 		pending, err := r.PendingEntries(ctx)
 		if err != nil || len(pending) != 30 {
 			t.Fatalf("after StuckAfter the rescue offers %d rows (%v), want 30", len(pending), err)

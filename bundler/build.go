@@ -19,9 +19,10 @@ import (
 // always reaches the payer's next regular window, so that nothing falls due
 // unannounced between two digests. A payer with more than MaxLines
 // remindable invoices gets them listed in rotation (rotation); the rest
-// are totalled. hist is what earlier digests listed (nil: nothing). It
-// reads nothing: a batch builds its digests in parallel.
-func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist *listed, now time.Time) (Digest, error) {
+// are totalled. hist is what earlier digests listed (nil: nothing), nw the
+// payer's answers waiting and lifted holds (nil: none). It reads nothing: a
+// batch builds its digests in parallel.
+func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist *listed, nw *news, now time.Time) (Digest, error) {
 	sched := r.scheduleOf(p)
 	today := sched.LocalDate(now)
 	horizon := today.AddDays(Window)
@@ -74,9 +75,16 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 				d.Changes.NewlyOverdue++
 			}
 		}
-		for _, at := range hist.lifted {
-			if at.After(prev) {
-				d.Changes.HoldsLifted++
+		if nw != nil {
+			for _, at := range nw.answers {
+				if within(at, prev, e.Slot) {
+					d.Changes.Answers++
+				}
+			}
+			for _, o := range open {
+				if at, ok := nw.lifted[o.InvoiceID]; ok && o.HoldKind == "" && !o.Muted && within(at, prev, e.Slot) {
+					d.Changes.HoldsLifted++
+				}
 			}
 		}
 	}

@@ -19,14 +19,19 @@
 // chunk's ledger rows. Writes that can change a decision are caught by the
 // database, not by the code making them: triggers (migration 00014) on
 // invoices, customers, holds, payer_contacts, payer_mutes, suppressions,
-// the payer's schedule columns, vendors' reminder policies and the ledger
-// append the payer to plan_invalidations, and each pass starts by resetting
+// the payer's schedule columns, vendors' reminder policies and the ledger,
+// and (migration 00020) messages on the payer's threads, append the payer
+// to plan_invalidations, and each pass starts by resetting
 // next_plan_at of those payers (applyInvalidations). The queue keeps row
 // locks on payers out of pushes; plan_epoch, bumped by each reset, keeps a
 // planner that read a payer before it from writing an instant decided on
 // older state. A run on another clock (Config.OtherClock: `digests run
 // --now`, the demo) decides every payer owing something and leaves
 // next_plan_at alone.
+//
+// Whether a payer has a reason to hear from the hub at all — an invoice
+// reaching a point that is news to it, an answer waiting, a hold lifted —
+// is decided in one place, reasons.go; the payer's schedule decides when.
 //
 // Sending is set-based (SendBatch): a batch of ledger rows is claimed, read,
 // settled in a fixed number of statements, and built and rendered on all

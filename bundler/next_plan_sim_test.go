@@ -23,7 +23,8 @@ import (
 // half-hour and 45-minute offsets, every cadence, SMS and email) and the
 // same random writes between passes: pushes, payments, promises with an
 // end, releases, pauses, mutes, schedule and policy changes, suppressions,
-// portal actions, SMS consent, learned rhythms and the urgent opt-out. One plans from next_plan_at; the other
+// portal actions, SMS consent, learned rhythms, the urgent opt-out, vendors'
+// answers and payers' replies. One plans from next_plan_at; the other
 // decides every payer owing something at every pass, as the planner did
 // before next_plan_at (OtherClock). Passes come every 3 to 17 minutes. After
 // each pass both ledgers must hold the same digests, slot for slot and
@@ -110,7 +111,7 @@ func TestNextPlanMatchesFullScan(t *testing.T) {
 	// mutate makes one random write, as of now, and says what it did.
 	mutate := func(now time.Time) string {
 		payer := int64(1 + rng.IntN(payerCount))
-		switch k := rng.IntN(14); k {
+		switch k := rng.IntN(15); k {
 		case 0:
 			p := rng.IntN(payerCount)
 			due := day(int(now.Sub(start).Hours()/24) + rng.IntN(30) - 10)
@@ -185,6 +186,23 @@ func TestNextPlanMatchesFullScan(t *testing.T) {
 			}
 			exec(`UPDATE payers SET urgent_enabled = NOT urgent_enabled WHERE id = ?`, payer)
 			return fmt.Sprintf("payer %d urgent toggled", payer)
+		case 14:
+			// A vendor answers a question on an open invoice (a reason to
+			// write), or the payer replies to the latest answer (which
+			// ends its wait).
+			if rng.IntN(3) > 0 {
+				if id, ok := pick(`SELECT id FROM invoices WHERE status = 'open'`); ok {
+					exec(`INSERT INTO threads (vendor_id, payer_id, invoice_id, kind, state, created_at, updated_at)
+						SELECT i.vendor_id, c.payer_id, i.id, 'question', 'answered', ?, ? FROM invoices i
+						JOIN customers c ON c.id = i.customer_id WHERE i.id = ?`, now, now, id)
+					exec(`INSERT INTO thread_messages (thread_id, author, body, created_at)
+						SELECT MAX(id), 'vendor', 'Answered.', ? FROM threads`, now)
+					return fmt.Sprintf("invoice %d answered", id)
+				}
+			} else if id, ok := pick(`SELECT id FROM threads`); ok {
+				exec(`INSERT INTO thread_messages (thread_id, author, body, created_at) VALUES (?, 'payer', 'Thanks.', ?)`, id, now)
+				return fmt.Sprintf("thread %d replied to", id)
+			}
 		}
 		return ""
 	}

@@ -51,11 +51,12 @@ func (rep *Report) skip(ch, reason string) {
 
 // openRow is one remindable-or-held invoice of a payer, read in payer order.
 type openRow struct {
-	payerID  int64
-	vendorID int64
-	due      civil.Date
-	held     bool
-	muted    bool
+	payerID   int64
+	invoiceID int64
+	vendorID  int64
+	due       civil.Date
+	held      bool
+	muted     bool
 	// holdEnd is the earliest end of an active hold that ends, zero if none.
 	holdEnd sqlTime
 	// created is when the hub first saw the invoice.
@@ -129,6 +130,12 @@ func (r *Runner) Plan(ctx context.Context) (Report, error) {
 		if err != nil {
 			return rep, err
 		}
+		if st.news, err = r.newsOf(ctx, ids, now); err != nil {
+			return rep, err
+		}
+		if st.listed, err = r.listingsOf(ctx, ids, now); err != nil {
+			return rep, err
+		}
 		var entries []Entry
 		next := make([]nextPlan, 0, len(ids))
 		for _, id := range ids {
@@ -174,7 +181,7 @@ func (r *Runner) planned(rep Report, err error) (Report, error) {
 // cursor is closed when it returns.
 func (r *Runner) openRows(ctx context.Context, now time.Time, ids []int64) ([]openRow, error) {
 	rows, err := r.cfg.DB.WithContext(ctx).Raw(`
-SELECT c.payer_id, i.vendor_id, i.due_date,
+SELECT c.payer_id, i.id, i.vendor_id, i.due_date,
        EXISTS (SELECT 1 FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
                AND (h.until IS NULL OR h.until > ?)) AS held,
        EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted,
@@ -190,7 +197,7 @@ ORDER BY c.payer_id`, now, now, ids).Rows()
 	var out []openRow
 	for rows.Next() {
 		var row openRow
-		if err := rows.Scan(&row.payerID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created); err != nil {
+		if err := rows.Scan(&row.payerID, &row.invoiceID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created); err != nil {
 			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
 		}
 		out = append(out, row)
@@ -217,7 +224,6 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 	urgent := p.UrgentEnabled && sched.Urgent()
 	next := nextPlanAt(now, sched, payerID, p.PausedUntil, holdEnds, sms, urgent, r.cfg.StaleAfter)
 	today := sched.LocalDate(now)
-	lead := sched.LeadDays()
 	paused := p.PausedUntil != nil && p.PausedUntil.After(now)
 	for _, ch := range r.cfg.Off {
 		c := string(ch)
@@ -240,7 +246,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 		}
 		prev := st.previous[slotKey{payerID, ch}]
 		after := sched.LocalDate(prev)
-		var triggered civil.Date
+		triggered := reasonDay(sched, st.policies, rows, st.listed[payerID], st.news[payerID], prev, today)
 		remindable, fellDue := false, false
 		crowded := 0
 		for _, row := range rows {
@@ -255,16 +261,7 @@ func (r *Runner) decidePayer(now time.Time, st *planState, rows []openRow, chann
 			if !row.due.After(today.AddDays(Window)) {
 				remindable = true
 			}
-			pt, ok := st.policies[row.vendorID].NextPoint(row.due, after)
-			if ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
-				triggered = pt
-			}
-			// Coverage by construction: listed before it falls due and once
-			// overdue, whatever the vendor's policy says.
-			if pt, ok := coveragePoint(row.due, sched.LocalDate(row.created.Time), after, lead); ok && !pt.After(today) && (triggered.IsZero() || pt.Before(triggered)) {
-				triggered = pt
-			}
-			if urgent && unannounced(row.due, sched.LocalDate(row.created.Time), after, today, crowded > MaxLines) {
+			if urgent && unannounced(row.due, after, today, crowded > MaxLines, st.listed[payerID].ever(row.invoiceID)) {
 				fellDue = true
 			}
 		}
@@ -308,6 +305,10 @@ type planState struct {
 	// urgent is the slot of each payer's previous "due now" message.
 	urgent    map[slotKey]time.Time
 	reachable map[string]map[int64]bool
+	// news is each payer's answers waiting and lifted holds (newsOf);
+	// listed what its sent messages listed (listingsOf).
+	news   map[int64]*news
+	listed map[int64]*listed
 }
 
 // loadPolicies reads every vendor's reminder policy, once per pass.

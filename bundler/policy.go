@@ -126,9 +126,13 @@ func (p Policy) NextPoint(due, after civil.Date) (civil.Date, bool) {
 // before its due date, so that the regular digest of the week before lists
 // it as upcoming, and the day after it, newly overdue; each no earlier than
 // the day it entered the hub, so that an invoice pushed late, or already
-// overdue, is announced too. False when both have passed.
-func coveragePoint(due, entered, after civil.Date, lead int) (civil.Date, bool) {
-	for _, d := range []civil.Date{due.AddDays(-lead), due.AddDays(1)} {
+// overdue, is announced too; each only until a message listed it so (m).
+// False when none is left.
+func coveragePoint(due, entered, after civil.Date, lead int, m mentioned) (civil.Date, bool) {
+	for i, d := range []civil.Date{due.AddDays(-lead), due.AddDays(1)} {
+		if i == 0 && m.before || i == 1 && !m.overdue.IsZero() {
+			continue
+		}
 		if d.Before(entered) {
 			d = entered
 		}

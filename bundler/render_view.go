@@ -93,6 +93,9 @@ func newEmailView(d Digest) emailView {
 		if c.NewlyOverdue > 0 {
 			v.Changed = append(v.Changed, strconv.Itoa(c.NewlyOverdue)+" newly overdue")
 		}
+		if c.Answers > 0 {
+			v.Changed = append(v.Changed, answersWaiting(c.Answers))
+		}
 		if c.HoldsLifted > 0 {
 			v.Changed = append(v.Changed, plural(c.HoldsLifted, "hold")+" lifted")
 		}
@@ -173,3 +176,7 @@ func newLineView(l Line, held bool) lineView {
 	}
 	return lv
 }
+
+// answersWaiting is "1 answer waiting" or "3 answers waiting": vendors'
+// replies to the payer's questions and disputes, read in the inbox.
+func answersWaiting(n int) string { return plural(n, "answer") + " waiting" }

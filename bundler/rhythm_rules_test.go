@@ -50,28 +50,72 @@ func TestRhythmDecide(t *testing.T) {
 
 // TestCoveragePoint: whatever the vendor's policy, an invoice asks to be
 // listed a lead before its due date and the day after it, and no earlier
-// than the day the hub first saw it.
+// than the day the hub first saw it; each only until a message listed it
+// so.
 func TestCoveragePoint(t *testing.T) {
 	due := date(t, "2026-11-20")
+	told := mentioned{before: true}
 	for _, c := range []struct {
 		entered, after, want string
+		m                    mentioned
 	}{
-		{"2026-11-01", "", "2026-11-13"},
-		{"2026-11-01", "2026-11-12", "2026-11-13"},
-		{"2026-11-01", "2026-11-13", "2026-11-21"},
-		{"2026-11-01", "2026-11-20", "2026-11-21"},
-		{"2026-11-01", "2026-11-21", ""},
-		{"2026-11-16", "2026-11-10", "2026-11-16"}, // pushed late: announced the day it arrives
-		{"2026-12-01", "2026-11-24", "2026-12-01"}, // pushed overdue
-		{"2026-12-01", "2026-12-01", ""},
+		{"2026-11-01", "", "2026-11-13", mentioned{}},
+		{"2026-11-01", "", "2026-11-21", told},                                             // listed as upcoming already
+		{"2026-11-01", "2026-11-12", "", mentioned{before: true, overdue: due.AddDays(2)}}, // listed both ways
+		{"2026-11-01", "2026-11-12", "2026-11-13", mentioned{}},
+		{"2026-11-01", "2026-11-13", "2026-11-21", mentioned{}},
+		{"2026-11-01", "2026-11-20", "2026-11-21", mentioned{}},
+		{"2026-11-01", "2026-11-21", "", mentioned{}},
+		{"2026-11-16", "2026-11-10", "2026-11-16", mentioned{}}, // pushed late: announced the day it arrives
+		{"2026-12-01", "2026-11-24", "2026-12-01", mentioned{}}, // pushed overdue
+		{"2026-12-01", "2026-12-01", "", mentioned{}},
 	} {
-		got, ok := coveragePoint(due, date(t, c.entered), date(t, c.after), 7)
+		got, ok := coveragePoint(due, date(t, c.entered), date(t, c.after), 7, c.m)
 		if want := date(t, c.want); ok != !want.IsZero() || got != want {
 			t.Errorf("entered %s, after %q: %s %v, want %q", c.entered, c.after, got, ok, c.want)
 		}
 	}
 	if (Schedule{Cadence: CadencePaymentRun}).LeadDays() != 31 || DefaultSchedule(nil).LeadDays() != 7 {
 		t.Error("lead days: a payment run must be announced a month ahead, a weekly digest a week")
+	}
+}
+
+// TestMentionPoint: a vendor's points are reasons to write only when they
+// are news. With the default policy (-7, 0, +3, +7, then every 7 days) an
+// invoice due on Friday 20 November, first seen on 1 November: its points
+// before the due date are no reason once a digest listed it as upcoming
+// (the due date is),
+// and once the payer was told it is overdue its later points wait until
+// OverdueQuiet days after that; the coverage points stand in for a policy
+// that says nothing at those times.
+func TestMentionPoint(t *testing.T) {
+	due := date(t, "2026-11-20")
+	entered := date(t, "2026-11-01")
+	told := func(before bool, overdue string) mentioned {
+		return mentioned{before: before, overdue: date(t, overdue)}
+	}
+	sparse := Policy{Offsets: []int{-3, 14}, RepeatDays: 30}
+	for _, c := range []struct {
+		name  string
+		pol   Policy
+		after string
+		m     mentioned
+		want  string
+	}{
+		{"first point", DefaultPolicy(), "", mentioned{}, "2026-11-13"},
+		{"the due date, not yet announced", DefaultPolicy(), "2026-11-13", mentioned{}, "2026-11-20"},
+		{"announced: the due date stays news", DefaultPolicy(), "2026-11-14", told(true, ""), "2026-11-20"},
+		{"overdue, told on the 24th: +7 waits two weeks", DefaultPolicy(), "2026-11-24", told(true, "2026-11-24"), "2026-12-08"},
+		{"overdue, told long ago: the next repeat", DefaultPolicy(), "2026-12-15", told(true, "2026-12-01"), "2026-12-18"},
+		{"a sparse policy: coverage a week ahead", sparse, "", mentioned{}, "2026-11-13"},
+		{"a sparse policy, announced: its -3 is old news, coverage the day after", sparse, "2026-11-14", told(true, ""), "2026-11-21"},
+		{"a sparse policy, told overdue: its +14", sparse, "2026-11-24", told(true, "2026-11-24"), "2026-12-08"},
+		{"a sparse policy, told on the 1st: its first repeat", sparse, "2026-12-08", told(true, "2026-12-01"), "2027-01-03"},
+	} {
+		got, ok := mentionPoint(c.pol, due, entered, date(t, c.after), 7, c.m)
+		if want := date(t, c.want); ok != !want.IsZero() || got != want {
+			t.Errorf("%s: %s %v, want %s", c.name, got, ok, c.want)
+		}
 	}
 }
 

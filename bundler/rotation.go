@@ -22,11 +22,18 @@ type listed struct {
 	// slots are the slots of the payer's sent regular digests, oldest first.
 	slots []time.Time
 	// last is, per invoice, the slot of the latest digest or "due now"
-	// message that listed it.
-	last map[int64]time.Time
-	// lifted counts holds on the payer's invoices released or ended, by
-	// the instant they were.
-	lifted []time.Time
+	// message that listed it; first that of the earliest.
+	last, first map[int64]time.Time
+}
+
+// ever reports whether a message listed the invoice id (in
+// historyLookback); false on a nil listing.
+func (l *listed) ever(id int64) bool {
+	if l == nil {
+		return false
+	}
+	_, ok := l.last[id]
+	return ok
 }
 
 // before returns what was listed by the digests sent before slot: the
@@ -42,7 +49,7 @@ func (l listed) before(slot time.Time) (prev time.Time, last map[int64]time.Time
 
 // listingsOf reads, for the payers ids, what their sent digests of the last
 // historyLookback listed (on any channel: an email and an SMS of one slot
-// carry the same invoices), and when holds on their invoices were lifted.
+// carry the same invoices).
 func (r *Runner) listingsOf(ctx context.Context, ids []int64, now time.Time) (map[int64]*listed, error) {
 	out := make(map[int64]*listed, len(ids))
 	if len(ids) == 0 {
@@ -64,7 +71,7 @@ func (r *Runner) listingsOf(ctx context.Context, ids []int64, now time.Time) (ma
 	get := func(id int64) *listed {
 		l := out[id]
 		if l == nil {
-			l = &listed{last: map[int64]time.Time{}}
+			l = &listed{last: map[int64]time.Time{}, first: map[int64]time.Time{}}
 			out[id] = l
 		}
 		return l
@@ -77,41 +84,14 @@ func (r *Runner) listingsOf(ctx context.Context, ids []int64, now time.Time) (ma
 		for s := range strings.SplitSeq(row.InvoiceIDs, ",") {
 			if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 				l.last[id] = row.Slot.Time
+				if _, ok := l.first[id]; !ok {
+					l.first[id] = row.Slot.Time
+				}
 			}
 		}
 	}
-	var holds []struct {
-		PayerID int64
-		At      sqlTime
-	}
-	err = db.Raw(`SELECT payer_id, COALESCE(released_at, until) AS at FROM holds
-		WHERE payer_id IN ? AND (released_at > ? OR (released_at IS NULL AND until > ? AND until <= ?))`,
-		ids, now.Add(-historyLookback), now.Add(-historyLookback), now).Scan(&holds).Error
-	if err != nil {
-		return nil, fmt.Errorf("bundler: lifted holds: %w", err)
-	}
-	for _, h := range holds {
-		get(h.PayerID).lifted = append(get(h.PayerID).lifted, h.At.Time)
-	}
 	return out, nil
 }
-
-// Changes opens a digest: what changed since the payer's previous one.
-type Changes struct {
-	// Since is the payer-local day of the previous digest; zero for a
-	// payer's first digest, which has no such section.
-	Since civil.Date
-	// New counts remindable invoices no earlier digest listed.
-	New int
-	// NewlyOverdue counts invoices that fell due since the previous digest.
-	NewlyOverdue int
-	// HoldsLifted counts holds (disputes, promises, reported payments)
-	// released or ended since the previous digest.
-	HoldsLifted int
-}
-
-// Any reports whether there is something to say.
-func (c Changes) Any() bool { return c.New+c.NewlyOverdue+c.HoldsLifted > 0 }
 
 // rank orders a remindable invoice for the rotation of a payer with more
 // than MaxLines: lower ranks are listed first.

@@ -161,6 +161,23 @@ func (s Schedule) NextWindow(now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// NextSend returns the first window after now at which a regular digest
+// may go out, given the slot of the previous one (prev, zero if none):
+// windows too soon after it (MinInterval, as Decide measures it) are passed
+// over, as when a payer's learned day moves earlier in the week. Whether a
+// digest goes out then depends on what is new by then (reasonDay). False
+// only for a schedule with no window days.
+func (s Schedule) NextSend(prev, now time.Time) (time.Time, bool) {
+	w, ok := s.NextWindow(now)
+	for range windowSearchDays {
+		if !ok || prev.IsZero() || wallSince(w, prev, s.loc()) >= s.MinInterval {
+			break
+		}
+		w, ok = s.NextWindow(w)
+	}
+	return w, ok
+}
+
 // LocalDate is the payer-local calendar day of t, or the zero Date for a zero
 // t (which civil.Of would turn into 0001-01-01).
 func (s Schedule) LocalDate(t time.Time) civil.Date {

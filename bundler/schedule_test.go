@@ -160,3 +160,31 @@ func TestLocalDate(t *testing.T) {
 		t.Fatalf("local date %s, want 2026-03-06", d)
 	}
 }
+
+// TestNextSend: the next window a regular digest may go out at passes over
+// windows within the minimum interval of the previous digest: a payer
+// whose learned day moved from Tuesday to Thursday, sent on Tuesday, is
+// next written to on the Thursday of the week after, not two days later.
+func TestNextSend(t *testing.T) {
+	ny := zone(t, "America/New_York")
+	for _, c := range []struct {
+		name      string
+		sched     Schedule
+		prev, now string
+		want      string
+	}{
+		{"no digest yet", RhythmSchedule(ny, time.Thursday, 9), "", "2026-11-17T10:00:00-05:00", "2026-11-19T09:00:00-05:00"},
+		{"learned day moved earlier", RhythmSchedule(ny, time.Thursday, 9), "2026-11-17T09:00:00-05:00", "2026-11-17T10:00:00-05:00", "2026-11-26T09:00:00-05:00"},
+		{"same day a week on", DefaultSchedule(ny), "2026-11-17T09:00:00-05:00", "2026-11-17T10:00:00-05:00", "2026-11-24T09:00:00-05:00"},
+		{"twice a week: 72 h", TwiceWeekly(ny), "2026-11-17T09:00:00-05:00", "2026-11-17T10:00:00-05:00", "2026-11-20T09:00:00-05:00"},
+	} {
+		prev := time.Time{}
+		if c.prev != "" {
+			prev = instant(t, c.prev)
+		}
+		got, ok := c.sched.NextSend(prev, instant(t, c.now))
+		if !ok || !got.Equal(instant(t, c.want)) {
+			t.Errorf("%s: %s %v, want %s", c.name, got.In(ny), ok, c.want)
+		}
+	}
+}

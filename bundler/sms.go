@@ -51,7 +51,7 @@ func RenderSMS(d Digest) (string, error) {
 			unnamed++
 		}
 	}
-	s := smsParts{totals: dueOf(d).List(), invoices: n, overdue: overdueCount(d), held: held, link: d.ShortURL}
+	s := smsParts{totals: dueOf(d).List(), invoices: n, overdue: overdueCount(d), held: held, answers: d.Changes.Answers, link: d.ShortURL}
 	for c := len(s.totals); c >= 0; c-- {
 		if due && c == 0 {
 			break
@@ -69,7 +69,11 @@ func RenderSMS(d Digest) (string, error) {
 type smsParts struct {
 	totals                  []string
 	invoices, overdue, held int
-	link                    string
+	// answers are the answers waiting (Changes.Answers): the SMS's short
+	// form of "what changed", the one change the payer must open the inbox
+	// to read.
+	answers int
+	link    string
 }
 
 // text writes the message with the first c totals and the given names,
@@ -97,6 +101,9 @@ func (p smsParts) text(c int, names []string, more int) string {
 		b.WriteString(".")
 	} else {
 		b.WriteString(plural(p.held, "invoice") + " from " + vendors + " on hold; nothing is due now.")
+	}
+	if p.answers > 0 {
+		b.WriteString(" " + answersWaiting(p.answers) + ".")
 	}
 	b.WriteString(" Reply STOP to opt out. Open your inbox: ")
 	b.WriteString(p.link)

@@ -76,13 +76,12 @@ func DecideUrgent(now time.Time, in UrgentInput) (time.Time, bool) {
 	return slot, true
 }
 
-// unannounced reports whether an invoice due on due, first seen on
-// entered, may have fallen due since the previous regular digest (on
-// prevDay) without that digest listing it: it arrived after that digest,
-// or the payer has more invoices than a digest lists.
-func unannounced(due, entered, prevDay, today civil.Date, crowded bool) bool {
-	if due.After(today) || !due.After(prevDay) && !crowded {
-		return false
-	}
-	return crowded || entered.After(prevDay) || entered == prevDay
+// unannounced reports whether an invoice due on due fell due since the
+// previous regular digest (on prevDay), by today, and no message ever
+// listed it (listed): it arrived after that digest, or the rotation of a
+// crowded payer (more than MaxLines remindable) left it out, in which case
+// it may have fallen due earlier. It is what a "due now" message lists
+// (build), so that none is reserved with nothing to say.
+func unannounced(due, prevDay, today civil.Date, crowded, listed bool) bool {
+	return !listed && !due.After(today) && (due.After(prevDay) || crowded)
 }

@@ -230,7 +230,8 @@ func (s *Server) reminderQueue(ctx context.Context, vendorID int64, loc *time.Lo
 		case p.PausedUntil != nil && p.PausedUntil.After(now):
 			q.Next = "Paused until " + p.PausedUntil.In(loc).Format(vendorDateStamp)
 		default:
-			if w, ok := bundler.ScheduleOf(p, p.Location()).NextWindow(now); ok {
+			// Issue 11: the next window the minimum interval allows.
+			if w, ok := bundler.ScheduleOf(p, p.Location()).NextSend(r.PreviousSlot, now); ok {
 				q.Next = w.In(loc).Format(vendorTimeStamp)
 			}
 		}

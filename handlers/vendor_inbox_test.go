@@ -366,5 +366,18 @@ func TestVendorInboxReminders(t *testing.T) {
 		contoso := h.vendorSignIn("carol@contoso.example").get("/vendor").body
 		mustContain(t, "Contoso's inbox", contoso, "Reminders by customer", "Acme Holdings per Contoso", "Not yet", "2026-11-30 10:00")
 		mustNotContain(t, "Contoso's inbox", contoso, "2026-11-17 09:00")
+
+		// Issue 11: a digest on Thursday (carrying another vendor's invoices)
+		// puts Monday's window within the rhythm's 6 days: the next one is
+		// the Monday after.
+		thursday := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		err = db.Gorm.Exec(`INSERT INTO digests (payer_id, channel, slot, status, invoice_ids, created_at, updated_at, sent_at)
+			VALUES (?, 'email', ?, 'sent', '', ?, ?, ?)`, w.payer, thursday, thursday, thursday, thursday).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		north = h.vendorSignIn("alice@northwind.example").get("/vendor").body
+		mustContain(t, "Northwind's inbox after Thursday's digest", north, "2026-11-17 09:00", "2026-12-07 10:00")
+		mustNotContain(t, "Northwind's inbox after Thursday's digest", north, "2026-11-30 10:00")
 	})
 }

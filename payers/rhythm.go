@@ -10,6 +10,12 @@ import (
 // (payer-local) the payer acts on most, counted over the actions of the
 // last RhythmLookback. With fewer than RhythmMinActions actions the bundler
 // keeps its default (Tuesday 09:00 local).
+//
+// Only actions count, all of them POSTs (Touch). A visit is not recorded:
+// the portal opens from a digest's link by a GET, which mail scanners
+// follow too and which must not write, and the session it opens is a
+// signed cookie that stores nothing, so no request opens a session by a
+// POST on which a visit could be recorded.
 const (
 	RhythmLookback   = 90 * 24 * time.Hour
 	RhythmMinActions = 3

@@ -22,6 +22,10 @@ type InboxReminder struct {
 	// LastReminded is when a message last carried one of the vendor's
 	// invoices of this customer (nil: never, in reminderLookback).
 	LastReminded *time.Time
+	// PreviousSlot is the slot of the payer's latest regular digest, on any
+	// channel and from any vendor (zero: none): the next one keeps its
+	// minimum interval from it. It says nothing of other vendors.
+	PreviousSlot time.Time
 }
 
 // reminderLookback bounds how far back digests are read for the inbox.
@@ -89,10 +93,27 @@ WHERE payer_id IN ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at DESC`, 
 			}
 		}
 	}
+	// Plain columns, not MAX(slot): SQLite returns an aggregate's time as
+	// text.
+	var slots []struct {
+		PayerID int64
+		Slot    time.Time
+	}
+	err = db.Raw(`SELECT payer_id, slot FROM digests WHERE payer_id IN ? AND kind = 'regular'
+AND status NOT IN ('expired', 'empty') AND slot > ?`, payerIDs, now.Add(-reminderLookback)).Scan(&slots).Error
+	if err != nil {
+		return nil, reminderErr(err)
+	}
+	prev := make(map[int64]time.Time, len(rows))
+	for _, sl := range slots {
+		if sl.Slot.After(prev[sl.PayerID]) {
+			prev[sl.PayerID] = sl.Slot
+		}
+	}
 	out := make([]InboxReminder, len(rows))
 	for i, r := range rows {
 		out[i] = InboxReminder{CustomerID: r.CustomerID, ExternalID: r.ExternalID, CustomerName: r.CustomerName,
-			Open: r.Open, Payer: ps[r.PayerID]}
+			Open: r.Open, Payer: ps[r.PayerID], PreviousSlot: prev[r.PayerID]}
 		if t, ok := last[r.CustomerID]; ok {
 			out[i].LastReminded = &t
 		}
