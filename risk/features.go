@@ -70,7 +70,8 @@ func features(c *customerHistory, inv Invoice, t civil.Date, base float64) point
 			lo := max(0, k-recentPayments)
 			p.recent = k - lo
 			var sum, sq float64
-			for _, inv := range c.byPaid[lo:k] {
+			for i := lo; i < k; i++ {
+				inv := &c.byPaid[i]
 				d := clamp(float64(inv.daysLate()), -60, 120)
 				if inv.daysLate() > LateDays {
 					p.recentLate++
@@ -96,8 +97,10 @@ func features(c *customerHistory, inv Invoice, t civil.Date, base float64) point
 			}
 		}
 		n := c.issuedBy(t)
-		for _, o := range c.byIssue[:n] {
-			if o.ID != inv.ID && o.openOn(t) && o.Due.AddDays(LateDays).Before(t) {
+		lateBy := t.AddDays(-LateDays)
+		for i := range c.byIssue[:n] {
+			o := &c.byIssue[i]
+			if o.ID != inv.ID && o.Due.Before(lateBy) && o.openOn(t) {
 				p.overdue++
 			}
 		}
@@ -117,7 +120,7 @@ func features(c *customerHistory, inv Invoice, t civil.Date, base float64) point
 		var logSum float64
 		m := 0
 		for i := n - 1; i >= 0 && i >= n-60 && m < 20; i-- {
-			o := c.byIssue[i]
+			o := &c.byIssue[i]
 			if o.ID == inv.ID || o.Currency != inv.Currency || o.Amount <= 0 {
 				continue
 			}

@@ -19,7 +19,7 @@ func fitLogistic(xs [][]float64, ys []bool, lambda float64) ([]float64, error) {
 	h := make([]float64, d*d)
 	g := make([]float64, d)
 	row := make([]float64, d)
-	for iter := 0; iter < 50; iter++ {
+	for iter := 0; iter < 30; iter++ {
 		clear(h)
 		clear(g)
 		for i, x := range xs {
@@ -66,7 +66,7 @@ func fitLogistic(xs [][]float64, ys []bool, lambda float64) ([]float64, error) {
 			w[j] += step[j]
 			change = math.Max(change, math.Abs(step[j]))
 		}
-		if change < 1e-7 {
+		if change < 1e-6 {
 			break
 		}
 	}
