@@ -32,7 +32,12 @@ func (s *Store) LikelyLate(ctx context.Context, vendorID int64, min float64, lim
 		return nil, err
 	}
 	var rows []struct {
-		scoreRow
+		InvoiceID       int64
+		Probability     *float64
+		Level           string
+		Reasons         string
+		Model           string
+		ScoredAt        time.Time
 		ExternalID      string
 		Number          string
 		CustomerName    string
@@ -41,7 +46,7 @@ func (s *Store) LikelyLate(ctx context.Context, vendorID int64, min float64, lim
 		DueDate         civil.Date
 	}
 	err = s.db.WithContext(ctx).Raw(`
-SELECT r.invoice_id, r.vendor_id, r.probability, r.level, r.reasons, r.model, r.scored_at,
+SELECT r.invoice_id, r.probability, r.level, r.reasons, r.model, r.scored_at,
        i.external_id, i.number, c.name AS customer_name, i.currency, i.amount_remaining, i.due_date
 FROM invoice_risks r
 JOIN invoices i ON i.id = r.invoice_id AND i.vendor_id = r.vendor_id
@@ -55,7 +60,7 @@ LIMIT ?`, vendorID, min, limit).Scan(&rows).Error
 	out := make([]Likely, len(rows))
 	for i, r := range rows {
 		out[i] = Likely{InvoiceID: r.InvoiceID, ExternalID: r.ExternalID, Number: r.Number, CustomerName: r.CustomerName,
-			Currency: r.Currency, AmountRemaining: r.AmountRemaining, DueDate: r.DueDate, Risk: r.risk(), ScoredAt: r.ScoredAt}
+			Currency: r.Currency, AmountRemaining: r.AmountRemaining, DueDate: r.DueDate, Risk: scoreRow{Probability: r.Probability, Level: r.Level, Reasons: r.Reasons, Model: r.Model}.risk(), ScoredAt: r.ScoredAt}
 		if early.Enabled && r.Probability != nil && *r.Probability >= early.Threshold && r.Model != KindOverdue {
 			out[i].MentionFrom = r.DueDate.AddDays(-min14(early.Days + earlyLead))
 		}

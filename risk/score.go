@@ -63,8 +63,9 @@ func known(prob float64, kind string, reasons []string) Risk {
 }
 
 // logistic scores p with the trained weights; the reasons are the three
-// groups of features that moved the estimate most from the average invoice,
-// in the direction it went.
+// groups of features whose contributions (weight × standardised value, from
+// the average training row) push hardest in the direction the estimate lies
+// from the vendor's late rate.
 func (s *Scorer) logistic(p point) Risk {
 	w := s.m.Weights
 	z := w[0]
@@ -75,7 +76,9 @@ func (s *Scorer) logistic(p point) Risk {
 		z += c
 	}
 	prob := sigmoid(z)
-	up := z >= w[0]
+	// Above the vendor's late rate, the reasons are what pushed the
+	// estimate up; below it, what pulled it down.
+	up := prob >= s.m.Base
 	type reason struct {
 		group int
 		c     float64
