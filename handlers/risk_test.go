@@ -31,7 +31,7 @@ func pushRiskHistory(t *testing.T, vs *vendors.Store, vendorID int64, now time.T
 				Customer: cust, Currency: "USD", AmountDue: &amount, IssueDate: issue.String(), DueDate: due.String(),
 				Status: vendors.StatusPaid, PaidAt: due.AddDays(late[c]).String()})
 		}
-		amount := int64(25000)
+		amount := int64(10000)
 		ins = append(ins, vendors.InvoiceInput{ExternalID: fmt.Sprintf("OPEN-%d", c), Number: fmt.Sprintf("O%d", c),
 			Customer: cust, Currency: "USD", AmountDue: &amount, IssueDate: today.AddDays(-10).String(),
 			DueDate: today.AddDays(20).String(), Status: vendors.StatusOpen})

@@ -75,3 +75,29 @@ LIMIT ?`, vendorID, min, limit).Scan(&rows).Error
 const earlyLead = 7
 
 func min14(d int) int { return min(d, 14) }
+
+// CustomerRisks returns, for each of the vendor's customers (by external
+// id) and currency, the highest stored risk among its open invoices: the
+// analytics CSV's late_risk column.
+func (s *Store) CustomerRisks(ctx context.Context, vendorID int64) (map[[2]string]float64, error) {
+	var rows []struct {
+		ExternalID string
+		Currency   string
+		P          float64
+	}
+	err := s.db.WithContext(ctx).Raw(`
+SELECT c.external_id, i.currency, MAX(r.probability) AS p
+FROM invoice_risks r
+JOIN invoices i ON i.id = r.invoice_id AND i.vendor_id = r.vendor_id
+JOIN customers c ON c.id = i.customer_id
+WHERE r.vendor_id = ? AND i.status = 'open' AND r.probability IS NOT NULL
+GROUP BY c.external_id, i.currency`, vendorID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("risk: customer risks: %w", err)
+	}
+	out := make(map[[2]string]float64, len(rows))
+	for _, r := range rows {
+		out[[2]string{r.ExternalID, r.Currency}] = r.P
+	}
+	return out, nil
+}

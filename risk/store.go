@@ -39,8 +39,9 @@ func (s *Store) history(ctx context.Context, vendorID int64, customers []int64) 
 		IssueDate      civil.Date
 		DueDate        civil.Date
 		PaidAt         *time.Time
+		CreatedAt      time.Time
 	}
-	q := db.Table("invoices").Select("id, customer_id, currency, amount_due, issue_date, due_date, paid_at").
+	q := db.Table("invoices").Select("id, customer_id, currency, amount_due, issue_date, due_date, paid_at, created_at").
 		Where("vendor_id = ? AND status <> 'void'", vendorID)
 	if customers != nil {
 		q = q.Where("customer_id IN ?", customers)
@@ -51,6 +52,10 @@ func (s *Store) history(ctx context.Context, vendorID int64, customers []int64) 
 	h.Invoices = make([]Invoice, len(rows))
 	for i, r := range rows {
 		inv := Invoice{ID: r.ID, CustomerID: r.CustomerID, Currency: r.Currency, Amount: r.AmountDue, Issue: r.IssueDate, Due: r.DueDate}
+		if inv.Issue.IsZero() {
+			// No issue date pushed: the day the hub first saw it.
+			inv.Issue = civil.Of(r.CreatedAt.UTC())
+		}
 		if r.PaidAt != nil {
 			inv.Paid = civil.Of(r.PaidAt.UTC())
 		}
