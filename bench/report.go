@@ -51,6 +51,7 @@ type Result struct {
 	RiskTestInvoices         int        `json:"risk_test_invoices"`
 	RiskTestLateShare        float64    `json:"risk_test_late_share"`
 	RiskTrainSeconds         float64    `json:"risk_train_seconds"`
+	RiskModel                string     `json:"risk_model"`
 
 	// Database is "postgres" or "sqlite"; DatabaseVersion its server or
 	// library version.
