@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/risk"
 )
 
 // Result is what `duehub bench --json` prints. The first keys are the
@@ -36,6 +37,21 @@ type Result struct {
 	AnalyticsP50Ms    float64 `json:"analytics_p50_ms"`
 	AnalyticsP99Ms    float64 `json:"analytics_p99_ms"`
 	AnalyticsInvoices int     `json:"analytics_invoices"`
+	// Issue 16: the late-payment model on held-out history (risk.go): ROC
+	// AUC and Brier score against the customer's late share so far and the
+	// base rate, scored in the same run; calibration in 10 bins.
+	RiskAUC                  float64    `json:"risk_auc"`
+	RiskBrier                float64    `json:"risk_brier"`
+	RiskBrierBaselineHistory float64    `json:"risk_brier_baseline_history"`
+	RiskBrierBaselineRate    float64    `json:"risk_brier_baseline_rate"`
+	RiskAUCBaselineHistory   float64    `json:"risk_auc_baseline_history"`
+	RiskCalibration          []risk.Bin `json:"risk_calibration"`
+	RiskInvoices             int        `json:"risk_invoices"`
+	RiskTrainInvoices        int        `json:"risk_train_invoices"`
+	RiskTestInvoices         int        `json:"risk_test_invoices"`
+	RiskTestLateShare        float64    `json:"risk_test_late_share"`
+	RiskTrainSeconds         float64    `json:"risk_train_seconds"`
+	RiskModel                string     `json:"risk_model"`
 
 	// Database is "postgres" or "sqlite"; DatabaseVersion its server or
 	// library version.
@@ -197,6 +213,9 @@ func (r *Result) judge() {
 		"message_reduction_4plus":    {"≥ 5", r.MessageReduction4Plus >= 5},
 		"max_messages_7d":            {"≤ 2", r.MaxMessages7d > 0 && r.MaxMessages7d <= 2},
 		"analytics_p99_ms":           {"≤ 300", r.AnalyticsP99Ms > 0 && r.AnalyticsP99Ms <= 300},
+		"risk_auc":                   {"≥ 0.80", r.RiskAUC >= 0.8},
+		"risk_brier": {"< both baselines", r.RiskBrier > 0 && r.RiskBrier < r.RiskBrierBaselineHistory &&
+			r.RiskBrier < r.RiskBrierBaselineRate},
 	}
 	// The issue sets the API-during-a-pass goal for the embedded default.
 	if r.Database == "sqlite" {
@@ -252,6 +271,10 @@ func (r *Result) WriteTable(w io.Writer) error {
 			fmt.Sprintf("p99 %.1f ms (p50 %.1f%s)", r.InboxP99Ms, r.InboxP50Ms, shed(r.Inbox503Share)), "—", "—", goal("inbox_p99_ms")},
 		{fmt.Sprintf("analytics, largest vendor (%s inv)", num(r.AnalyticsInvoices)),
 			fmt.Sprintf("p99 %.1f ms (p50 %.1f)", r.AnalyticsP99Ms, r.AnalyticsP50Ms), "—", "—", goal("analytics_p99_ms")},
+		{fmt.Sprintf("late-payment risk, held out (%s inv)", num(r.RiskTestInvoices)), fmt.Sprintf("AUC %.3f", r.RiskAUC),
+			fmt.Sprintf("AUC %.3f customer's late share", r.RiskAUCBaselineHistory), "—", goal("risk_auc")},
+		{"  Brier score", fmt.Sprintf("%.4f", r.RiskBrier),
+			fmt.Sprintf("%.4f late share, %.4f base rate", r.RiskBrierBaselineHistory, r.RiskBrierBaselineRate), "—", goal("risk_brier")},
 		{"peak RSS (whole process)", fmt.Sprintf("%.0f MB", r.PeakRSSMB), "—", "—", goal("peak_rss_mb")},
 		{fmt.Sprintf("messages, %d-day simulation", r.SimDays), num64(r.DuehubMessages) + " digests",
 			num64(r.StatusQuoMessages) + " per-vendor reminders", fmt.Sprintf("%.1f× fewer", r.MessageReduction), "—\t"},

@@ -61,6 +61,9 @@ type openRow struct {
 	holdEnd sqlTime
 	// created is when the hub first saw the invoice.
 	created sqlTime
+	// advance is the days the vendor's "mention high-risk invoices
+	// earlier" option moves its first mention forward (issue 16), 0 if none.
+	advance int
 }
 
 // planChunk is how many payers one planning step reads before it writes
@@ -186,7 +189,9 @@ SELECT c.payer_id, i.id, i.vendor_id, i.due_date,
                AND (h.until IS NULL OR h.until > ?)) AS held,
        EXISTS (SELECT 1 FROM payer_mutes m WHERE m.payer_id = c.payer_id AND m.vendor_id = i.vendor_id) AS muted,
        (SELECT MIN(h.until) FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
-               AND h.until > ?) AS hold_end, i.created_at
+               AND h.until > ?) AS hold_end, i.created_at,
+       COALESCE((SELECT rp.days FROM invoice_risks r JOIN risk_policies rp ON rp.vendor_id = r.vendor_id
+               WHERE r.invoice_id = i.id AND r.probability >= rp.threshold), 0) AS advance
 FROM invoices i JOIN customers c ON c.id = i.customer_id
 WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
 ORDER BY c.payer_id`, now, now, ids).Rows()
@@ -197,7 +202,7 @@ ORDER BY c.payer_id`, now, now, ids).Rows()
 	var out []openRow
 	for rows.Next() {
 		var row openRow
-		if err := rows.Scan(&row.payerID, &row.invoiceID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created); err != nil {
+		if err := rows.Scan(&row.payerID, &row.invoiceID, &row.vendorID, &row.due, &row.held, &row.muted, &row.holdEnd, &row.created, &row.advance); err != nil {
 			return nil, fmt.Errorf("bundler: scan invoice: %w", err)
 		}
 		out = append(out, row)

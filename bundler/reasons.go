@@ -98,7 +98,13 @@ func reasonDay(sched Schedule, policies map[int64]Policy, rows []openRow, hist *
 			continue
 		}
 		m := mentionedOf(sched, hist, row.invoiceID, row.due)
-		if pt, ok := mentionPoint(policies[row.vendorID], row.due, sched.LocalDate(row.created.Time), after, lead, m); ok && !pt.After(today) {
+		entered := sched.LocalDate(row.created.Time)
+		if pt, ok := mentionPoint(policies[row.vendorID], row.due, entered, after, lead, m); ok && !pt.After(today) {
+			earlier(pt)
+		}
+		// Issue 16: a high-risk invoice not yet listed as upcoming is
+		// mentioned earlier, within the payer's rhythm.
+		if pt, ok := earlyPoint(row.due, entered, after, lead, row.advance); ok && !m.before && !pt.After(today) {
 			earlier(pt)
 		}
 	}

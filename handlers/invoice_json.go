@@ -3,6 +3,7 @@ package handlers
 import (
 	"time"
 
+	"github.com/duehub/duehub/risk"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -48,6 +49,8 @@ type invoiceResponse struct {
 	UpdatedAt       time.Time    `json:"updated_at"`
 	PaidAt          *time.Time   `json:"paid_at"`
 	VoidedAt        *time.Time   `json:"voided_at"`
+	// Risk of being paid late, on open invoices in GETs (issue 16).
+	Risk *risk.Risk `json:"risk,omitempty"`
 }
 
 func customerOut(c vendors.Customer) customerJSON {

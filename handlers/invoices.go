@@ -33,7 +33,12 @@ func (s *Server) getInvoice(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, invoiceOut(v))
+	out := []invoiceResponse{invoiceOut(v)}
+	if err := s.addRisks(c.Request.Context(), vendorID(c), []vendors.InvoiceView{v}, out); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, out[0])
 }
 
 type invoiceList struct {
@@ -84,6 +89,10 @@ func (s *Server) listInvoices(c *gin.Context) {
 	out := invoiceList{Data: make([]invoiceResponse, len(views))}
 	for i, v := range views {
 		out.Data[i] = invoiceOut(v)
+	}
+	if err := s.addRisks(c.Request.Context(), vendorID(c), views, out.Data); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if more {
 		out.NextCursor = page.next(views[len(views)-1].ID)

@@ -111,6 +111,7 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/analytics", s.vendorAnalytics)                         // issue 12
 		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
+		vendor.GET("/likely-late", s.vendorLikelyLate)                      // issue 16
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
 	}
 

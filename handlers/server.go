@@ -18,6 +18,7 @@ import (
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/ratelimit"
+	"github.com/duehub/duehub/risk"
 	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 	"github.com/duehub/duehub/webhooks"
@@ -79,6 +80,9 @@ type Config struct {
 	// Analytics serves GET /v1/analytics and /vendor/analytics; nil
 	// answers them 404.
 	Analytics *analytics.Store
+	// Risk gives open invoices their late-payment risk (issue 16) and
+	// serves /vendor/likely-late; nil leaves risk out and answers 404.
+	Risk *risk.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -113,6 +117,7 @@ type Server struct {
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 	analytics      *analytics.Store
+	risk           *risk.Store // issue 16
 }
 
 // New returns the hub's HTTP handler.
@@ -142,6 +147,7 @@ func New(cfg Config) http.Handler {
 
 		trustedProxies: cfg.TrustedProxies,
 		analytics:      cfg.Analytics,
+		risk:           cfg.Risk,
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),

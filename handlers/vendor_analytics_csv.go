@@ -58,6 +58,12 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// Issue 16: the late-payment risk column.
+	recs, err := s.addRiskColumn(c.Request.Context(), member(c).VendorID, set, csvRecords(set, analyticsOut(r)))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="duehub-`+set+`-`+p.From.String()+`-`+p.To.String()+`.csv"`)
 	c.Header("Cache-Control", "no-store")
@@ -66,7 +72,7 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 	c.Writer.WriteString("\ufeff")
 	w := csv.NewWriter(c.Writer)
 	w.UseCRLF = true
-	for _, rec := range csvRecords(set, analyticsOut(r)) {
+	for _, rec := range recs {
 		for i := range rec {
 			rec[i] = csvSafe(rec[i])
 		}

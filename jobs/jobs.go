@@ -13,6 +13,7 @@ import (
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/risk"
 	"github.com/duehub/duehub/webhooks"
 )
 
@@ -96,6 +97,9 @@ type Config struct {
 	// daily summary; TeamEvery is the period of its pass (default one minute).
 	Team      *TeamMail
 	TeamEvery time.Duration
+	// Risk, when set, retrains the vendors' late-payment models nightly
+	// (issue 16).
+	Risk *risk.Store
 }
 
 // Client is a started River client, whatever its driver.
@@ -143,6 +147,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
+	addRisk(cfg, workers, rc) // issue 16
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/jobs"
 	"github.com/duehub/duehub/notify"
+	"github.com/duehub/duehub/risk"
 )
 
 // startJobs starts River on the hub's database: pgx on PostgreSQL, the
@@ -23,7 +24,7 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 		team.ReplyTo = h.replies.TeamAddress
 	}
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
-		Team: jobs.NewTeamMail(team)}
+		Team: jobs.NewTeamMail(team), Risk: risk.NewStore(a.db.Gorm, time.Now)}
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

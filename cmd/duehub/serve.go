@@ -19,6 +19,7 @@ import (
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/ratelimit"
+	"github.com/duehub/duehub/risk"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -81,6 +82,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Analytics:          analytics.NewStore(a.db.Gorm, time.Now), // issue 12
+		Risk:               risk.NewStore(a.db.Gorm, time.Now),      // issue 16
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
