@@ -191,7 +191,11 @@ func percent(part, whole int64) *float64 {
 // report reads the period from the query string and computes the vendor's
 // report; bad input is the validation error to show.
 func (s *Server) report(c *gin.Context, vendorID int64) (analytics.Report, error) {
-	p, err := analytics.ParsePeriod(c.Query("from"), c.Query("to"), c.Query("currency"), civil.Of(s.now().UTC()))
+	today, err := s.analytics.Today(c.Request.Context(), vendorID)
+	if err != nil {
+		return analytics.Report{}, err
+	}
+	p, err := analytics.ParsePeriod(c.Query("from"), c.Query("to"), c.Query("currency"), today)
 	if err != nil {
 		return analytics.Report{}, err
 	}

@@ -216,7 +216,11 @@ func (s *Server) vendorAnalytics(c *gin.Context) {
 		return
 	}
 	m := member(c)
-	today := civil.Of(s.now().UTC())
+	today, err := s.analytics.Today(c.Request.Context(), member(c).VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	from, to, rng := vendorPeriod(c, today)
 	p, err := analytics.ParsePeriod(from, to, c.Query("currency"), today)
 	var ve *vendors.ValidationError

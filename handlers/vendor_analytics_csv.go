@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/analytics"
-	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -40,7 +39,11 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 			Error: "set must be one of summary, aging, late_payments, disputes, dispute_reasons, late_reasons, delinquent_customers, response_time, invoice_accuracy."})
 		return
 	}
-	today := civil.Of(s.now().UTC())
+	today, err := s.analytics.Today(c.Request.Context(), member(c).VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	from, to, _ := vendorPeriod(c, today)
 	p, err := analytics.ParsePeriod(from, to, c.Query("currency"), today)
 	var ve *vendors.ValidationError
