@@ -52,8 +52,11 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 	url := s.baseURL + "/v1/analytics?from=" + today.AddDate(0, 0, -1097).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
 	client := &http.Client{Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
-	took := make([]time.Duration, 0, analyticsRuns)
-	for range analyticsRuns {
+	// One request first, not counted: it computes the network benchmarks,
+	// which every later request reuses (analytics.NetworkTTL); its time is
+	// reported on its own.
+	took := make([]time.Duration, 0, analyticsRuns+1)
+	for range analyticsRuns + 1 {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
@@ -71,12 +74,14 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 		}
 		took = append(took, time.Since(start))
 	}
+	cold := took[0]
+	took = took[1:]
 	slices.Sort(took)
 	r.AnalyticsInvoices = largest.N
 	r.AnalyticsP50Ms = ms(took[len(took)/2])
 	r.AnalyticsP99Ms = ms(took[(len(took)*99+99)/100-1])
-	progress("analytics for the largest vendor (%d invoices, %d of them paid history over 3 years), %d runs: p50 %.1f ms, p99 %.1f ms",
-		largest.N, seeded, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms)
+	progress("analytics for the largest vendor (%d invoices, %d of them paid history over 3 years), %d runs: p50 %.1f ms, p99 %.1f ms (first request, computing the network benchmarks: %.1f ms)",
+		largest.N, seeded, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms, ms(cold))
 	return nil
 }
 
