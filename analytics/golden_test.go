@@ -89,6 +89,14 @@ func show(v any) string {
 //
 // Late reasons given in the period: I1 cash_flow, I5 po_mismatch (the
 // vendor's tag over the payer's awaiting_approval), I9 cash_flow.
+//
+// Billing cohorts (Northwind is in UTC). September: I5 (paid 10-05, 34 days
+// after billing) and I6 (open) = 2; within 30 days 0, 60 and 90 days 1
+// (I5). 09-30 + 30 = 10-30 and + 60 = 11-29 are before 11-30: 0 % and
+// 50 %; + 90 is not: unknown, so no at-risk rate yet. October: I7, I9 (paid
+// 11-20, 41 days), E1 = 3; within 60 and 90: 1; 10-31 + 30 = 11-30 is not
+// before 11-30: all unknown. November: I8 = 1, none paid, unknown.
+// No digest was sent and no Pay clicked: the reminder effect is all zero.
 func TestGoldenFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		w := newWorld(t, db)
@@ -147,5 +155,11 @@ func golden(w *world) analytics.Report {
 		},
 		InvoiceAccuracy: analytics.Accuracy{Invoices: 6, WithThread: 3, Share: f(50),
 			ByReason: []analytics.ReasonCount{{Reason: "pricing", Count: 2}, {Reason: "question", Count: 1}}},
+		Timezone: "UTC",
+		Cohorts: []analytics.Cohort{
+			{Month: "2026-09", Invoices: 2, Paid: [3]int64{0, 1, 1}, Share: [3]*float64{f(0), f(50), nil}},
+			{Month: "2026-10", Invoices: 3, Paid: [3]int64{0, 1, 1}},
+			{Month: "2026-11", Invoices: 1},
+		},
 	}
 }

@@ -4,114 +4,81 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/duehub/duehub/civil"
 )
-
-// billed is the SQL of an invoice's billing date: its issue_date, or the
-// day the hub first saw it when the vendor sent none. Void invoices are
-// left out of every money figure, as if they had never been billed.
-func (q *query) billed() string {
-	return "COALESCE(i.issue_date, " + q.day("i.created_at") + ")"
-}
-
-// receivables is what was open per currency at instant at (the day before
-// at's day is the last one whose invoices count): in total, and of it what
-// was not yet past due on day lastDay.
-type receivables struct{ total, current int64 }
-
-// arAt sums the amount each invoice billed by lastDay and neither paid nor
-// voided before at had remaining at at: the latest invoice_changes row
-// before at, or amount_due for an invoice the hub first saw later (closed
-// history pushed afterwards).
-func (q *query) arAt(at time.Time, lastDay civil.Date) (map[string]receivables, error) {
-	remaining := `COALESCE((SELECT c.amount_remaining FROM invoice_changes c
-    WHERE c.invoice_id = i.id AND c.at < ? ORDER BY c.at DESC, c.id DESC LIMIT 1), i.amount_due)`
-	cf, cargs := q.currencyFilter("i.currency")
-	sql := `SELECT i.currency, SUM(` + remaining + `) AS total,
-    SUM(CASE WHEN i.due_date >= ? THEN ` + remaining + ` ELSE 0 END) AS current
-FROM invoices i
-WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + q.billed() + ` <= ?
-  AND (i.paid_at IS NULL OR i.paid_at >= ?)` + cf + `
-GROUP BY i.currency`
-	args := append([]any{at, lastDay, at, q.vendorID, lastDay, at}, cargs...)
-	var rows []struct {
-		Currency       string
-		Total, Current int64
-	}
-	if err := q.db.Raw(sql, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("receivables: %w", err)
-	}
-	out := make(map[string]receivables, len(rows))
-	for _, r := range rows {
-		out[r.Currency] = receivables{r.Total, r.Current}
-	}
-	return out, nil
-}
-
-// sales is the amount billed per currency on the period's days up to lastDay.
-func (q *query) sales() (map[string]int64, error) {
-	cf, cargs := q.currencyFilter("i.currency")
-	var rows []struct {
-		Currency string
-		Amount   int64
-	}
-	err := q.db.Raw(`SELECT i.currency, SUM(i.amount_due) AS amount FROM invoices i
-WHERE i.vendor_id = ? AND i.status <> 'void' AND `+q.billed()+` >= ? AND `+q.billed()+` <= ?`+cf+`
-GROUP BY i.currency`, append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)...).Scan(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("sales: %w", err)
-	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.Currency] = r.Amount
-	}
-	return out, nil
-}
 
 // money computes DSO, ADD and CEI per currency (definitions in the README):
 //
 //	DSO  = ending receivables / sales × days
 //	ADD  = DSO − ending current receivables / sales × days
 //	CEI  = (beginning + sales − ending) / (beginning + sales − ending current) × 100
+//
+// in one pass over the vendor's invoices billed by the period's last day
+// (the index on vendor_id, billed_on). billed_on is an invoice's billing
+// day: its issue_date, or the vendor's day the hub first saw it. Void
+// invoices are left out of every money figure, as if never billed.
+//
+// What an invoice had remaining at an instant is its latest
+// invoice_changes row before it, or amount_due for an invoice the hub
+// first saw later (closed history pushed afterwards); one grouped scan of
+// the vendor's changes before the instant finds those rows for every
+// invoice at once. For an instant that is now — a period reaching today —
+// that is the invoice's amount_remaining, with no history read.
 func (q *query) money(r *Report) error {
-	begin, err := q.arAt(q.start, q.p.From.AddDays(-1))
-	if err != nil {
-		return err
+	cf, cargs := q.currencyFilter("i.currency")
+	beginDay := q.p.From.AddDays(-1)
+	lastBefore := `SELECT c.invoice_id, MAX(c.id) AS id FROM invoice_changes c WHERE c.vendor_id = ? AND c.at < ? GROUP BY c.invoice_id`
+	with := `WITH b AS (` + lastBefore + `)`
+	args := []any{q.vendorID, q.start}
+	joins := ` LEFT JOIN b ON b.invoice_id = i.id LEFT JOIN invoice_changes bc ON bc.id = b.id`
+	endRemaining, endOpen := "i.amount_remaining", "i.paid_at IS NULL"
+	var endArgs []any
+	if q.end.Before(q.now) {
+		with += `, e AS (` + lastBefore + `)`
+		args = append(args, q.vendorID, q.end)
+		joins += ` LEFT JOIN e ON e.invoice_id = i.id LEFT JOIN invoice_changes ec ON ec.id = e.id`
+		endRemaining, endOpen = "COALESCE(ec.amount_remaining, i.amount_due)", "(i.paid_at IS NULL OR i.paid_at >= ?)"
+		endArgs = []any{q.end}
 	}
-	end, err := q.arAt(q.end, q.lastDay)
-	if err != nil {
-		return err
+	beginOpen := "i.billed_on <= ? AND (i.paid_at IS NULL OR i.paid_at >= ?)"
+	sql := with + `
+SELECT i.currency,
+    SUM(CASE WHEN ` + beginOpen + ` THEN COALESCE(bc.amount_remaining, i.amount_due) ELSE 0 END) AS begin_total,
+    SUM(CASE WHEN ` + endOpen + ` THEN ` + endRemaining + ` ELSE 0 END) AS end_total,
+    SUM(CASE WHEN ` + endOpen + ` AND i.due_date >= ? THEN ` + endRemaining + ` ELSE 0 END) AS end_current,
+    SUM(CASE WHEN i.billed_on >= ? THEN i.amount_due ELSE 0 END) AS sales
+FROM invoices i` + joins + `
+WHERE i.vendor_id = ? AND i.status <> 'void' AND i.billed_on <= ?` + cf + `
+GROUP BY i.currency ORDER BY i.currency`
+	args = append(args, beginDay, q.start)
+	args = append(args, endArgs...)
+	args = append(args, endArgs...)
+	args = append(args, q.lastDay)
+	args = append(args, q.p.From, q.vendorID, q.lastDay)
+	args = append(args, cargs...)
+	var rows []struct {
+		Currency                                string
+		BeginTotal, EndTotal, EndCurrent, Sales int64
 	}
-	sales, err := q.sales()
-	if err != nil {
-		return err
+	if err := q.db.Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("receivables and sales: %w", err)
 	}
 	days := float64(q.p.From.DaysUntil(q.lastDay) + 1)
-	var currencies []string
-	for _, m := range []map[string]receivables{begin, end} {
-		for c := range m {
-			currencies = append(currencies, c)
+	for _, row := range rows {
+		if row.BeginTotal == 0 && row.EndTotal == 0 && row.Sales == 0 {
+			continue
 		}
-	}
-	for c := range sales {
-		currencies = append(currencies, c)
-	}
-	slices.Sort(currencies)
-	for _, c := range slices.Compact(currencies) {
-		s, b, e := float64(sales[c]), float64(begin[c].total), end[c]
+		s, b := float64(row.Sales), float64(row.BeginTotal)
 		var dso, add, cei *float64
 		if s > 0 {
-			dso = ptr(round1(float64(e.total) / s * days))
-			add = ptr(round1(float64(e.total-e.current) / s * days))
+			dso = ptr(round1(float64(row.EndTotal) / s * days))
+			add = ptr(round1(float64(row.EndTotal-row.EndCurrent) / s * days))
 		}
-		if den := b + s - float64(e.current); den > 0 {
-			cei = ptr(round1((b + s - float64(e.total)) / den * 100))
+		if den := b + s - float64(row.EndCurrent); den > 0 {
+			cei = ptr(round1((b + s - float64(row.EndTotal)) / den * 100))
 		}
-		r.DSO = append(r.DSO, CurrencyFigure{c, dso})
-		r.ADD = append(r.ADD, CurrencyFigure{c, add})
-		r.CEI = append(r.CEI, CurrencyFigure{c, cei})
+		r.DSO = append(r.DSO, CurrencyFigure{row.Currency, dso})
+		r.ADD = append(r.ADD, CurrencyFigure{row.Currency, add})
+		r.CEI = append(r.CEI, CurrencyFigure{row.Currency, cei})
 	}
 	return nil
 }

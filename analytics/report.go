@@ -6,7 +6,8 @@ import (
 	"github.com/duehub/duehub/civil"
 )
 
-// Period is the days a report covers, both included, in UTC.
+// Period is the days a report covers, both included, in the vendor's time
+// zone.
 type Period struct {
 	From, To civil.Date
 	// Currency, when set, limits the money figures to it.
@@ -21,6 +22,8 @@ func (p Period) Days() int { return p.From.DaysUntil(p.To) + 1 }
 type Report struct {
 	Period Period
 	AsOf   time.Time
+	// Timezone is the vendor's zone the days and months are counted in.
+	Timezone string
 
 	DSO []CurrencyFigure
 	ADD []CurrencyFigure
@@ -36,6 +39,8 @@ type Report struct {
 	TopDelinquentCustomers []DelinquentCustomer
 	ResponseTime           ResponseTime
 	InvoiceAccuracy        Accuracy
+	Cohorts                []Cohort
+	ReminderEffect         ReminderEffect
 }
 
 // CurrencyFigure is a ratio computed within one currency.
@@ -55,7 +60,7 @@ type AgingBucket struct {
 	Count    int64
 }
 
-// LateMonth is the invoices paid in one month (UTC) and currency, and
+// LateMonth is the invoices paid in one month (the vendor's) and currency, and
 // those of them paid after their due date.
 type LateMonth struct {
 	Month          string // 2026-11

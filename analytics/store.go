@@ -3,6 +3,9 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,13 +16,14 @@ import (
 
 // Store reads a vendor's figures. It writes nothing.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db    *gorm.DB
+	now   func() time.Time
+	cache networkCache
 }
 
 // NewStore returns a Store over db with the clock now.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, cache: networkCache{entries: map[string]networkValues{}}}
 }
 
 // MaxDays is the longest period a report covers: three years of history.
@@ -76,23 +80,77 @@ func validCurrency(s string) bool {
 	return true
 }
 
-// Compute returns the vendor's report over p. The period's end is capped at
-// now: figures "at the end of the period" of a period reaching today are
-// figures as of now.
+// Location is the vendor's time zone, in which the analytics count days
+// and months; UTC when the vendor has none the hub can load.
+func (s *Store) Location(ctx context.Context, vendorID int64) (*time.Location, error) {
+	var v struct{ Timezone string }
+	if err := s.db.WithContext(ctx).Raw(`SELECT timezone FROM vendors WHERE id = ?`, vendorID).Scan(&v).Error; err != nil {
+		return nil, fmt.Errorf("analytics: vendor time zone: %w", err)
+	}
+	if v.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(v.Timezone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
+// Today is the vendor's current day, in its time zone: the day periods
+// are counted back from.
+func (s *Store) Today(ctx context.Context, vendorID int64) (civil.Date, error) {
+	loc, err := s.Location(ctx, vendorID)
+	if err != nil {
+		return civil.Date{}, err
+	}
+	return civil.Of(s.now().In(loc)), nil
+}
+
+// Compute returns the vendor's report over p, its days the vendor's own
+// (in its time zone). The period's end is capped at now: figures "at the
+// end of the period" of a period reaching today are figures as of now.
 func (s *Store) Compute(ctx context.Context, vendorID int64, p Period) (Report, error) {
+	loc, err := s.Location(ctx, vendorID)
+	if err != nil {
+		return Report{}, err
+	}
 	now := s.now().UTC()
-	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: vendorID, p: p, now: now}
-	q.today = civil.Of(now)
-	q.start = p.From.In(time.UTC)
-	q.end = p.To.AddDays(1).In(time.UTC)
+	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: vendorID, p: p, now: now, loc: loc}
+	q.today = civil.Of(now.In(loc))
+	q.start = p.From.In(loc).UTC()
+	q.end = p.To.AddDays(1).In(loc).UTC()
 	q.lastDay = p.To
 	if q.end.After(now) {
 		q.end, q.lastDay = now, q.today
 	}
-	r := Report{Period: p, AsOf: now}
-	steps := []func(*Report) error{q.money, q.aging, q.latePayments, q.disputes, q.delinquent, q.responseTime, q.accuracy, q.lateReasons}
-	for _, step := range steps {
-		if err := step(&r); err != nil {
+	r := Report{Period: p, AsOf: now, Timezone: loc.String()}
+	steps := []func(*Report) error{q.money, q.aging, q.latePayments, q.disputes, q.delinquent, q.responseTime, q.accuracy,
+		q.lateReasons, q.cohorts, q.reminders}
+	if !q.pg {
+		// SQLite has one connection: the steps would only queue.
+		for _, step := range steps {
+			if err := step(&r); err != nil {
+				return Report{}, fmt.Errorf("analytics: %w", err)
+			}
+		}
+		return r, nil
+	}
+	// On PostgreSQL the steps run at once, each on its own connection:
+	// every step is a few index-served aggregates and writes only its own
+	// fields of r, so the page waits for the slowest rather than the sum.
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(&r)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return Report{}, fmt.Errorf("analytics: %w", err)
 		}
 	}
@@ -106,7 +164,8 @@ type query struct {
 	vendorID int64
 	p        Period
 	now      time.Time
-	today    civil.Date
+	loc      *time.Location // the vendor's time zone
+	today    civil.Date     // in loc
 	// start and end bound the period as instants [start, end); end is
 	// capped at now. lastDay is the last day the period covers up to now.
 	start, end time.Time
@@ -121,30 +180,60 @@ func (q *query) currencyFilter(col string) (string, []any) {
 	return " AND " + col + " = ?", []any{q.p.Currency}
 }
 
-// month is the SQL of the UTC month ("2026-11") of a timestamp column.
-func (q *query) month(col string) string {
-	if q.pg {
-		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM')"
-	}
-	return "strftime('%Y-%m', " + col + ")"
+// zone is the vendor's time zone as an SQL literal (a name time.LoadLocation
+// accepted; quotes doubled all the same).
+func (q *query) zone() string {
+	return "'" + strings.ReplaceAll(q.loc.String(), "'", "''") + "'"
 }
 
-// day is the SQL of the UTC date of a timestamp column, comparable with a
-// DATE column.
+// month is the SQL of the month ("2026-11"), in the vendor's time zone, of
+// a timestamp column.
+func (q *query) month(col string) string {
+	if q.pg {
+		return "to_char(" + col + " AT TIME ZONE " + q.zone() + ", 'YYYY-MM')"
+	}
+	return "substr(" + q.day(col) + ", 1, 7)"
+}
+
+// dateMonth is the SQL of the month ("2026-11") of a DATE column.
+func (q *query) dateMonth(col string) string {
+	if q.pg {
+		return "to_char(" + col + ", 'YYYY-MM')"
+	}
+	return "substr(" + col + ", 1, 7)"
+}
+
+// day is the SQL of the date, in the vendor's time zone, of a timestamp
+// column, comparable with a DATE column. SQLite has no time zones:
+// duehub_local_date is the database package's function.
 func (q *query) day(col string) string {
 	if q.pg {
-		return "(" + col + " AT TIME ZONE 'UTC')::date"
+		return "(" + col + " AT TIME ZONE " + q.zone() + ")::date"
 	}
-	return "date(" + col + ")"
+	if q.loc.String() == "UTC" {
+		// SQLite's own date() is UTC's, and many times faster than a call
+		// into Go per row.
+		return "date(" + col + ")"
+	}
+	return "duehub_local_date(" + col + ", " + q.zone() + ")"
 }
 
 // daysAfter is the SQL of the whole days from the DATE column due to the
-// UTC date of the timestamp column at.
+// vendor's date of the timestamp column at.
 func (q *query) daysAfter(at, due string) string {
 	if q.pg {
-		return "((" + at + " AT TIME ZONE 'UTC')::date - " + due + ")"
+		return "(" + q.day(at) + " - " + due + ")"
 	}
-	return "CAST(julianday(date(" + at + ")) - julianday(" + due + ") AS INTEGER)"
+	return "CAST(julianday(" + q.day(at) + ") - julianday(" + due + ") AS INTEGER)"
+}
+
+// within is the SQL of "the timestamp column b falls in the days days
+// after the timestamp column a".
+func (q *query) within(a, b string, days int) string {
+	if q.pg {
+		return "(" + b + " >= " + a + " AND " + b + " < " + a + " + interval '" + strconv.Itoa(days) + " days')"
+	}
+	return "(julianday(" + b + ") >= julianday(" + a + ") AND julianday(" + b + ") < julianday(" + a + ") + " + strconv.Itoa(days) + ")"
 }
 
 // float casts an aggregate to a float both drivers scan.

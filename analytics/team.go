@@ -129,12 +129,12 @@ func durationsOf(hours []float64) Durations {
 // each kind of thread: "question", or the dispute's reason.
 func (q *query) accuracy(r *Report) error {
 	cf, cargs := q.currencyFilter("i.currency")
-	inPeriod := ` FROM invoices i WHERE i.vendor_id = ? AND i.status <> 'void' AND ` + q.billed() + ` >= ? AND ` + q.billed() + ` <= ?` + cf
 	args := append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)
 	var a struct{ Invoices, WithThread int64 }
-	err := q.db.Raw(`SELECT COUNT(*) AS invoices,
-    COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM threads t WHERE t.invoice_id = i.id AND t.vendor_id = i.vendor_id)
-        THEN 1 ELSE 0 END), 0) AS with_thread`+inPeriod, args...).Scan(&a).Error
+	err := q.db.Raw(`SELECT COUNT(*) AS invoices, COUNT(t.invoice_id) AS with_thread FROM invoices i
+LEFT JOIN (SELECT DISTINCT invoice_id FROM threads WHERE vendor_id = ? AND invoice_id IS NOT NULL) t ON t.invoice_id = i.id
+WHERE i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf,
+		append([]any{q.vendorID}, args...)...).Scan(&a).Error
 	if err != nil {
 		return fmt.Errorf("accuracy: %w", err)
 	}
@@ -145,7 +145,7 @@ func (q *query) accuracy(r *Report) error {
 	err = q.db.Raw(`SELECT CASE WHEN t.kind = 'question' THEN 'question' ELSE t.reason END AS reason,
     COUNT(DISTINCT t.invoice_id) AS count
 FROM threads t JOIN invoices i ON i.id = t.invoice_id
-WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND `+q.billed()+` >= ? AND `+q.billed()+` <= ?`+cf+`
+WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf+`
 GROUP BY 1 ORDER BY count DESC, reason`, append([]any{q.vendorID}, args...)...).Scan(&r.InvoiceAccuracy.ByReason).Error
 	if err != nil {
 		return fmt.Errorf("accuracy by reason: %w", err)

@@ -13,23 +13,29 @@ import (
 func (q *query) latePayments(r *Report) error {
 	cf, cargs := q.currencyFilter("i.currency")
 	late := q.day("i.paid_at") + " > i.due_date"
-	base := ` FROM invoices i WHERE i.vendor_id = ? AND i.status = 'paid' AND i.paid_at >= ? AND i.paid_at < ?` + cf
-	args := append([]any{q.vendorID, q.start, q.end}, cargs...)
+	var rows []struct {
+		LateMonth
+		DaysLate int64
+	}
 	err := q.db.Raw(`SELECT `+q.month("i.paid_at")+` AS month, i.currency, COUNT(*) AS paid,
     SUM(CASE WHEN `+late+` THEN 1 ELSE 0 END) AS paid_late,
-    SUM(CASE WHEN `+late+` THEN i.amount_due ELSE 0 END) AS amount_paid_late`+base+`
-GROUP BY 1, 2 ORDER BY 1, 2`, args...).Scan(&r.LatePaymentsByMonth).Error
+    SUM(CASE WHEN `+late+` THEN i.amount_due ELSE 0 END) AS amount_paid_late,
+    SUM(CASE WHEN `+late+` THEN `+q.daysAfter("i.paid_at", "i.due_date")+` ELSE 0 END) AS days_late
+FROM invoices i WHERE i.vendor_id = ? AND i.status = 'paid' AND i.paid_at >= ? AND i.paid_at < ?`+cf+`
+GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{q.vendorID, q.start, q.end}, cargs...)...).Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("late payments: %w", err)
 	}
-	var avg struct{ Avg *float64 }
-	err = q.db.Raw(`SELECT `+q.float("AVG("+q.daysAfter("i.paid_at", "i.due_date")+")")+` AS avg`+base+` AND `+late, args...).
-		Scan(&avg).Error
-	if err != nil {
-		return fmt.Errorf("days to resolve delinquent: %w", err)
+	// The days to resolve a delinquent invoice average the days late of
+	// every late payment: the months' sums over their counts.
+	var daysLate, paidLate int64
+	for _, row := range rows {
+		r.LatePaymentsByMonth = append(r.LatePaymentsByMonth, row.LateMonth)
+		daysLate += row.DaysLate
+		paidLate += row.PaidLate
 	}
-	if avg.Avg != nil {
-		r.AvgDaysToResolveDelinq = ptr(round1(*avg.Avg))
+	if paidLate > 0 {
+		r.AvgDaysToResolveDelinq = ptr(round1(float64(daysLate) / float64(paidLate)))
 	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/duehub/duehub/vendors"
 )
 
 // analyticsRuns is how many times the analytics figures are computed for
@@ -16,7 +20,10 @@ const analyticsRuns = 40
 // measureAnalytics times GET /v1/analytics over the last three years for
 // the vendor with the most invoices: the same computation as the web
 // inbox's /vendor/analytics page (which adds only its SVG and HTML).
-// Requests run one at a time, as a team opening the page does.
+// Requests run one at a time, as a team opening the page does. The
+// network holds open invoices only, so first the vendor backfills three
+// years of closed history through the batch API, as many paid invoices as
+// it has open (seedHistory): the figure is for a vendor with history.
 func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *Result, progress func(string, ...any)) error {
 	var largest struct {
 		VendorID int64
@@ -37,11 +44,19 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 		return fmt.Errorf("bench: no key for vendor %d", largest.VendorID)
 	}
 	today := time.Now().UTC()
+	seeded, err := seedHistory(ctx, h, s, largest.VendorID, key, largest.N, today)
+	if err != nil {
+		return err
+	}
+	largest.N += seeded
 	url := s.baseURL + "/v1/analytics?from=" + today.AddDate(0, 0, -1097).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
 	client := &http.Client{Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
-	took := make([]time.Duration, 0, analyticsRuns)
-	for range analyticsRuns {
+	// One request first, not counted: it computes the network benchmarks,
+	// which every later request reuses (analytics.NetworkTTL); its time is
+	// reported on its own.
+	took := make([]time.Duration, 0, analyticsRuns+1)
+	for range analyticsRuns + 1 {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
@@ -59,11 +74,69 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 		}
 		took = append(took, time.Since(start))
 	}
+	cold := took[0]
+	took = took[1:]
 	slices.Sort(took)
 	r.AnalyticsInvoices = largest.N
 	r.AnalyticsP50Ms = ms(took[len(took)/2])
 	r.AnalyticsP99Ms = ms(took[(len(took)*99+99)/100-1])
-	progress("analytics for the largest vendor (%d invoices), %d runs: p50 %.1f ms, p99 %.1f ms",
-		largest.N, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms)
+	progress("analytics for the largest vendor (%d invoices, %d of them paid history over 3 years), %d runs: p50 %.1f ms, p99 %.1f ms (first request, computing the network benchmarks: %.1f ms)",
+		largest.N, seeded, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms, ms(cold))
 	return nil
+}
+
+// seedHistory pushes n paid invoices for the vendor, billed over the three
+// years before today (one every 1096/n days), each paid 10 to 69 days
+// after billing, to the vendor's existing customers; it returns how many
+// it pushed.
+func seedHistory(ctx context.Context, h Hub, s *server, vendorID int64, key string, n int, today time.Time) (int, error) {
+	var customers []string
+	err := h.DB.Gorm.WithContext(ctx).Raw(`SELECT external_id FROM customers WHERE vendor_id = ? ORDER BY id LIMIT 500`, vendorID).
+		Scan(&customers).Error
+	if err != nil || len(customers) == 0 {
+		return 0, fmt.Errorf("bench: the vendor's customers: %v", err)
+	}
+	type item struct {
+		ExternalID string            `json:"external_id"`
+		Customer   map[string]string `json:"customer"`
+		Currency   string            `json:"currency"`
+		AmountDue  int64             `json:"amount_due"`
+		IssueDate  string            `json:"issue_date"`
+		DueDate    string            `json:"due_date"`
+		Status     string            `json:"status"`
+		PaidAt     string            `json:"paid_at"`
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	defer client.CloseIdleConnections()
+	start := today.AddDate(0, 0, -1096)
+	for from := 0; from < n; from += vendors.MaxBatch {
+		var items []item
+		for i := from; i < min(from+vendors.MaxBatch, n); i++ {
+			billed := start.Add(time.Duration(float64(i) / float64(n) * 1096 * 24 * float64(time.Hour)))
+			paid := billed.AddDate(0, 0, 10+i%60)
+			if paid.After(today) {
+				paid = today
+			}
+			items = append(items, item{ExternalID: fmt.Sprintf("hist-%07d", i), Customer: map[string]string{"external_id": customers[i%len(customers)]},
+				Currency: "USD", AmountDue: int64(10000 + i%500*100), IssueDate: billed.Format("2006-01-02"),
+				DueDate: billed.AddDate(0, 0, 30).Format("2006-01-02"), Status: "paid", PaidAt: paid.Format(time.RFC3339)})
+		}
+		body, _ := json.Marshal(map[string]any{"invoices": items})
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.baseURL+"/v1/invoices/batch", bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("bench: history: %w", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("bench: history: %s", resp.Status)
+		}
+	}
+	return n, nil
 }

@@ -88,6 +88,29 @@ type daysJSON struct {
 	Median *float64 `json:"median"`
 }
 
+// cohortJSON is one billing month: shares are per cent, null until every
+// invoice of the month has had the days.
+type cohortJSON struct {
+	Month             string   `json:"month"`
+	Invoices          int64    `json:"invoices"`
+	PaidWithin30      int64    `json:"paid_within_30"`
+	PaidWithin60      int64    `json:"paid_within_60"`
+	PaidWithin90      int64    `json:"paid_within_90"`
+	SharePaidWithin30 *float64 `json:"share_paid_within_30"`
+	SharePaidWithin60 *float64 `json:"share_paid_within_60"`
+	SharePaidWithin90 *float64 `json:"share_paid_within_90"`
+	AtRiskRate        *float64 `json:"at_risk_rate"`
+}
+
+type reminderEffectJSON struct {
+	Digests              int64    `json:"digests"`
+	InvoicesCarried      int64    `json:"invoices_carried"`
+	PaidWithin7Days      int64    `json:"paid_within_7_days"`
+	SharePaidWithin7Days *float64 `json:"share_paid_within_7_days"`
+	PayClicks            int64    `json:"pay_clicks"`
+	PayClicksPerDigest   *float64 `json:"pay_clicks_per_digest"`
+}
+
 type analyticsResponse struct {
 	From                       civil.Date           `json:"from"`
 	To                         civil.Date           `json:"to"`
@@ -107,6 +130,10 @@ type analyticsResponse struct {
 	TopDelinquentCustomers     []delinquentJSON     `json:"top_delinquent_customers"`
 	ResponseTime               responseTimeJSON     `json:"response_time"`
 	InvoiceAccuracy            accuracyJSON         `json:"invoice_accuracy"`
+	Timezone                   string               `json:"timezone"`
+	Cohorts                    []cohortJSON         `json:"cohorts"`
+	ReminderEffect             reminderEffectJSON   `json:"reminder_effect"`
+	Benchmarks                 *benchmarksJSON      `json:"benchmarks,omitempty"`
 }
 
 func figuresOut(in []analytics.CurrencyFigure) []currencyFigureJSON {
@@ -152,6 +179,16 @@ func analyticsOut(r analytics.Report) analyticsResponse {
 	if r.Period.Currency != "" {
 		out.Currency = &r.Period.Currency
 	}
+	out.Timezone = r.Timezone
+	out.Cohorts = make([]cohortJSON, len(r.Cohorts))
+	for i, c := range r.Cohorts {
+		out.Cohorts[i] = cohortJSON{Month: c.Month, Invoices: c.Invoices, PaidWithin30: c.Paid[0], PaidWithin60: c.Paid[1],
+			PaidWithin90: c.Paid[2], SharePaidWithin30: c.Share[0], SharePaidWithin60: c.Share[1], SharePaidWithin90: c.Share[2],
+			AtRiskRate: c.AtRisk}
+	}
+	re := r.ReminderEffect
+	out.ReminderEffect = reminderEffectJSON{Digests: re.Digests, InvoicesCarried: re.Invoices, PaidWithin7Days: re.PaidWithin7Days,
+		SharePaidWithin7Days: re.Share, PayClicks: re.PayClicks, PayClicksPerDigest: re.ClicksPerDigest}
 	for i, a := range r.Aging {
 		out.Aging[i] = agingJSON(a)
 	}
@@ -191,7 +228,11 @@ func percent(part, whole int64) *float64 {
 // report reads the period from the query string and computes the vendor's
 // report; bad input is the validation error to show.
 func (s *Server) report(c *gin.Context, vendorID int64) (analytics.Report, error) {
-	p, err := analytics.ParsePeriod(c.Query("from"), c.Query("to"), c.Query("currency"), civil.Of(s.now().UTC()))
+	today, err := s.analytics.Today(c.Request.Context(), vendorID)
+	if err != nil {
+		return analytics.Report{}, err
+	}
+	p, err := analytics.ParsePeriod(c.Query("from"), c.Query("to"), c.Query("currency"), today)
 	if err != nil {
 		return analytics.Report{}, err
 	}
@@ -209,5 +250,10 @@ func (s *Server) getAnalytics(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, analyticsOut(r))
+	out := analyticsOut(r)
+	if err := s.withBenchmarks(c.Request.Context(), vendorID(c), r, &out); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, out)
 }

@@ -151,6 +151,18 @@ func TestAnalyticsAPIPageAndCSVAgree(t *testing.T) {
 		if !strings.Contains(late, "2026-09,USD,1,1,2000,100.0\r\n") {
 			t.Errorf("late payments CSV %q", late)
 		}
+		if cohorts := b.get("/vendor/analytics.csv?set=cohorts&" + analyticsPeriod).body; !strings.Contains(cohorts,
+			"month,invoices,paid_within_30,paid_within_60,paid_within_90,share_paid_within_30,share_paid_within_60,share_paid_within_90,at_risk_rate\r\n2026-09,1,0,0,0,0.0,,,\r\n") {
+			t.Errorf("cohorts CSV %q", cohorts)
+		}
+		if bench := b.get("/vendor/analytics.csv?set=benchmarks&" + analyticsPeriod).body; !strings.Contains(bench, "share_paid_late,100.0,1–99 invoices,1,,,\r\n") {
+			t.Errorf("benchmarks CSV %q", bench)
+		}
+		for _, want := range []string{"Billing cohorts", "Reminder effect", "Compared with the network", "Not shown: fewer than 10 vendors of your size have this figure (1)"} {
+			if !strings.Contains(page.body, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
 		if r := b.get("/vendor/analytics.csv?set=nope"); r.status != http.StatusBadRequest {
 			t.Errorf("unknown set: %d", r.status)
 		}

@@ -150,6 +150,19 @@ type analyticsView struct {
 	Delinquent          []delinquentRow
 	Members             []memberFigureRow
 	CSVSets             []csvLink
+	Timezone            string
+	CohortsChart        template.HTML
+	Cohorts             []cohortRow
+	Reminders           []statView
+	SizeClass           string
+	MinVendors          int
+	Benchmarks          []benchmarkRow
+}
+
+type cohortRow struct {
+	Month                                string
+	Invoices                             int64
+	Within30, Within60, Within90, AtRisk string
 }
 
 type csvLink struct {
@@ -166,8 +179,7 @@ func reasonRows(rs []analytics.ReasonCount) []reasonRow {
 }
 
 // fill turns the report into the page's strings and rows.
-func (v *analyticsView) fill(r analytics.Report) {
-	out := analyticsOut(r)
+func (v *analyticsView) fill(r analytics.Report, out analyticsResponse) {
 	for i, f := range r.DSO {
 		v.Figures = append(v.Figures, figureRow{f.Currency, days(f.Value), days(r.ADD[i].Value), pct(r.CEI[i].Value)})
 	}
@@ -204,6 +216,26 @@ func (v *analyticsView) fill(r analytics.Report) {
 		v.Delinquent = append(v.Delinquent, delinquentRow{ID: d.CustomerExternalID, Name: d.Name,
 			Amount: money.Format(d.OverdueAmount, d.Currency), Days: d.OldestDaysOverdue, Disputes: d.OpenDisputes})
 	}
+	v.Timezone = r.Timezone
+	for _, c := range out.Cohorts {
+		v.Cohorts = append(v.Cohorts, cohortRow{Month: c.Month, Invoices: c.Invoices, Within30: pct(c.SharePaidWithin30),
+			Within60: pct(c.SharePaidWithin60), Within90: pct(c.SharePaidWithin90), AtRisk: pct(c.AtRiskRate)})
+	}
+	v.CohortsChart = cohortChart(out.Cohorts)
+	re := out.ReminderEffect
+	v.Reminders = []statView{
+		{"Paid within 7 days of a digest", pct(re.SharePaidWithin7Days), strconv.FormatInt(re.PaidWithin7Days, 10) + " of " +
+			strconv.FormatInt(re.InvoicesCarried, 10) + " invoices the digests carried"},
+		{"Pay-link clicks per digest", perDigest(re.PayClicksPerDigest), strconv.FormatInt(re.PayClicks, 10) + " clicks · " +
+			strconv.FormatInt(re.Digests, 10) + " digests carried your invoices"},
+	}
+	if out.Benchmarks != nil {
+		v.MinVendors = out.Benchmarks.MinVendors
+		if out.Benchmarks.SizeClass != nil {
+			v.SizeClass = *out.Benchmarks.SizeClass
+		}
+		v.Benchmarks = benchmarkRows(out.Benchmarks)
+	}
 	for _, m := range rt.Members {
 		v.Members = append(v.Members, memberFigureRow{Name: m.Name, Median: hours(m.FirstReplies.MedianHours), P90: hours(m.FirstReplies.P90Hours),
 			Replies: m.FirstReplies.Count, Resolutions: m.Resolutions, Open: m.OpenAssigned})
@@ -216,7 +248,11 @@ func (s *Server) vendorAnalytics(c *gin.Context) {
 		return
 	}
 	m := member(c)
-	today := civil.Of(s.now().UTC())
+	today, err := s.analytics.Today(c.Request.Context(), member(c).VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	from, to, rng := vendorPeriod(c, today)
 	p, err := analytics.ParsePeriod(from, to, c.Query("currency"), today)
 	var ve *vendors.ValidationError
@@ -244,7 +280,12 @@ func (s *Server) vendorAnalytics(c *gin.Context) {
 		// The query is built by url.Values: safe in an href as it is.
 		v.CSVSets = append(v.CSVSets, csvLink{set.Label, template.URL("/vendor/analytics.csv?set=" + set.Name + "&" + v.Query)})
 	}
-	v.fill(r)
+	out := analyticsOut(r)
+	if err := s.withBenchmarks(c.Request.Context(), m.VendorID, r, &out); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.fill(r, out)
 	v.Admin, v.TargetHours = m.Role == vendors.RoleAdmin, int(r.ResponseTime.TargetHours)
 	flash := ""
 	if c.Query("done") == "target" {
@@ -319,6 +360,26 @@ func reasonChart(id, label string, rs []analytics.ReasonCount) template.HTML {
 		labels[i], values[i] = analyticsReasonLabel(r.Reason), float64(r.Count)
 	}
 	return hbarChart(id, label, labels, values, func(f float64) string { return fmt.Sprintf("%.0f", f) })
+}
+
+// cohortChart is the at-risk rate of the billing months old enough to
+// have one.
+func cohortChart(cs []cohortJSON) template.HTML {
+	var labels []string
+	var values []float64
+	for _, c := range cs {
+		if c.AtRiskRate != nil {
+			labels, values = append(labels, c.Month), append(values, *c.AtRiskRate)
+		}
+	}
+	return lineChart("c-risk", "At-risk rate by billing month: share still unpaid 90 days after billing", labels, values)
+}
+
+func perDigest(f *float64) string {
+	if f == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*f, 'f', 2, 64)
 }
 
 func days(f *float64) string {

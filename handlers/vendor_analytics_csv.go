@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/analytics"
-	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -20,13 +19,29 @@ import (
 // minor units, as the API gives them. A cell starting with = + - @ gets a
 // leading ' so that a customer's name cannot become a spreadsheet formula.
 
-type csvSet struct{ Name, Label string }
+// csvSet is one downloadable figure set: its name in ?set=, its label on
+// the page, and its rows (header first) from the API's response. A new set
+// or a new column is a change to this table and its function only.
+type csvSet struct {
+	Name, Label string
+	Records     func(r analyticsResponse) [][]string
+}
 
 var csvSets = []csvSet{
-	{"summary", "DSO, ADD, CEI"}, {"aging", "Aging"}, {"late_payments", "Late payments by month"},
-	{"disputes", "Disputes by month"}, {"dispute_reasons", "Dispute reasons"}, {"late_reasons", "Late-payment reasons"},
-	{"delinquent_customers", "Delinquent customers"}, {"response_time", "Response time by member"},
-	{"invoice_accuracy", "Invoice accuracy"},
+	{"summary", "DSO, ADD, CEI", csvSummary}, {"aging", "Aging", csvAging}, {"late_payments", "Late payments by month", csvLatePayments},
+	{"disputes", "Disputes by month", csvDisputes}, {"dispute_reasons", "Dispute reasons", csvDisputeReasons},
+	{"late_reasons", "Late-payment reasons", csvLateReasons}, {"delinquent_customers", "Delinquent customers", csvDelinquent},
+	{"response_time", "Response time by member", csvResponseTime}, {"invoice_accuracy", "Invoice accuracy", csvAccuracy},
+	{"cohorts", "Billing cohorts and at-risk rate", csvCohorts}, {"reminder_effect", "Reminder effect", csvReminderEffect},
+	{"benchmarks", "Network benchmarks", csvBenchmarks},
+}
+
+func csvSetNames() string {
+	names := make([]string, len(csvSets))
+	for i, s := range csvSets {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
@@ -35,12 +50,17 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 		return
 	}
 	set := c.DefaultQuery("set", "summary")
-	if !validCSVSet(set) {
+	cs, ok := findCSVSet(set)
+	if !ok {
 		s.renderVendor(c, http.StatusBadRequest, "message", vendorPage{Title: "No such export",
-			Error: "set must be one of summary, aging, late_payments, disputes, dispute_reasons, late_reasons, delinquent_customers, response_time, invoice_accuracy."})
+			Error: "set must be one of " + csvSetNames() + "."})
 		return
 	}
-	today := civil.Of(s.now().UTC())
+	today, err := s.analytics.Today(c.Request.Context(), member(c).VendorID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	from, to, _ := vendorPeriod(c, today)
 	p, err := analytics.ParsePeriod(from, to, c.Query("currency"), today)
 	var ve *vendors.ValidationError
@@ -58,8 +78,15 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	out := analyticsOut(r)
+	if set == "benchmarks" {
+		if err := s.withBenchmarks(c.Request.Context(), member(c).VendorID, r, &out); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	// Issue 16: the late-payment risk column.
-	recs, err := s.addRiskColumn(c.Request.Context(), member(c).VendorID, set, csvRecords(set, analyticsOut(r)))
+	recs, err := s.addRiskColumn(c.Request.Context(), member(c).VendorID, set, cs.Records(out))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -83,13 +110,13 @@ func (s *Server) vendorAnalyticsCSV(c *gin.Context) {
 	w.Flush()
 }
 
-func validCSVSet(name string) bool {
+func findCSVSet(name string) (csvSet, bool) {
 	for _, s := range csvSets {
 		if s.Name == name {
-			return true
+			return s, true
 		}
 	}
-	return false
+	return csvSet{}, false
 }
 
 func csvSafe(s string) string {
@@ -110,65 +137,110 @@ func ftoa(f *float64) string {
 	return strconv.FormatFloat(*f, 'f', 1, 64)
 }
 
-// csvRecords is one set's header and rows, with the API's field names.
-func csvRecords(set string, r analyticsResponse) [][]string {
-	switch set {
-	case "aging":
-		out := [][]string{{"bucket", "currency", "amount", "count"}}
-		for _, a := range r.Aging {
-			out = append(out, []string{a.Bucket, a.Currency, csvInt(a.Amount), csvInt(a.Count)})
-		}
-		return out
-	case "late_payments":
-		out := [][]string{{"month", "currency", "paid", "paid_late", "amount_paid_late", "share_paid_late"}}
-		for _, m := range r.LatePaymentsByMonth {
-			out = append(out, []string{m.Month, m.Currency, csvInt(m.Paid), csvInt(m.PaidLate), csvInt(m.AmountPaidLate), ftoa(m.SharePaidLate)})
-		}
-		return out
-	case "disputes":
-		out := [][]string{{"month", "currency", "count", "disputed_amount"}}
-		for _, m := range r.DisputesByMonth {
-			out = append(out, []string{m.Month, m.Currency, csvInt(m.Count), csvInt(m.DisputedAmount)})
-		}
-		return out
-	case "dispute_reasons", "late_reasons", "invoice_accuracy":
-		rs := r.TopDisputeReasons
-		out := [][]string{{"reason", "count"}}
-		switch set {
-		case "late_reasons":
-			rs = r.TopLateReasons
-		case "invoice_accuracy":
-			rs = r.InvoiceAccuracy.ByReason
-			out = [][]string{{"reason", "invoices"}, {"all", csvInt(r.InvoiceAccuracy.WithThread)}}
-		}
-		for _, x := range rs {
-			out = append(out, []string{x.Reason, csvInt(x.Count)})
-		}
-		if set == "invoice_accuracy" {
-			out = append(out, []string{"invoices_billed", csvInt(r.InvoiceAccuracy.Invoices)})
-		}
-		return out
-	case "delinquent_customers":
-		out := [][]string{{"customer_external_id", "name", "currency", "overdue_amount", "oldest_days_overdue", "open_disputes"}}
-		for _, d := range r.TopDelinquentCustomers {
-			out = append(out, []string{d.CustomerExternalID, d.Name, d.Currency, csvInt(d.OverdueAmount),
-				strconv.Itoa(d.OldestDaysOverdue), csvInt(d.OpenDisputes)})
-		}
-		return out
-	case "response_time":
-		out := [][]string{{"member", "first_replies", "median_first_reply_hours", "p90_first_reply_hours", "resolutions", "open_assigned"}}
-		out = append(out, []string{"team", strconv.Itoa(r.ResponseTime.FirstReply.Count), ftoa(r.ResponseTime.FirstReply.MedianHours),
-			ftoa(r.ResponseTime.FirstReply.P90Hours), strconv.Itoa(r.ResponseTime.Resolution.Count), ""})
-		for _, m := range r.ResponseTime.Members {
-			out = append(out, []string{m.Name, strconv.Itoa(m.FirstReply.Count), ftoa(m.FirstReply.MedianHours),
-				ftoa(m.FirstReply.P90Hours), strconv.Itoa(m.Resolutions), csvInt(m.OpenAssigned)})
-		}
-		return out
-	default: // summary
-		out := [][]string{{"currency", "dso_days", "add_days", "cei_percent"}}
-		for i, f := range r.DSO {
-			out = append(out, []string{f.Currency, ftoa(f.Value), ftoa(r.ADD[i].Value), ftoa(r.CEI[i].Value)})
-		}
+func csvAging(r analyticsResponse) [][]string {
+	out := [][]string{{"bucket", "currency", "amount", "count"}}
+	for _, a := range r.Aging {
+		out = append(out, []string{a.Bucket, a.Currency, csvInt(a.Amount), csvInt(a.Count)})
+	}
+	return out
+}
+
+func csvLatePayments(r analyticsResponse) [][]string {
+	out := [][]string{{"month", "currency", "paid", "paid_late", "amount_paid_late", "share_paid_late"}}
+	for _, m := range r.LatePaymentsByMonth {
+		out = append(out, []string{m.Month, m.Currency, csvInt(m.Paid), csvInt(m.PaidLate), csvInt(m.AmountPaidLate), ftoa(m.SharePaidLate)})
+	}
+	return out
+}
+
+func csvDisputes(r analyticsResponse) [][]string {
+	out := [][]string{{"month", "currency", "count", "disputed_amount"}}
+	for _, m := range r.DisputesByMonth {
+		out = append(out, []string{m.Month, m.Currency, csvInt(m.Count), csvInt(m.DisputedAmount)})
+	}
+	return out
+}
+
+func csvReasons(header string, rs []reasonJSON) [][]string {
+	out := [][]string{{"reason", header}}
+	for _, x := range rs {
+		out = append(out, []string{x.Reason, csvInt(x.Count)})
+	}
+	return out
+}
+
+func csvDisputeReasons(r analyticsResponse) [][]string {
+	return csvReasons("count", r.TopDisputeReasons)
+}
+func csvLateReasons(r analyticsResponse) [][]string { return csvReasons("count", r.TopLateReasons) }
+
+func csvAccuracy(r analyticsResponse) [][]string {
+	out := [][]string{{"reason", "invoices"}, {"all", csvInt(r.InvoiceAccuracy.WithThread)}}
+	out = append(out, csvReasons("", r.InvoiceAccuracy.ByReason)[1:]...)
+	return append(out, []string{"invoices_billed", csvInt(r.InvoiceAccuracy.Invoices)})
+}
+
+func csvDelinquent(r analyticsResponse) [][]string {
+	out := [][]string{{"customer_external_id", "name", "currency", "overdue_amount", "oldest_days_overdue", "open_disputes"}}
+	for _, d := range r.TopDelinquentCustomers {
+		out = append(out, []string{d.CustomerExternalID, d.Name, d.Currency, csvInt(d.OverdueAmount),
+			strconv.Itoa(d.OldestDaysOverdue), csvInt(d.OpenDisputes)})
+	}
+	return out
+}
+
+func csvResponseTime(r analyticsResponse) [][]string {
+	out := [][]string{{"member", "first_replies", "median_first_reply_hours", "p90_first_reply_hours", "resolutions", "open_assigned"}}
+	out = append(out, []string{"team", strconv.Itoa(r.ResponseTime.FirstReply.Count), ftoa(r.ResponseTime.FirstReply.MedianHours),
+		ftoa(r.ResponseTime.FirstReply.P90Hours), strconv.Itoa(r.ResponseTime.Resolution.Count), ""})
+	for _, m := range r.ResponseTime.Members {
+		out = append(out, []string{m.Name, strconv.Itoa(m.FirstReply.Count), ftoa(m.FirstReply.MedianHours),
+			ftoa(m.FirstReply.P90Hours), strconv.Itoa(m.Resolutions), csvInt(m.OpenAssigned)})
+	}
+	return out
+}
+
+func csvSummary(r analyticsResponse) [][]string {
+	out := [][]string{{"currency", "dso_days", "add_days", "cei_percent"}}
+	for i, f := range r.DSO {
+		out = append(out, []string{f.Currency, ftoa(f.Value), ftoa(r.ADD[i].Value), ftoa(r.CEI[i].Value)})
+	}
+	return out
+}
+
+func csvCohorts(r analyticsResponse) [][]string {
+	out := [][]string{{"month", "invoices", "paid_within_30", "paid_within_60", "paid_within_90",
+		"share_paid_within_30", "share_paid_within_60", "share_paid_within_90", "at_risk_rate"}}
+	for _, c := range r.Cohorts {
+		out = append(out, []string{c.Month, csvInt(c.Invoices), csvInt(c.PaidWithin30), csvInt(c.PaidWithin60), csvInt(c.PaidWithin90),
+			ftoa(c.SharePaidWithin30), ftoa(c.SharePaidWithin60), ftoa(c.SharePaidWithin90), ftoa(c.AtRiskRate)})
+	}
+	return out
+}
+
+func csvReminderEffect(r analyticsResponse) [][]string {
+	e := r.ReminderEffect
+	per := ""
+	if e.PayClicksPerDigest != nil {
+		per = strconv.FormatFloat(*e.PayClicksPerDigest, 'f', 2, 64)
+	}
+	return [][]string{
+		{"digests", "invoices_carried", "paid_within_7_days", "share_paid_within_7_days", "pay_clicks", "pay_clicks_per_digest"},
+		{csvInt(e.Digests), csvInt(e.InvoicesCarried), csvInt(e.PaidWithin7Days), ftoa(e.SharePaidWithin7Days), csvInt(e.PayClicks), per},
+	}
+}
+
+func csvBenchmarks(r analyticsResponse) [][]string {
+	out := [][]string{{"figure", "value", "size_class", "vendors", "p25", "median", "p75"}}
+	if r.Benchmarks == nil {
 		return out
 	}
+	class := ""
+	if r.Benchmarks.SizeClass != nil {
+		class = *r.Benchmarks.SizeClass
+	}
+	for _, f := range r.Benchmarks.Figures {
+		out = append(out, []string{f.Figure, ftoa(f.Value), class, strconv.Itoa(f.Vendors), ftoa(f.P25), ftoa(f.Median), ftoa(f.P75)})
+	}
+	return out
 }
