@@ -51,6 +51,9 @@ type invoiceData struct {
 	// AskLate offers LateReasons when the invoice is a week overdue (issue 12).
 	AskLate     bool
 	LateReasons []reasonOption
+	// Answers is the vendor's usual first-reply time ("3 hours"), shown by
+	// the conversations; "" when it has none to show (issue 12).
+	Answers string
 }
 
 // PromiseWindow is how far ahead a payer may promise to pay.
@@ -128,6 +131,12 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 		}
 		d.Threads = threads
 	}
+	usual, err := s.usualAnswerTimes(c.Request.Context(), []int64{inv.VendorID})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.Answers = usual[inv.VendorID]
 	if d.Timeline, err = s.invoiceTimeline(c.Request.Context(), payerID(c), inv); err != nil {
 		s.fail(c, err)
 		return
