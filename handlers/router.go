@@ -74,6 +74,7 @@ func (s *Server) routes() http.Handler {
 			portal.POST("/replies/:id/send", s.sendHeldReply)
 		}
 		portal.POST("/invoices/:id/late-reason", s.giveLateReason) // issue 12
+		portal.GET("/late-reasons", s.lateReasonsPage)             // issue 12: after a late payment report
 		// Issue 13: undo, reloadable form URLs.
 		for _, form := range []string{"questions", "disputes", "promise"} {
 			portal.GET("/invoices/:id/"+form, s.formAddress)
