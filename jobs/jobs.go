@@ -96,6 +96,10 @@ type Config struct {
 	// daily summary; TeamEvery is the period of its pass (default one minute).
 	Team      *TeamMail
 	TeamEvery time.Duration
+	// Weekly, when set, emails vendor admins their weekly summary (issue
+	// 12); WeeklyEvery is the period of its pass (default 5 minutes).
+	Weekly      *WeeklySummary
+	WeeklyEvery time.Duration
 }
 
 // Client is a started River client, whatever its driver.
@@ -143,6 +147,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
+	addWeeklySummary(cfg, workers, rc) // issue 12
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
