@@ -113,6 +113,9 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
+
+		// Issue 12: an admin turns their weekly summary email on or off.
+		vendor.POST("/members/weekly-summary", s.requireAdmin, s.setWeeklySummary)
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -63,6 +63,7 @@ var vendorFlash = map[string]string{
 	"payment": "The payment is confirmed. Reminders for its invoices are no longer paused by it.",
 	"invite":  "The member was invited: they got an email with a sign-in link.",
 	"disable": "The member is disabled and signed out.",
+	"weekly":  "Your weekly summary setting is saved.", // issue 12
 }
 
 func (s *Server) vendorNotFound(c *gin.Context) {
