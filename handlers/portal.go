@@ -86,6 +86,8 @@ var flashText = map[string]string{
 	"payment":  "Thank you. Each vendor was told about your payment; reminders for those invoices pause while they confirm.",
 	"settings": "Your settings were saved.",
 	"code":     "We emailed you a 6-digit code. It is valid for 10 minutes.",
+	// Issue 12: a late-payment reason.
+	"late_reason": "Thank you: the vendor now knows what held the payment up.",
 }
 
 // seeOther redirects after a POST.

@@ -48,9 +48,14 @@ type invoiceData struct {
 	Threads                            []threadView
 	Timeline                           []timelineEntry
 
-	// AskLate offers LateReasons when the invoice is a week overdue (issue 12).
-	AskLate     bool
-	LateReasons []reasonOption
+	// AskLate offers LateReasons when the invoice is a week overdue, or
+	// after a promise to pay after the due date (LatePromise), until the
+	// payer answered (issue 12, askLate).
+	AskLate, LatePromise bool
+	LateReasons          []payers.LateReason
+	// Answers is the vendor's usual first-reply time ("3 hours"), shown by
+	// the conversations; "" when it has none to show (issue 12).
+	Answers string
 }
 
 // PromiseWindow is how far ahead a payer may promise to pay.
@@ -117,9 +122,11 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
-	// Issue 12: a week overdue, the payer may say in one click why.
-	d.AskLate = d.Open && d.DaysOverdue >= payers.LateReasonAskDays
-	d.LateReasons = lateReasonOptions
+	// Issue 12: the payer may say in one click why the payment is late.
+	if err := s.askLate(c, inv, &d); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if s.invoiceThreads != nil {
 		threads, err := s.invoiceThreads(c.Request.Context(), payerID(c), inv.InvoiceID)
 		if err != nil {
@@ -128,6 +135,12 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 		}
 		d.Threads = threads
 	}
+	usual, err := s.usualAnswerTimes(c.Request.Context(), []int64{inv.VendorID})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.Answers = usual[inv.VendorID]
 	if d.Timeline, err = s.invoiceTimeline(c.Request.Context(), payerID(c), inv); err != nil {
 		s.fail(c, err)
 		return

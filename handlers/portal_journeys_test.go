@@ -475,7 +475,7 @@ func TestVendorQueueTabsAndSearch(t *testing.T) {
 			}
 		}
 		open := b.get("/vendor").body
-		if strings.Count(open, "Over the 1-day reply target") != 1 || strings.Index(open, link(q1.ID)) > strings.Index(open, "Over the 1-day reply target") {
+		if strings.Count(open, "Over the reply target (1 business day)") != 1 || strings.Index(open, link(q1.ID)) > strings.Index(open, "Over the reply target (1 business day)") {
 			t.Error("only N-1's question, waiting 30 hours, should be flagged late")
 		}
 		newest := b.get("/vendor?sort=newest").body

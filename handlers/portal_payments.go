@@ -131,6 +131,20 @@ func (s *Server) reportPayment(c *gin.Context) {
 		s.paymentFailed(c, form, err)
 		return
 	}
+	// Issue 12: a payment made after the due date is asked why, once.
+	ids := make([]int64, len(report.Lines))
+	for i, l := range report.Lines {
+		ids[i] = l.InvoiceID
+	}
+	late, err := s.payers.PaidLate(ctx, payer, ids)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(late) > 0 {
+		seeOther(c, lateReasonsURL(late, "payment"))
+		return
+	}
 	seeOther(c, "/portal?done=payment")
 }
 

@@ -92,10 +92,11 @@ func TestPortalReportPayment(t *testing.T) {
 			"amount[" + itoa(c1) + "]": {"200"}, "amount[" + itoa(c2) + "]": {"300.00"}, "amount[" + itoa(n2) + "]": {"70.00"},
 			"method": {"bank_transfer"}, "reference": {"WIRE 2026-11-22"}, "paid_on": {"2026-11-22"},
 		}, form)
-		if r.status != http.StatusSeeOther || r.location != "/portal?done=payment" {
+		// N-1 was paid after its due date: the portal asks why first (issue 12).
+		if r.status != http.StatusSeeOther || r.location != "/portal/late-reasons?done=payment&invoice="+itoa(n1) {
 			t.Fatalf("report: %d → %q\n%s", r.status, r.location, r.body)
 		}
-		inbox := b.get(r.location)
+		inbox := b.get("/portal?done=payment")
 		if !strings.Contains(inbox.body, "Each vendor was told about your payment") || strings.Count(inbox.body, "Payment reported") != 3 {
 			t.Errorf("the inbox after reporting:\n%s", inbox.body)
 		}

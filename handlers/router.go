@@ -74,6 +74,7 @@ func (s *Server) routes() http.Handler {
 			portal.POST("/replies/:id/send", s.sendHeldReply)
 		}
 		portal.POST("/invoices/:id/late-reason", s.giveLateReason) // issue 12
+		portal.GET("/late-reasons", s.lateReasonsPage)             // issue 12: after a late payment report
 		// Issue 13: undo, reloadable form URLs.
 		for _, form := range []string{"questions", "disputes", "promise"} {
 			portal.GET("/invoices/:id/"+form, s.formAddress)
@@ -113,6 +114,9 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
 		vendor.GET("/likely-late", s.vendorLikelyLate)                      // issue 16
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
+
+		// Issue 12: an admin turns their weekly summary email on or off.
+		vendor.POST("/members/weekly-summary", s.requireAdmin, s.setWeeklySummary)
 	}
 
 	// Provider webhooks exist only for the providers configured.

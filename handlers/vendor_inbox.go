@@ -63,6 +63,7 @@ var vendorFlash = map[string]string{
 	"payment": "The payment is confirmed. Reminders for its invoices are no longer paused by it.",
 	"invite":  "The member was invited: they got an email with a sign-in link.",
 	"disable": "The member is disabled and signed out.",
+	"weekly":  "Your weekly summary setting is saved.", // issue 12
 }
 
 func (s *Server) vendorNotFound(c *gin.Context) {
@@ -77,9 +78,10 @@ type queueThread struct {
 	Subject, Customer, Age, State, Assignee string
 	Reason, Amount                          string
 	Waiting                                 bool
-	// Late is set when the customer has waited longer than the first-reply
-	// target for an answer.
-	Late bool
+	// Late is set when the customer has waited longer than the vendor's
+	// response-time target for an answer; LateText says so (replyTarget).
+	Late     bool
+	LateText string
 }
 
 type queuePromise struct {
@@ -268,12 +270,17 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	if err != nil {
 		return nil, err
 	}
+	hours, err := s.vendors.ResponseTargetHours(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	target := replyTarget{hours}
 	views = f.apply(views, assignees)
 	out := make([]queueThread, len(views))
 	for i, v := range views {
 		q := queueThread{ID: v.ID, Subject: threadSubject(v), Age: ageText(now.Sub(v.CreatedAt)),
 			State: vendorStateText[v.State], Waiting: v.State == threads.ThreadOpen, Assignee: names[assignees[v.ID]]}
-		q.Late = q.Waiting && now.Sub(waitingSince(v.Thread)) > firstReplyTarget
+		q.Late, q.LateText = target.late(v.Thread, now), target.text()
 		if v.Customer != nil {
 			q.Customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
 		}

@@ -21,6 +21,9 @@ type memberRow struct {
 type membersData struct {
 	Admin   bool
 	Members []memberRow
+	// WeeklySummary is whether the signed-in admin gets the weekly
+	// summary email (issue 12).
+	WeeklySummary bool
 }
 
 // membersPage answers GET /vendor/members.
@@ -36,6 +39,12 @@ func (s *Server) renderMembers(c *gin.Context, status int, formError string) {
 		return
 	}
 	d := membersData{Admin: m.Role == vendors.RoleAdmin}
+	if d.Admin {
+		if d.WeeklySummary, err = s.vendors.WeeklySummaryOn(c.Request.Context(), m.VendorID, m.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	for _, mm := range ms {
 		d.Members = append(d.Members, memberRow{Member: mm, Self: mm.ID == m.ID})
 	}

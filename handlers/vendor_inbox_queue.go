@@ -4,19 +4,17 @@ import (
 	"cmp"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/threads"
 )
 
 // The inbox as a helpdesk queue: tabs, a search, and which way to sort.
-
-// firstReplyTarget is how long a customer may wait for the team's answer
-// before the queue flags the thread as late.
-const firstReplyTarget = 24 * time.Hour
 
 // queueTabs are the queue's tabs, in order; "" is Open.
 var queueTabs = []struct{ Code, Label string }{
@@ -139,11 +137,25 @@ func searchText(v threads.VendorThreadView) string {
 	return strings.ToLower(strings.Join(parts, "\x00"))
 }
 
-// waitingSince is when the customer started waiting for the team: the
-// question itself until a first reply, then its latest change.
-func waitingSince(t threads.Thread) time.Time {
-	if t.FirstResponseAt == nil {
-		return t.CreatedAt
+// replyTarget is the vendor's response-time target (issue 12) as the queue
+// applies it: a thread awaiting the team's reply is late once
+// analytics.Deadline of the moment its customer started waiting has passed,
+// the deadline by which the analytics count threads past target (0 hours:
+// one business day).
+type replyTarget struct{ hours int }
+
+// late reports whether the thread awaits the team's reply past the target.
+func (r replyTarget) late(t threads.Thread, now time.Time) bool {
+	return t.State == threads.ThreadOpen && now.After(analytics.Deadline(t.WaitingSince(), r.hours))
+}
+
+// text is how the queue flags a late thread.
+func (r replyTarget) text() string {
+	if r.hours <= 0 {
+		return "Over the reply target (1 business day)"
 	}
-	return t.UpdatedAt
+	if r.hours == 1 {
+		return "Over the reply target (1 hour)"
+	}
+	return "Over the reply target (" + strconv.Itoa(r.hours) + " hours)"
 }

@@ -33,7 +33,7 @@ type vendorThreadData struct {
 	Members     []memberOption
 	Outcomes    []reasonOption
 
-	LateReasons []reasonOption // the tags of a late payment (issue 12)
+	LateReasons []payers.LateReason // the tags of a late payment (issue 12)
 }
 
 type threadInvoiceView struct {
@@ -101,7 +101,7 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 	d := vendorThreadData{ID: v.ID, State: vendorStateText[v.State], Opened: v.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"),
 		Waiting: v.State == threads.ThreadOpen, Resolved: v.State == threads.ThreadResolved, Customer: v.Customer,
 		Outcomes: threadOutcomes}
-	d.LateReasons = lateReasonOptions // issue 12
+	d.LateReasons = payers.LateReasons // issue 12
 	d.Title = "Question"
 	if v.Kind == threads.ThreadDispute {
 		d.Title = "Dispute"

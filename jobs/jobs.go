@@ -100,6 +100,10 @@ type Config struct {
 	// Risk, when set, retrains the vendors' late-payment models nightly
 	// (issue 16).
 	Risk *risk.Store
+	// Weekly, when set, emails vendor admins their weekly summary (issue
+	// 12); WeeklyEvery is the period of its pass (default 5 minutes).
+	Weekly      *WeeklySummary
+	WeeklyEvery time.Duration
 }
 
 // Client is a started River client, whatever its driver.
@@ -147,7 +151,8 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
-	addRisk(cfg, workers, rc) // issue 16
+	addRisk(cfg, workers, rc)          // issue 16
+	addWeeklySummary(cfg, workers, rc) // issue 12
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

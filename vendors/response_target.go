@@ -25,3 +25,17 @@ func (s *Store) SetResponseTarget(ctx context.Context, vendorID int64, hours int
 	}
 	return nil
 }
+
+// ResponseTargetHours returns the vendor's response-time target in hours;
+// 0 means the default of one business day (analytics.Deadline).
+func (s *Store) ResponseTargetHours(ctx context.Context, vendorID int64) (int, error) {
+	var row struct{ ResponseTargetHours *int }
+	err := s.db.WithContext(ctx).Raw(`SELECT response_target_hours FROM vendors WHERE id = ?`, vendorID).Scan(&row).Error
+	if err != nil {
+		return 0, fmt.Errorf("vendors: response target: %w", err)
+	}
+	if row.ResponseTargetHours == nil {
+		return 0, ErrNotFound
+	}
+	return *row.ResponseTargetHours, nil
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/jobs"
 	"github.com/duehub/duehub/notify"
@@ -25,6 +26,10 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 	}
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
 		Team: jobs.NewTeamMail(team), Risk: risk.NewStore(a.db.Gorm, time.Now)}
+	// Issue 12: the weekly summary to vendor admins.
+	cfg.Weekly = jobs.NewWeeklySummary(jobs.WeeklySummaryConfig{Vendors: a.vendors, Threads: a.threads,
+		Analytics: analytics.NewStore(a.db.Gorm, time.Now), Mailer: h.senders[notify.Email],
+		From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {
