@@ -1,0 +1,104 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duehub/duehub/database"
+	"github.com/duehub/duehub/database/dbtest"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
+)
+
+// Issue 13, second part: unsubscribes are suppressions; mutes, pauses and
+// unsubscribes reach the vendors.
+
+// The one-click unsubscribe header of a real digest suppresses every
+// address the digest went to: the next pass sends nothing, the vendors
+// hear of it (contact.unsubscribed) and list the address among the
+// contacts they cannot reach, and turning email on again in settings
+// brings the digests back.
+func TestUnsubscribeFromADigestIsASuppression(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		h.now = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) // a Tuesday, the default rhythm's day
+		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso")
+		h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-20")
+		h.invoice(contoso, "C-1", "ap@acme.example", 5000, "2026-11-27")
+		payer := h.payerID("ap@acme.example")
+		if _, err := h.payers.AddContact(ctx, payer, "email", "boss@acme.example", payers.RoleCC); err != nil {
+			t.Fatal(err)
+		}
+		h.member(north, "alice@northwind.example", vendors.RoleAgent)
+
+		h.runDigests()
+		digests := h.messagesTo("ap@acme.example")
+		if len(digests) != 1 || !slices.Contains(digests[0].CC, "boss@acme.example") {
+			t.Fatalf("first pass: %d digests to ap@ %+v", len(digests), digests)
+		}
+		header := digests[0].Headers["List-Unsubscribe"]
+		unsub := strings.TrimPrefix(strings.Trim(header, "<>"), h.srv.URL)
+		if !strings.HasPrefix(unsub, "/l/") {
+			t.Fatalf("List-Unsubscribe %q", header)
+		}
+		// RFC 8058: the mail client POSTs, with no session.
+		r := h.browser().post(unsub, url.Values{"List-Unsubscribe": {"One-Click"}}, "")
+		if r.status != 200 {
+			t.Fatalf("one-click unsubscribe: %d", r.status)
+		}
+		mustContain(t, "the unsubscribed page", r.body, "You are unsubscribed", "Open your settings")
+		settings := r.body[strings.Index(r.body, `<a href="`)+len(`<a href="`):]
+		for strings.Contains(settings, `<a href="`) && !strings.Contains(settings[:strings.Index(settings, `"`)], "/l/") {
+			settings = settings[strings.Index(settings, `<a href="`)+len(`<a href="`):]
+		}
+		settings = strings.TrimPrefix(settings[:strings.Index(settings, `"`)], h.srv.URL)
+
+		rcpt, err := h.payers.Recipients(ctx, payer)
+		if err != nil || len(rcpt.To)+len(rcpt.CC) != 0 {
+			t.Fatalf("after unsubscribing the digest still goes to %+v (%v)", rcpt, err)
+		}
+		for _, v := range []int64{north, contoso} {
+			evs := h.vendorEvents(v, vendors.EventContactUnsubscribe)
+			if len(evs) != 1 || !strings.Contains(evs[0], `"address":"ap@acme.example"`) || !strings.Contains(evs[0], `"reason":"unsubscribe"`) {
+				t.Errorf("vendor %d: contact.unsubscribed events %v", v, evs)
+			}
+		}
+		agent := h.vendorSignIn("alice@northwind.example")
+		inbox := agent.get("/vendor").body
+		mustContain(t, "the vendor inbox", inbox, "ap@acme.example", "Unsubscribed")
+
+		// A week on, something new: nothing goes out.
+		h.now = h.now.Add(7 * 24 * time.Hour)
+		h.invoice(north, "N-2", "ap@acme.example", 3000, "2026-12-05")
+		before := len(h.messages())
+		h.runDigests()
+		if n := len(h.messages()) - before; n != 0 {
+			t.Fatalf("%d messages after unsubscribing", n)
+		}
+
+		// The settings link turns email back on and lifts the suppression.
+		b := h.browser()
+		if r := b.get(settings); r.status != http.StatusSeeOther || r.location != "/portal/settings" {
+			t.Fatalf("the settings link %q: %d %q", settings, r.status, r.location)
+		}
+		if r := b.post("/portal/settings", url.Values{"timezone": {"UTC"}, "cadence": {"rhythm"}, "weekday": {"2"}, "run_days": {""},
+			"hour": {"9"}, "minute": {"0"}, "min_interval": {"3"}, "email": {"on"}}, "/portal/settings"); r.status != http.StatusSeeOther {
+			t.Fatalf("save settings: %d\n%s", r.status, r.body)
+		}
+		if rcpt, _ := h.payers.Recipients(ctx, payer); len(rcpt.To) != 1 || len(rcpt.CC) != 1 {
+			t.Fatalf("email turned on again, recipients %+v", rcpt)
+		}
+		h.now = h.now.Add(7 * 24 * time.Hour)
+		h.invoice(north, "N-3", "ap@acme.example", 3000, "2026-12-12")
+		h.runDigests()
+		if n := len(h.messagesTo("ap@acme.example")); n != 2 {
+			t.Fatalf("after resubscribing: %d digests in all, want 2", n)
+		}
+	})
+}
