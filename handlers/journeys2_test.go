@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -99,6 +101,90 @@ func TestUnsubscribeFromADigestIsASuppression(t *testing.T) {
 		h.runDigests()
 		if n := len(h.messagesTo("ap@acme.example")); n != 2 {
 			t.Fatalf("after resubscribing: %d digests in all, want 2", n)
+		}
+	})
+}
+
+// The customer page shows one customer's invoices, reminders, threads,
+// promises, payments and everything its payer did, the thread page the
+// latest of it; another vendor's member gets the not-found page. Mutes go
+// to the muted vendor only, pauses to every vendor of the payer.
+func TestVendorCustomerPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso")
+		n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		n2 := h.invoice(north, "N-2", "ap@acme.example", 40000, "2026-12-01")
+		h.invoice(contoso, "CT-9", "ap@acme.example", 5000, "2026-11-27")
+		payer := h.payerID("ap@acme.example")
+		h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		h.member(contoso, "bob@contoso.example", vendors.RoleAgent)
+		var customer int64
+		if err := db.Gorm.Table("customers").Select("id").Where("vendor_id = ?", north).Scan(&customer).Error; err != nil {
+			t.Fatal(err)
+		}
+		check := func(what string, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		_, err := h.payers.PayClicked(ctx, payer, n1)
+		check("pay", err)
+		q, err := h.threads.AskQuestion(ctx, payer, n1, "Which PO is this for?")
+		check("ask", err)
+		_, err = h.payers.Promise(ctx, payer, n2, civil.Date{Year: 2026, Month: time.December, Day: 4}, 0)
+		check("promise", err)
+		_, err = h.payers.ReportPayment(ctx, payer, payers.Report{Method: "bank_transfer", Reference: "WIRE 7",
+			PaidOn: civil.Date{Year: 2026, Month: time.November, Day: 22}, Lines: []payers.ReportLine{{InvoiceID: n1, Amount: 1000}}})
+		check("report", err)
+		check("mute", h.payers.MuteVendor(ctx, payer, north))
+		check("unmute", h.payers.UnmuteVendor(ctx, payer, north))
+		check("pause", h.payers.PauseUntil(ctx, payer, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)))
+		check("resume", h.payers.Resume(ctx, payer))
+
+		for typ, want := range map[string][2]int{vendors.EventPayerMuted: {1, 0}, vendors.EventPayerUnmuted: {1, 0},
+			vendors.EventPayerPaused: {1, 1}, vendors.EventPayerResumed: {1, 1}} {
+			if n, m := len(h.vendorEvents(north, typ)), len(h.vendorEvents(contoso, typ)); n != want[0] || m != want[1] {
+				t.Errorf("%s: Northwind %d, Contoso %d events, want %v", typ, n, m, want)
+			}
+		}
+		if evs := h.vendorEvents(north, vendors.EventPayerPaused); len(evs) == 1 && !strings.Contains(evs[0], `"last_paused_day":"2026-12-04"`) {
+			t.Errorf("payer.paused %s", evs[0])
+		}
+
+		_, err = h.payers.CustomerOverview(ctx, north, customer, h.now)
+		check("overview", err)
+		_, err = h.payers.CustomerActivity(ctx, north, customer, 10)
+		check("activity", err)
+		_, err = h.threads.VendorThreads(ctx, north, threads.VendorThreadFilter{CustomerID: customer})
+		check("threads", err)
+		_, err = h.payers.VendorPayments(ctx, north, payers.VendorPaymentFilter{CustomerID: customer})
+		check("payments", err)
+		alice := h.vendorSignIn("alice@northwind.example")
+		page := "/vendor/customers/" + itoa(customer)
+		r := alice.get(page)
+		if r.status != 200 {
+			t.Fatalf("customer page: %d\n%s", r.status, r.body)
+		}
+		mustContain(t, "the customer page", r.body, "N-1", "N-2", "overdue", "/vendor/threads/"+itoa(q.ID), "4 Dec 2026",
+			"Awaiting your confirmation", "Went to pay invoice N-1", "Muted your reminders", "Unmuted your reminders",
+			"Paused every reminder until 4 Dec 2026", "Resumed every reminder", "Next digest window")
+		if strings.Contains(r.body, "CT-9") || strings.Contains(r.body, "Contoso") {
+			t.Error("the customer page shows another vendor's invoice")
+		}
+		th := alice.get("/vendor/threads/" + itoa(q.ID)).body
+		mustContain(t, "the thread page", th, `href="`+page+`"`, "Recent activity", "Went to pay invoice N-1")
+		if r := alice.get("/vendor").body; !strings.Contains(r, `href="`+page+`"`) {
+			t.Error("the inbox does not link to the customer page")
+		}
+
+		bob := h.vendorSignIn("bob@contoso.example")
+		for _, p := range []string{page, "/vendor/customers/0", "/vendor/customers/x"} {
+			if r := bob.get(p); r.status != http.StatusNotFound || strings.Contains(r.body, "N-1") {
+				t.Errorf("Contoso's member opens %s: %d", p, r.status)
+			}
 		}
 	})
 }

@@ -112,6 +112,8 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
+		// Issue 13: the customer page, saved replies.
+		vendor.GET("/customers/:id", s.vendorCustomerPage)
 	}
 
 	// Provider webhooks exist only for the providers configured.

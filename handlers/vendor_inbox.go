@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -96,6 +95,7 @@ type queuePayment struct {
 }
 
 type queueContact struct {
+	CustomerID                       int64 // the customer page (issue 13)
 	Customer, Address, Reason, Since string
 }
 
@@ -113,6 +113,7 @@ type vendorInboxData struct {
 // queueReminder is when a customer was last reminded of the vendor's
 // invoices, and when its next digest window is.
 type queueReminder struct {
+	CustomerID int64 // the customer page (issue 13)
 	Customer   string
 	Open       int
 	Last, Next string
@@ -198,7 +199,7 @@ func (s *Server) vendorInbox(c *gin.Context) {
 		return
 	}
 	for _, ct := range contacts {
-		d.Contacts = append(d.Contacts, queueContact{Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
+		d.Contacts = append(d.Contacts, queueContact{CustomerID: ct.CustomerID, Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
 			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: ct.CreatedAt.In(loc).Format(vendorDateStamp)})
 	}
 	if d.Reminders, err = s.reminderQueue(ctx, m.VendorID, loc, now); err != nil {
@@ -219,20 +220,10 @@ func (s *Server) reminderQueue(ctx context.Context, vendorID int64, loc *time.Lo
 	}
 	out := make([]queueReminder, len(rs))
 	for i, r := range rs {
-		q := queueReminder{Customer: firstNonEmpty(r.CustomerName, r.ExternalID), Open: r.Open, Last: "Not yet", Next: "—"}
+		q := queueReminder{CustomerID: r.CustomerID, Customer: firstNonEmpty(r.CustomerName, r.ExternalID), Open: r.Open, Last: "Not yet",
+			Next: nextReminderText(r.Payer, loc, now)}
 		if r.LastReminded != nil {
-			q.Last = r.LastReminded.In(loc).Format(vendorTimeStamp)
-		}
-		p := r.Payer
-		switch {
-		case !p.EmailEnabled && !p.SMSEnabled:
-			q.Next = "Unsubscribed"
-		case p.PausedUntil != nil && p.PausedUntil.After(now):
-			q.Next = "Paused until " + p.PausedUntil.In(loc).Format(vendorDateStamp)
-		default:
-			if w, ok := bundler.ScheduleOf(p, p.Location()).NextWindow(now); ok {
-				q.Next = w.In(loc).Format(vendorTimeStamp)
-			}
+			q.Last = formatMoment(*r.LastReminded, loc)
 		}
 		out[i] = q
 	}

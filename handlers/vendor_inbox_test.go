@@ -362,9 +362,9 @@ func TestVendorInboxReminders(t *testing.T) {
 			t.Fatal(err)
 		}
 		north := h.vendorSignIn("alice@northwind.example").get("/vendor").body
-		mustContain(t, "Northwind's inbox", north, "Reminders by customer", "2026-11-17 09:00", "2026-11-30 10:00")
+		mustContain(t, "Northwind's inbox", north, "Reminders by customer", "17 Nov 2026, 09:00", "30 Nov 2026, 10:00")
 		contoso := h.vendorSignIn("carol@contoso.example").get("/vendor").body
-		mustContain(t, "Contoso's inbox", contoso, "Reminders by customer", "Acme Holdings per Contoso", "Not yet", "2026-11-30 10:00")
-		mustNotContain(t, "Contoso's inbox", contoso, "2026-11-17 09:00")
+		mustContain(t, "Contoso's inbox", contoso, "Reminders by customer", "Acme Holdings per Contoso", "Not yet", "30 Nov 2026, 10:00")
+		mustNotContain(t, "Contoso's inbox", contoso, "17 Nov 2026, 09:00")
 	})
 }

@@ -34,6 +34,9 @@ type vendorThreadData struct {
 	Outcomes    []reasonOption
 
 	LateReasons []reasonOption // the tags of a late payment (issue 12)
+
+	// Activity is the customer's latest activity (issue 13).
+	Activity []activityView
 }
 
 type threadInvoiceView struct {
@@ -126,6 +129,12 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 			mv.Who, mv.FromVendor = "Your team", true
 		}
 		d.Messages = append(d.Messages, mv)
+	}
+	if v.Customer != nil && v.Customer.ID != 0 {
+		if d.Activity, err = s.customerActivity(ctx, m.VendorID, v.Customer.ID, loc, threadActivityLimit); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	notes, err := s.threads.ThreadNotes(ctx, m.VendorID, id)
 	if err != nil {

@@ -28,7 +28,10 @@ const (
 type VendorPaymentFilter struct {
 	Status  string // pending | confirmed
 	AfterID int64  // only reports with a greater id
-	Limit   int
+	// CustomerID keeps the reports covering an invoice of the customer
+	// (issue 13).
+	CustomerID int64
+	Limit      int
 }
 
 // VendorPaymentLine is one of the vendor's invoices a report covers.
@@ -65,6 +68,10 @@ func (s *Store) VendorPayments(ctx context.Context, vendorID int64, f VendorPaym
 		q = q.Where("confirmed_at IS NOT NULL")
 	default:
 		return nil, vendors.Invalid("status", "must be pending or confirmed")
+	}
+	if f.CustomerID != 0 {
+		q = q.Where(`id IN (SELECT l.report_id FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id
+WHERE i.vendor_id = ? AND i.customer_id = ?)`, vendorID, f.CustomerID)
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
