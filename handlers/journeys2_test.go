@@ -174,8 +174,13 @@ func TestVendorCustomerPage(t *testing.T) {
 		if strings.Contains(r.body, "CT-9") || strings.Contains(r.body, "Contoso") {
 			t.Error("the customer page shows another vendor's invoice")
 		}
-		th := alice.get("/vendor/threads/" + itoa(q.ID)).body
-		mustContain(t, "the thread page", th, `href="`+page+`"`, "Recent activity", "Went to pay invoice N-1")
+		threadPage := "/vendor/threads/" + itoa(q.ID)
+		if r := alice.post(threadPage+"/reply", url.Values{"body": {"PO 4471."}}, threadPage); r.status != http.StatusSeeOther {
+			t.Fatalf("reply: %d", r.status)
+		}
+		th := alice.get(threadPage).body
+		mustContain(t, "the thread page", th, `href="`+page+`"`, "Recent activity", "Went to pay invoice N-1",
+			`<p class="msg vendor"><span class="who">alice · `)
 		if r := alice.get("/vendor").body; !strings.Contains(r, `href="`+page+`"`) {
 			t.Error("the inbox does not link to the customer page")
 		}

@@ -127,6 +127,14 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 		mv := messageView{Who: customer, At: msg.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: msg.Body}
 		if msg.Author == "vendor" {
 			mv.Who, mv.FromVendor = "Your team", true
+			if msg.MemberID != nil { // issue 13: who on the team wrote it
+				mv.Who = "A former member"
+				for _, mm := range members {
+					if mm.ID == *msg.MemberID {
+						mv.Who = mm.Label()
+					}
+				}
+			}
 		}
 		d.Messages = append(d.Messages, mv)
 	}

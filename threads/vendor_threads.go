@@ -290,6 +290,9 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadAnswered, now, now, thread
 			return errResolved("messages") // resolved meanwhile
 		}
 		m := ThreadMessage{ThreadID: threadID, Author: "vendor", Body: body, CreatedAt: now}
+		if who := payers.ActorOf(ctx); who != 0 {
+			m.MemberID = &who
+		}
 		if err := tx.Create(&m).Error; err != nil {
 			return fmt.Errorf("add message: %w", err)
 		}
@@ -342,7 +345,11 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadResolved, outcome, now, no
 			return errResolved("resolution")
 		}
 		if note != "" {
-			if err := tx.Create(&ThreadMessage{ThreadID: threadID, Author: "vendor", Body: note, CreatedAt: now}).Error; err != nil {
+			m := ThreadMessage{ThreadID: threadID, Author: "vendor", Body: note, CreatedAt: now}
+			if who := payers.ActorOf(ctx); who != 0 {
+				m.MemberID = &who
+			}
+			if err := tx.Create(&m).Error; err != nil {
 				return fmt.Errorf("add note: %w", err)
 			}
 		}
