@@ -193,3 +193,79 @@ func TestVendorCustomerPage(t *testing.T) {
 		}
 	})
 }
+
+// Saved replies: created, refused with the error next to the field and
+// the text kept, inserted into a thread's reply with a plain GET, changed
+// and deleted; another vendor's member can neither use nor change them.
+func TestSavedReplies(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso")
+		n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		c1 := h.invoice(contoso, "CT-1", "ap@acme.example", 5000, "2026-11-27")
+		payer := h.payerID("ap@acme.example")
+		h.member(north, "alice@northwind.example", vendors.RoleAgent)
+		h.member(contoso, "bob@contoso.example", vendors.RoleAgent)
+		q, err := h.threads.AskQuestion(ctx, payer, n1, "Which PO is this for?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		qc, err := h.threads.AskQuestion(ctx, payer, c1, "And this one?")
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice := h.vendorSignIn("alice@northwind.example")
+		const text = "Thank you: the PO number is on page 2 of the invoice."
+		r := alice.post("/vendor/replies", url.Values{"title": {""}, "body": {text}}, "/vendor/replies")
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("empty title: %d", r.status)
+		}
+		mustContain(t, "the refused form", r.body, `id="new-title-error"`, `aria-describedby="new-title-error"`, text)
+		if r := alice.post("/vendor/replies", url.Values{"title": {"PO number"}, "body": {text}}, "/vendor/replies"); r.status != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", r.status, r.body)
+		}
+		if r := alice.post("/vendor/replies", url.Values{"title": {"PO number"}, "body": {"again"}}, "/vendor/replies"); r.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "is the title of another saved reply") {
+			t.Fatalf("a second reply with the same title: %d", r.status)
+		}
+		rs, err := h.threads.SavedReplies(ctx, north)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("saved replies %v %v", rs, err)
+		}
+		id := itoa(rs[0].ID)
+		page := "/vendor/threads/" + itoa(q.ID)
+		if body := alice.get(page).body; !strings.Contains(body, `<option value="`+id+`">PO number</option>`) ||
+			strings.Contains(body, `required>`+text+`</textarea>`) {
+			t.Fatal("the thread page does not offer the saved reply, or fills it unasked")
+		}
+		mustContain(t, "the thread page with ?use", alice.get(page+"?use="+id).body, `required>`+text+`</textarea>`)
+
+		bob := h.vendorSignIn("bob@contoso.example")
+		if body := bob.get("/vendor/threads/" + itoa(qc.ID) + "?use=" + id).body; strings.Contains(body, text) {
+			t.Error("Contoso's member inserted Northwind's saved reply")
+		}
+		if r := bob.post("/vendor/replies/"+id, url.Values{"title": {"Mine"}, "body": {"x"}}, "/vendor/replies"); r.status != http.StatusNotFound {
+			t.Errorf("Contoso changes Northwind's saved reply: %d", r.status)
+		}
+		if r := bob.post("/vendor/replies/"+id+"/delete", nil, "/vendor/replies"); r.status != http.StatusNotFound {
+			t.Errorf("Contoso deletes Northwind's saved reply: %d", r.status)
+		}
+		if strings.Contains(bob.get("/vendor/replies").body, "PO number") {
+			t.Error("Contoso sees Northwind's saved replies")
+		}
+
+		if r := alice.post("/vendor/replies/"+id, url.Values{"title": {"PO number"}, "body": {"Page 2."}}, "/vendor/replies"); r.status != http.StatusSeeOther {
+			t.Fatalf("change: %d", r.status)
+		}
+		if r, _ := h.threads.SavedReply(ctx, north, rs[0].ID); r.Body != "Page 2." {
+			t.Fatalf("changed to %q", r.Body)
+		}
+		if r := alice.post("/vendor/replies/"+id+"/delete", nil, "/vendor/replies"); r.status != http.StatusSeeOther {
+			t.Fatalf("delete: %d", r.status)
+		}
+		if rs, _ := h.threads.SavedReplies(ctx, north); len(rs) != 0 {
+			t.Fatal("the saved reply is still there")
+		}
+	})
+}

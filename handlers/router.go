@@ -114,6 +114,10 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
 		// Issue 13: the customer page, saved replies.
 		vendor.GET("/customers/:id", s.vendorCustomerPage)
+		vendor.GET("/replies", s.savedRepliesPage)
+		vendor.POST("/replies", s.saveReply)
+		vendor.POST("/replies/:id", s.saveReply)
+		vendor.POST("/replies/:id/delete", s.deleteReply)
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -37,6 +37,10 @@ type vendorThreadData struct {
 
 	// Activity is the customer's latest activity (issue 13).
 	Activity []activityView
+	// SavedReplies can be inserted into the reply; ReplyBody is the reply
+	// form's text (a saved reply chosen with ?use=).
+	SavedReplies []threads.SavedReply
+	ReplyBody    string
 }
 
 type threadInvoiceView struct {
@@ -143,6 +147,10 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 			s.fail(c, err)
 			return
 		}
+	}
+	if d.SavedReplies, d.ReplyBody, err = s.savedReplyOptions(c, m.VendorID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	notes, err := s.threads.ThreadNotes(ctx, m.VendorID, id)
 	if err != nil {
