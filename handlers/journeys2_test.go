@@ -269,3 +269,43 @@ func TestSavedReplies(t *testing.T) {
 		}
 	})
 }
+
+// The "Paid and closed" tab lists, per vendor, the payer's invoices closed
+// in the last 12 months and the payments each vendor confirmed; nothing of
+// another payer, nothing older.
+func TestPaidAndClosedTab(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		h := newPortalHub(t, db)
+		ctx := context.Background()
+		north, contoso := h.vendor("Northwind Supplies"), h.vendor("Contoso")
+		n1 := h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
+		old := h.invoice(north, "N-OLD", "ap@acme.example", 7000, "2025-09-01")
+		c1 := h.invoice(contoso, "CT-1", "ap@acme.example", 5000, "2026-11-27")
+		other := h.invoice(north, "N-OTHER", "ap@other.example", 9000, "2026-11-16")
+		h.invoice(north, "N-OPEN", "ap@acme.example", 1000, "2026-12-16")
+		payer := h.payerID("ap@acme.example")
+		reports, err := h.payers.ReportPayment(ctx, payer, payers.Report{Method: "bank_transfer", Reference: "WIRE 7",
+			PaidOn: civil.Date{Year: 2026, Month: time.November, Day: 22}, Lines: []payers.ReportLine{{InvoiceID: c1, Amount: 5000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.payers.ConfirmPayment(ctx, contoso, reports[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		paid := h.now.Add(-48 * time.Hour)
+		for id, at := range map[int64]time.Time{n1: paid, other: paid, old: h.now.AddDate(-1, -1, 0)} {
+			if err := db.Gorm.Exec(`UPDATE invoices SET status = 'paid', amount_remaining = 0, paid_at = ?, updated_at = ? WHERE id = ?`, at, at, id).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := h.signIn("ap@acme.example")
+		mustContain(t, "the inbox", b.get("/portal").body, `href="/portal/paid"`)
+		r := b.get("/portal/paid")
+		if r.status != 200 {
+			t.Fatalf("paid tab: %d", r.status)
+		}
+		mustContain(t, "the paid tab", r.body, "Northwind Supplies", "N-1", "21 Nov 2026", "Contoso", "CT-1",
+			"Payments the vendor confirmed", "WIRE 7", "23 Nov 2026")
+		mustNotContain(t, "the paid tab", r.body, "N-OTHER", "N-OLD", "N-OPEN")
+	})
+}

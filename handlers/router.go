@@ -85,6 +85,7 @@ func (s *Server) routes() http.Handler {
 		portal.GET("/export.csv", s.exportCSV)
 		portal.POST("/settings/calendar", s.newCalendar)
 		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
+		portal.GET("/paid", s.paidPage) // issue 13: the "Paid and closed" tab
 		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
