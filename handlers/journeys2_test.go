@@ -181,9 +181,11 @@ func TestVendorCustomerPage(t *testing.T) {
 		th := alice.get(threadPage).body
 		mustContain(t, "the thread page", th, `href="`+page+`"`, "Recent activity", "Went to pay invoice N-1",
 			`<p class="msg vendor"><span class="who">alice · `)
-		if r := alice.get("/vendor").body; !strings.Contains(r, `href="`+page+`"`) {
+		inbox := alice.get("/vendor").body
+		if !strings.Contains(inbox, `href="`+page+`"`) {
 			t.Error("the inbox does not link to the customer page")
 		}
+		mustContain(t, "the reported payments", inbox, `<td data-label="Customer">Acme</td><td data-label="Invoices">N-1</td>`, "22 Nov 2026")
 
 		bob := h.vendorSignIn("bob@contoso.example")
 		for _, p := range []string{page, "/vendor/customers/0", "/vendor/customers/x"} {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,8 +91,8 @@ type queuePromise struct {
 }
 
 type queuePayment struct {
-	ID                                          int64
-	Invoices, Amount, PaidOn, Method, Reference string
+	ID                                                    int64
+	Customer, Invoices, Amount, PaidOn, Method, Reference string
 }
 
 type queueContact struct {
@@ -185,12 +186,14 @@ func (s *Server) vendorInbox(c *gin.Context) {
 		return
 	}
 	for _, p := range payments {
-		numbers := make([]string, len(p.Invoices))
-		for i, l := range p.Invoices {
-			numbers[i] = l.InvoiceNumber
+		var customers []string
+		for _, l := range p.Invoices {
+			if !slices.Contains(customers, l.CustomerName) {
+				customers = append(customers, l.CustomerName)
+			}
 		}
-		d.Payments = append(d.Payments, queuePayment{ID: p.ID, Invoices: strings.Join(numbers, ", "),
-			Amount: money.Format(p.Amount, p.Currency), PaidOn: p.PaidOn.String(),
+		d.Payments = append(d.Payments, queuePayment{ID: p.ID, Customer: strings.Join(customers, ", "), Invoices: invoiceNumbers(p),
+			Amount: money.Format(p.Amount, p.Currency), PaidOn: formatDay(p.PaidOn),
 			Method: strings.ReplaceAll(p.Method, "_", " "), Reference: p.Reference})
 	}
 	contacts, err := s.payers.InboxContacts(ctx, m.VendorID)

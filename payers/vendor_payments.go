@@ -40,6 +40,8 @@ type VendorPaymentLine struct {
 	InvoiceExternalID string
 	InvoiceNumber     string
 	Amount            int64
+	// CustomerName names the vendor's customer of the invoice (issue 13).
+	CustomerName string
 }
 
 // VendorPayment is a payment report as its vendor sees it.
@@ -101,8 +103,9 @@ func withPaymentLines(db *gorm.DB, vendorID int64, reports []PaymentReport) ([]V
 	}
 	var lines []VendorPaymentLine
 	err := db.Raw(`
-SELECT l.report_id, i.external_id AS invoice_external_id, i.number AS invoice_number, l.amount
-FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id
+SELECT l.report_id, i.external_id AS invoice_external_id, i.number AS invoice_number, l.amount,
+       COALESCE(NULLIF(c.name, ''), c.external_id) AS customer_name
+FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id JOIN customers c ON c.id = i.customer_id
 WHERE l.report_id IN ? AND i.vendor_id = ?
 ORDER BY l.report_id, i.id`, ids, vendorID).Scan(&lines).Error
 	if err != nil {
