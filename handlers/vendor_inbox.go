@@ -122,11 +122,9 @@ type queueReminder struct {
 
 // Queue windows: promises due within a week or broken within two.
 const (
-	promisesAhead   = 7 * 24 * time.Hour
-	promisesBehind  = 14 * 24 * time.Hour
-	responseWindow  = 30 * 24 * time.Hour
-	vendorDateStamp = "2006-01-02"
-	vendorTimeStamp = "2006-01-02 15:04"
+	promisesAhead  = 7 * 24 * time.Hour
+	promisesBehind = 14 * 24 * time.Hour
+	responseWindow = 30 * 24 * time.Hour
 )
 
 // vendorInbox answers GET /vendor.
@@ -170,9 +168,9 @@ func (s *Server) vendorInbox(c *gin.Context) {
 			amount = p.AmountRemaining
 		}
 		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
-			By: p.Promised().String(), Broken: p.BrokenAt != nil}
+			By: formatDay(p.Promised()), Broken: p.BrokenAt != nil}
 		if p.BrokenAt != nil {
-			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
+			q.BrokenOn = formatDay(civilOf(*p.BrokenAt, loc))
 		}
 		d.Promises = append(d.Promises, q)
 	}
@@ -203,7 +201,7 @@ func (s *Server) vendorInbox(c *gin.Context) {
 	}
 	for _, ct := range contacts {
 		d.Contacts = append(d.Contacts, queueContact{CustomerID: ct.CustomerID, Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
-			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: ct.CreatedAt.In(loc).Format(vendorDateStamp)})
+			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: formatDay(civilOf(ct.CreatedAt, loc))})
 	}
 	if d.Reminders, err = s.reminderQueue(ctx, m.VendorID, loc, now); err != nil {
 		s.fail(c, err)
@@ -355,9 +353,9 @@ func (s *Server) addSupersededPromises(ctx context.Context, vendorID int64, now 
 			amount = p.AmountRemaining
 		}
 		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
-			By: p.Promised().String(), SupersededOn: p.SupersededAt.In(loc).Format(vendorDateStamp), NewBy: "a new date"}
+			By: formatDay(p.Promised()), SupersededOn: formatDay(civilOf(p.SupersededAt, loc)), NewBy: "a new date"}
 		if nb := p.NewPromised(); !nb.IsZero() {
-			q.NewBy = nb.String()
+			q.NewBy = formatDay(nb)
 		}
 		d.Promises = append(d.Promises, q)
 	}

@@ -160,7 +160,7 @@ func newThreadMessage(th threads.VendorThreadView, to []string, from, baseURL st
 	if inv := th.Invoice; inv != nil {
 		subject += " on invoice " + oneLine(inv.Number)
 		fmt.Fprintf(&b, "%s %s invoice %s (%s remaining of %s, due %s).\n", customer, verb, oneLine(inv.Number),
-			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), inv.DueDate)
+			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), inv.DueDate.In(time.UTC).Format("2 Jan 2006"))
 	} else {
 		fmt.Fprintf(&b, "%s sent a %s about their account.\n", customer, what)
 	}
