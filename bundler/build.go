@@ -179,7 +179,7 @@ func holdReason(o payers.OpenInvoice) string {
 		return "Disputed — reminders paused until the vendor resolves it"
 	case payers.HoldPromise:
 		if !o.PromisedFor.IsZero() {
-			return "Payment promised for " + o.PromisedFor.String()
+			return "Payment promised for " + longDate(o.PromisedFor) // as the portal writes it (issue 13)
 		}
 		return "Payment promised"
 	case payers.HoldPaymentReported:

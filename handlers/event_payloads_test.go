@@ -51,6 +51,10 @@ func eventData(t testing.TB, typ string, set map[string]any) map[string]any {
 		d = map[string]any{"digest_id": 5, "channel": "email", "invoice_ids": []string{"INV-1001"}, "sent_at": at}
 	case "contact.bounced", "contact.unsubscribed":
 		d = map[string]any{"channel": "email", "address": "ap@acme.example", "reason": "bounce", "customers": []string{"C-77"}}
+	case "payer.muted", "payer.unmuted", "payer.resumed": // issue 13
+		d = map[string]any{"customers": []string{"C-77"}}
+	case "payer.paused":
+		d = map[string]any{"customers": []string{"C-77"}, "paused_until": "2026-12-16T00:00:00Z", "last_paused_day": "2026-12-15"}
 	default:
 		t.Fatalf("eventData: no sample for event type %q", typ)
 	}

@@ -111,6 +111,11 @@ func TestEventsOfEveryActionMatchTheDescription(t *testing.T) {
 		check("break promises", err)
 		check("bounce", h.payers.Suppress(ctx, "email", email, payers.SuppressBounce, "550"))
 		check("unsubscribe", h.payers.Suppress(ctx, "email", "ap2@acme.example", payers.SuppressUnsubscribe, ""))
+		// Issue 13: mutes and pauses, and their undoing.
+		check("mute", h.payers.MuteVendor(ctx, payer, v))
+		check("unmute", h.payers.UnmuteVendor(ctx, payer, v))
+		check("pause", h.payers.PauseUntil(ctx, payer, h.now.Add(72*time.Hour)))
+		check("resume", h.payers.Resume(ctx, payer))
 
 		key, _, err := h.vendors.CreateKey(ctx, v)
 		check("key", err)

@@ -229,13 +229,13 @@ func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64)
 	loc := p.Location()
 	views := make([]threadView, len(list))
 	for i, t := range list {
-		v := threadView{ID: t.ID, Kind: t.Kind, StateCode: t.State, Reason: t.Reason, Title: "Question", State: stateText[t.State], Opened: t.CreatedAt.In(loc).Format("2006-01-02")}
+		v := threadView{ID: t.ID, Kind: t.Kind, StateCode: t.State, Reason: t.Reason, Title: "Question", State: stateText[t.State], Opened: formatDay(civilOf(t.CreatedAt, loc))}
 		if t.Kind == threads.ThreadDispute {
 			v.Title = "Dispute — " + reasonLabel(t.Reason)
 			v.State += " · " + money.Format(t.DisputedAmount, t.Currency) + " disputed"
 		}
 		for _, m := range t.Messages {
-			mv := messageView{Who: "You", At: m.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: m.Body}
+			mv := messageView{Who: "You", At: formatMoment(m.CreatedAt, loc), Body: m.Body}
 			if m.Author == "vendor" {
 				mv.Who, mv.FromVendor = inv.VendorName, true
 			}

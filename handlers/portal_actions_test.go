@@ -48,8 +48,8 @@ func TestPortalQuestionAndDispute(t *testing.T) {
 			t.Fatalf("question: %d → %q\n%s", r.status, r.location, r.body)
 		}
 		page := b.get(r.location)
-		for _, want := range []string{"Your question was sent", "<strong>Question</strong>", "Open · opened 2026-11-23",
-			"You · 2026-11-23 10:00 UTC", "Is PO 4471 &lt;b&gt;on&lt;/b&gt; this one?"} {
+		for _, want := range []string{"Your question was sent", "<strong>Question</strong>", "Open · opened 23 Nov 2026",
+			"You · 23 Nov 2026, 10:00", "Is PO 4471 &lt;b&gt;on&lt;/b&gt; this one?"} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("invoice page after a question lacks %q", want)
 			}
@@ -90,7 +90,7 @@ func TestPortalQuestionAndDispute(t *testing.T) {
 		// The vendor's answer shows under the vendor's name.
 		db.Gorm.Create(&threads.ThreadMessage{ThreadID: th.ID, Author: "vendor", Body: "We will check the price.", CreatedAt: h.now.Add(time.Hour)})
 		page = b.get(invoicePath(disputed))
-		if !strings.Contains(page.body, `<p class="msg vendor"><span class="who">Northwind Supplies · 2026-11-23 11:00 UTC</span>We will check the price.</p>`) {
+		if !strings.Contains(page.body, `<p class="msg vendor"><span class="who">Northwind Supplies · 23 Nov 2026, 11:00</span>We will check the price.</p>`) {
 			t.Fatalf("the vendor's answer:\n%s", page.body)
 		}
 	})

@@ -93,12 +93,30 @@ func (s *Server) unsubscribe(c *gin.Context) {
 	if channel == "" {
 		channel = "email"
 	}
-	if err := s.payers.SetChannel(c.Request.Context(), claims.PayerID(), channel, false); err != nil {
+	ctx := c.Request.Context()
+	if err := s.payers.Unsubscribe(ctx, claims.PayerID(), claims.DigestID, channel); err != nil {
 		s.fail(c, err)
 		return
 	}
+	// The way back is a link to settings, opening a session only for a link
+	// the payer has not revoked by signing out everywhere since.
+	settings := "/portal/settings"
+	if s.notRevoked(ctx, claims.PayerID(), claims.Generation) == nil {
+		p, err := s.payers.Get(ctx, claims.PayerID())
+		if err == nil {
+			if u, err := s.links.URL(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, Action: links.ActionPreferences}); err == nil {
+				settings = u
+			}
+		}
+	}
 	s.renderPortal(c, http.StatusOK, "unsubscribe", portalPage{Title: "You are unsubscribed",
-		Data: "You will get no more reminder digests on this channel. You can turn them back on in your settings."})
+		Data: unsubscribedView{Channel: map[string]string{"email": "email", "sms": "text message"}[channel], SettingsURL: settings}})
+}
+
+// unsubscribedView is the page after unsubscribing (issue 13).
+type unsubscribedView struct {
+	Channel     string // "email" or "text message"
+	SettingsURL string
 }
 
 // freshLink answers POST /portal/fresh-link: it emails a new inbox link to

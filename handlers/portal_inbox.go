@@ -74,7 +74,7 @@ var holdText = map[string]string{
 // the date promised, the same date the digest shows.
 func holdLabel(o payers.OpenInvoice) string {
 	if o.HoldKind == payers.HoldPromise && !o.PromisedFor.IsZero() {
-		return "Payment promised for " + o.PromisedFor.String()
+		return "Payment promised for " + formatDay(o.PromisedFor)
 	}
 	return holdText[o.HoldKind]
 }
@@ -178,7 +178,7 @@ func (s *Server) inbox(c *gin.Context) {
 			continue // never: the query reads only these vendors' lines
 		}
 		status, class := lineStatus(o, today)
-		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: o.IssueDate.String(), Due: o.DueDate.String(),
+		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: formatDay(o.IssueDate), Due: formatDay(o.DueDate),
 			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class, Answered: answered[o.InvoiceID]})
 	}
 	for _, v := range onPage {

@@ -114,7 +114,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice), Currency: inv.Currency,
 		Remaining: money.Format(inv.AmountRemaining, inv.Currency), AmountDue: money.Format(inv.AmountDue, inv.Currency),
 		RemainingNumber: money.FormatNumber(inv.AmountRemaining, inv.Currency),
-		Issued:          inv.IssueDate.String(), Due: inv.DueDate.String(), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
+		Issued:          formatDay(inv.IssueDate), Due: formatDay(inv.DueDate), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
 		DaysOverdue: inv.DueDate.DaysUntil(today),
 		Open:        inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
 		Do:          c.Query("do"),
@@ -152,7 +152,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	}
 	d.Muted = inv.Muted
 	if inv.HoldKind == payers.HoldPromise && !inv.PromisedFor.IsZero() {
-		d.Promised = inv.PromisedFor.String()
+		d.Promised = formatDay(inv.PromisedFor)
 	}
 	if d.Open {
 		credits, err := s.payers.Credits(c.Request.Context(), payerID(c), inv.InvoiceID)

@@ -123,7 +123,7 @@ func TestOneConversationPerTopic(t *testing.T) {
 		}
 		inbox := h.vendorSignIn("alice@northwind.example").get("/vendor")
 		mustContain(t, "vendor inbox after a changed promise", inbox.body,
-			"Superseded 2026-11-23", "by a promise for "+civil.Of(h.now).AddDays(5).String())
+			"Superseded 23 Nov 2026", "by a promise for "+formatDay(civil.Of(h.now).AddDays(5)))
 		evs, _ := h.vendors.Events(ctx, north, 0, 1000)
 		last := evs[len(evs)-1]
 		if last.Type != "promise.created" || !strings.Contains(last.Payload, `"replaces_promised_date":"`+civil.Of(h.now).AddDays(3).String()+`"`) {

@@ -188,7 +188,7 @@ func (s *Server) renderPayment(c *gin.Context, status int, form paymentForm, err
 			amount = money.FormatNumber(o.AmountRemaining, o.Currency)
 		}
 		d.Vendors[i].Invoices = append(d.Vendors[i].Invoices, paymentChoice{ID: o.InvoiceID, Number: o.Number,
-			Due: o.DueDate.String(), Remaining: money.Format(o.AmountRemaining, o.Currency), Currency: o.Currency,
+			Due: formatDay(o.DueDate), Remaining: money.Format(o.AmountRemaining, o.Currency), Currency: o.Currency,
 			Hold: holdLabel(o), Amount: amount, Overdue: o.DueDate.Before(today), Checked: form.checked[o.InvoiceID],
 			Error: d.Errors[payers.AmountField(o.InvoiceID)]})
 		named[o.InvoiceID] = o.Number + " (" + o.VendorName + ")"

@@ -66,7 +66,7 @@ func (s *Server) invoiceTimeline(ctx context.Context, payerID int64, inv payers.
 		default:
 			continue
 		}
-		out = append(out, timelineEntry{At: e.At.In(loc).Format("2 Jan 2006 15:04"), Text: text, Thread: e.ThreadID})
+		out = append(out, timelineEntry{At: formatMoment(e.At, loc), Text: text, Thread: e.ThreadID})
 	}
 	return out, nil
 }

@@ -86,6 +86,7 @@ func (s *Server) routes() http.Handler {
 		portal.GET("/export.csv", s.exportCSV)
 		portal.POST("/settings/calendar", s.newCalendar)
 		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
+		portal.GET("/paid", s.paidPage) // issue 13: the "Paid and closed" tab
 		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
@@ -117,6 +118,12 @@ func (s *Server) routes() http.Handler {
 
 		// Issue 12: an admin turns their weekly summary email on or off.
 		vendor.POST("/members/weekly-summary", s.requireAdmin, s.setWeeklySummary)
+		// Issue 13: the customer page, saved replies.
+		vendor.GET("/customers/:id", s.vendorCustomerPage)
+		vendor.GET("/replies", s.savedRepliesPage)
+		vendor.POST("/replies", s.saveReply)
+		vendor.POST("/replies/:id", s.saveReply)
+		vendor.POST("/replies/:id/delete", s.deleteReply)
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -94,8 +94,8 @@ func TestVendorAnswerReachesPayer(t *testing.T) {
 		}
 
 		page := b.get(invoicePath(inv))
-		for _, want := range []string{`<p class="msg vendor"><span class="who">Northwind Supplies · 2026-11-23 10:05 UTC</span>`,
-			"Yes: PO 4471 &lt;b&gt;covers&lt;/b&gt; it.", "Answered · opened 2026-11-23"} {
+		for _, want := range []string{`<p class="msg vendor"><span class="who">Northwind Supplies · 23 Nov 2026, 10:05</span>`,
+			"Yes: PO 4471 &lt;b&gt;covers&lt;/b&gt; it.", "Answered · opened 23 Nov 2026"} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("the payer's invoice page lacks %q", want)
 			}

@@ -5,12 +5,12 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -93,11 +93,12 @@ type queuePromise struct {
 }
 
 type queuePayment struct {
-	ID                                          int64
-	Invoices, Amount, PaidOn, Method, Reference string
+	ID                                                    int64
+	Customer, Invoices, Amount, PaidOn, Method, Reference string
 }
 
 type queueContact struct {
+	CustomerID                       int64 // the customer page (issue 13)
 	Customer, Address, Reason, Since string
 }
 
@@ -115,6 +116,7 @@ type vendorInboxData struct {
 // queueReminder is when a customer was last reminded of the vendor's
 // invoices, and when its next digest window is.
 type queueReminder struct {
+	CustomerID int64 // the customer page (issue 13)
 	Customer   string
 	Open       int
 	Last, Next string
@@ -122,11 +124,9 @@ type queueReminder struct {
 
 // Queue windows: promises due within a week or broken within two.
 const (
-	promisesAhead   = 7 * 24 * time.Hour
-	promisesBehind  = 14 * 24 * time.Hour
-	responseWindow  = 30 * 24 * time.Hour
-	vendorDateStamp = "2006-01-02"
-	vendorTimeStamp = "2006-01-02 15:04"
+	promisesAhead  = 7 * 24 * time.Hour
+	promisesBehind = 14 * 24 * time.Hour
+	responseWindow = 30 * 24 * time.Hour
 )
 
 // vendorInbox answers GET /vendor.
@@ -170,9 +170,9 @@ func (s *Server) vendorInbox(c *gin.Context) {
 			amount = p.AmountRemaining
 		}
 		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
-			By: p.Promised().String(), Broken: p.BrokenAt != nil}
+			By: formatDay(p.Promised()), Broken: p.BrokenAt != nil}
 		if p.BrokenAt != nil {
-			q.BrokenOn = p.BrokenAt.In(loc).Format(vendorDateStamp)
+			q.BrokenOn = formatDay(civilOf(*p.BrokenAt, loc))
 		}
 		d.Promises = append(d.Promises, q)
 	}
@@ -186,12 +186,14 @@ func (s *Server) vendorInbox(c *gin.Context) {
 		return
 	}
 	for _, p := range payments {
-		numbers := make([]string, len(p.Invoices))
-		for i, l := range p.Invoices {
-			numbers[i] = l.InvoiceNumber
+		var customers []string
+		for _, l := range p.Invoices {
+			if !slices.Contains(customers, l.CustomerName) {
+				customers = append(customers, l.CustomerName)
+			}
 		}
-		d.Payments = append(d.Payments, queuePayment{ID: p.ID, Invoices: strings.Join(numbers, ", "),
-			Amount: money.Format(p.Amount, p.Currency), PaidOn: p.PaidOn.String(),
+		d.Payments = append(d.Payments, queuePayment{ID: p.ID, Customer: strings.Join(customers, ", "), Invoices: invoiceNumbers(p),
+			Amount: money.Format(p.Amount, p.Currency), PaidOn: formatDay(p.PaidOn),
 			Method: strings.ReplaceAll(p.Method, "_", " "), Reference: p.Reference})
 	}
 	contacts, err := s.payers.InboxContacts(ctx, m.VendorID)
@@ -200,8 +202,8 @@ func (s *Server) vendorInbox(c *gin.Context) {
 		return
 	}
 	for _, ct := range contacts {
-		d.Contacts = append(d.Contacts, queueContact{Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
-			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: ct.CreatedAt.In(loc).Format(vendorDateStamp)})
+		d.Contacts = append(d.Contacts, queueContact{CustomerID: ct.CustomerID, Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
+			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: formatDay(civilOf(ct.CreatedAt, loc))})
 	}
 	if d.Reminders, err = s.reminderQueue(ctx, m.VendorID, loc, now); err != nil {
 		s.fail(c, err)
@@ -221,21 +223,10 @@ func (s *Server) reminderQueue(ctx context.Context, vendorID int64, loc *time.Lo
 	}
 	out := make([]queueReminder, len(rs))
 	for i, r := range rs {
-		q := queueReminder{Customer: firstNonEmpty(r.CustomerName, r.ExternalID), Open: r.Open, Last: "Not yet", Next: "—"}
+		q := queueReminder{CustomerID: r.CustomerID, Customer: firstNonEmpty(r.CustomerName, r.ExternalID), Open: r.Open, Last: "Not yet",
+			Next: nextReminderText(r.Payer, r.PreviousSlot, loc, now)}
 		if r.LastReminded != nil {
-			q.Last = r.LastReminded.In(loc).Format(vendorTimeStamp)
-		}
-		p := r.Payer
-		switch {
-		case !p.EmailEnabled && !p.SMSEnabled:
-			q.Next = "Unsubscribed"
-		case p.PausedUntil != nil && p.PausedUntil.After(now):
-			q.Next = "Paused until " + p.PausedUntil.In(loc).Format(vendorDateStamp)
-		default:
-			// Issue 11: the next window the minimum interval allows.
-			if w, ok := bundler.ScheduleOf(p, p.Location()).NextSend(r.PreviousSlot, now); ok {
-				q.Next = w.In(loc).Format(vendorTimeStamp)
-			}
+			q.Last = formatMoment(*r.LastReminded, loc)
 		}
 		out[i] = q
 	}
@@ -369,9 +360,9 @@ func (s *Server) addSupersededPromises(ctx context.Context, vendorID int64, now 
 			amount = p.AmountRemaining
 		}
 		q := queuePromise{Invoice: p.InvoiceNumber, Customer: p.CustomerName, Amount: money.Format(amount, p.Currency),
-			By: p.Promised().String(), SupersededOn: p.SupersededAt.In(loc).Format(vendorDateStamp), NewBy: "a new date"}
+			By: formatDay(p.Promised()), SupersededOn: formatDay(civilOf(p.SupersededAt, loc)), NewBy: "a new date"}
 		if nb := p.NewPromised(); !nb.IsZero() {
-			q.NewBy = nb.String()
+			q.NewBy = formatDay(nb)
 		}
 		d.Promises = append(d.Promises, q)
 	}

@@ -34,6 +34,13 @@ type vendorThreadData struct {
 	Outcomes    []reasonOption
 
 	LateReasons []payers.LateReason // the tags of a late payment (issue 12)
+
+	// Activity is the customer's latest activity (issue 13).
+	Activity []activityView
+	// SavedReplies can be inserted into the reply; ReplyBody is the reply
+	// form's text (a saved reply chosen with ?use=).
+	SavedReplies []threads.SavedReply
+	ReplyBody    string
 }
 
 type threadInvoiceView struct {
@@ -98,7 +105,7 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 		return
 	}
 	loc := s.vendorLocation(ctx, m.VendorID)
-	d := vendorThreadData{ID: v.ID, State: vendorStateText[v.State], Opened: v.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"),
+	d := vendorThreadData{ID: v.ID, State: vendorStateText[v.State], Opened: formatMoment(v.CreatedAt, loc),
 		Waiting: v.State == threads.ThreadOpen, Resolved: v.State == threads.ThreadResolved, Customer: v.Customer,
 		Outcomes: threadOutcomes}
 	d.LateReasons = payers.LateReasons // issue 12
@@ -114,18 +121,36 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 		d.Title += " on invoice " + inv.Number
 		d.Invoice = &threadInvoiceView{Number: inv.Number, ExternalID: inv.ExternalID,
 			AmountDue: money.Format(inv.AmountDue, inv.Currency), Remaining: money.Format(inv.AmountRemaining, inv.Currency),
-			Due: inv.DueDate.String(), Status: inv.Status}
+			Due: formatDay(inv.DueDate), Status: inv.Status}
 	}
 	customer := "Customer"
 	if v.Customer != nil {
 		customer = firstNonEmpty(v.Customer.Name, v.Customer.ExternalID)
 	}
 	for _, msg := range v.Messages {
-		mv := messageView{Who: customer, At: msg.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: msg.Body}
+		mv := messageView{Who: customer, At: formatMoment(msg.CreatedAt, loc), Body: msg.Body}
 		if msg.Author == "vendor" {
 			mv.Who, mv.FromVendor = "Your team", true
+			if msg.MemberID != nil { // issue 13: who on the team wrote it
+				mv.Who = "A former member"
+				for _, mm := range members {
+					if mm.ID == *msg.MemberID {
+						mv.Who = mm.Label()
+					}
+				}
+			}
 		}
 		d.Messages = append(d.Messages, mv)
+	}
+	if v.Customer != nil && v.Customer.ID != 0 {
+		if d.Activity, err = s.customerActivity(ctx, m.VendorID, v.Customer.ID, loc, threadActivityLimit); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if d.SavedReplies, d.ReplyBody, err = s.savedReplyOptions(c, m.VendorID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	notes, err := s.threads.ThreadNotes(ctx, m.VendorID, id)
 	if err != nil {
@@ -139,7 +164,7 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 				who = mm.Label()
 			}
 		}
-		d.Notes = append(d.Notes, messageView{Who: who, At: n.CreatedAt.In(loc).Format("2006-01-02 15:04 MST"), Body: n.Body})
+		d.Notes = append(d.Notes, messageView{Who: who, At: formatMoment(n.CreatedAt, loc), Body: n.Body})
 	}
 	if s.inbound != nil {
 		files, err := s.inbound.Store().ThreadAttachments(ctx, m.VendorID, id)

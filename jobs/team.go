@@ -160,7 +160,7 @@ func newThreadMessage(th threads.VendorThreadView, to []string, from, baseURL st
 	if inv := th.Invoice; inv != nil {
 		subject += " on invoice " + oneLine(inv.Number)
 		fmt.Fprintf(&b, "%s %s invoice %s (%s remaining of %s, due %s).\n", customer, verb, oneLine(inv.Number),
-			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), inv.DueDate)
+			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), inv.DueDate.In(time.UTC).Format("2 Jan 2006"))
 	} else {
 		fmt.Fprintf(&b, "%s sent a %s about their account.\n", customer, what)
 	}
@@ -207,12 +207,13 @@ func (w *teamMailWorker) Timeout(*river.Job[TeamMailArgs]) time.Duration { retur
 func (w *teamMailWorker) Work(ctx context.Context, job *river.Job[TeamMailArgs]) error {
 	announced, err1 := w.team.NotifyNewThreads(ctx)
 	summaries, err2 := w.team.SendSummaries(ctx)
-	if announced > 0 || summaries > 0 {
-		w.log.Info("team emails sent", slog.Int("new_threads", announced), slog.Int("summaries", summaries))
+	assigned, err3 := w.team.NotifyAssignments(ctx) // issue 13
+	if announced > 0 || summaries > 0 || assigned > 0 {
+		w.log.Info("team emails sent", slog.Int("new_threads", announced), slog.Int("summaries", summaries), slog.Int("assignments", assigned))
 	}
 	// Failures are retried by the next pass, from the rows: the job itself
 	// is not retried.
-	if err := errors.Join(err1, err2); err != nil {
+	if err := errors.Join(err1, err2, err3); err != nil {
 		w.log.Warn("team emails", slog.Any("err", err))
 	}
 	return nil

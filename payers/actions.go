@@ -211,8 +211,17 @@ func (s *Store) MuteVendor(ctx context.Context, payerID, vendorID int64) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	if err := s.Mute(ctx, payerID, vendorID); err != nil {
-		return err
+	// The vendor hears of it (payer.muted) once, not at every repeat.
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`INSERT INTO payer_mutes (payer_id, vendor_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, payerID, vendorID, now)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return tellVendorsOfReminders(tx, payerID, vendorID, ActivityMuted, "", nil, now)
+	})
+	if err != nil {
+		return fmt.Errorf("payers: mute: %w", err)
 	}
 	return s.Touch(ctx, payerID)
 }
@@ -234,8 +243,16 @@ func (s *Store) PauseUntil(ctx context.Context, payerID int64, until time.Time) 
 		return vendors.Invalid("until", fmt.Sprintf("You can pause reminders for %d days at most.", PauseDays))
 	}
 	u := until.UTC().Truncate(time.Microsecond)
-	err = s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).
-		Updates(map[string]any{"paused_until": u, "last_action_at": now, "updated_at": now}).Error
+	last := civil.Of(u.In(loc).Add(-time.Nanosecond)) // the last paused day, as the payer reads it
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&Payer{}).Where("id = ?", payerID).
+			Updates(map[string]any{"paused_until": u, "last_action_at": now, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return tellVendorsOfReminders(tx, payerID, 0, ActivityPaused, last.String(),
+			map[string]any{"paused_until": u.Format(time.RFC3339), "last_paused_day": last.String()}, now)
+	})
 	if err != nil {
 		return fmt.Errorf("payers: pause: %w", err)
 	}

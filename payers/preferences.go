@@ -45,19 +45,33 @@ func (s *Store) UpdatePreferences(ctx context.Context, payerID int64, p Preferen
 	for i, d := range p.RunDays {
 		days[i] = strconv.Itoa(d)
 	}
-	res := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ?", payerID).Updates(map[string]any{
-		"timezone": tz, "cadence": p.Cadence, "weekday": p.Weekday, "run_days": strings.Join(days, ","),
-		"send_hour": p.SendHour, "send_minute": p.SendMinute, "min_interval_hours": p.MinIntervalHours,
-		"email_enabled": p.EmailEnabled, "sms_enabled": p.SMSEnabled, "urgent_enabled": p.UrgentEnabled,
-		"updated_at": s.now().UTC(),
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Payer{}).Where("id = ?", payerID).Updates(map[string]any{
+			"timezone": tz, "cadence": p.Cadence, "weekday": p.Weekday, "run_days": strings.Join(days, ","),
+			"send_hour": p.SendHour, "send_minute": p.SendMinute, "min_interval_hours": p.MinIntervalHours,
+			"email_enabled": p.EmailEnabled, "sms_enabled": p.SMSEnabled, "urgent_enabled": p.UrgentEnabled,
+			"updated_at": s.now().UTC(),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		// Issue 13: a channel turned on undoes the payer's own unsubscribe links.
+		for ch, on := range map[string]bool{"email": p.EmailEnabled, "sms": p.SMSEnabled} {
+			if on {
+				if err := resubscribe(tx, payerID, ch); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
-	if res.Error != nil {
-		return fmt.Errorf("payers: update preferences: %w", res.Error)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("payers: update preferences: %w", err)
 	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return err
 }
 
 // UnsubscribeAll turns every digest channel of the payer off.

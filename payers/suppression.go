@@ -3,6 +3,7 @@ package payers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -89,4 +90,63 @@ func (s *Store) Recipients(ctx context.Context, payerID int64) (Recipients, erro
 		}
 	}
 	return r, nil
+}
+
+// Unsubscribe is the payer's opt-out from a link (the unsubscribe link of
+// an email, or its one-click List-Unsubscribe header): digests on channel
+// stop, and every address the message went to is suppressed on it (the
+// digest's recipients; every address of the payer on channel when the
+// link names no digest or the digest is not the payer's). The vendors
+// whose customers use those addresses get contact.unsubscribed. The payer
+// undoes it by turning the channel on again in settings (Resubscribe).
+func (s *Store) Unsubscribe(ctx context.Context, payerID, digestID int64, channel string) error {
+	kind := map[string]string{"email": "email", "sms": "phone"}[channel]
+	if kind == "" {
+		return fmt.Errorf("payers: unsubscribe: unknown channel %q", channel)
+	}
+	now := s.now().UTC()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var addresses []string
+		if digestID != 0 {
+			var sent []string
+			err := tx.Table("digests").Where("id = ? AND payer_id = ? AND channel = ?", digestID, payerID, channel).
+				Pluck("recipients", &sent).Error
+			if err != nil {
+				return err
+			}
+			for _, r := range sent {
+				for a := range strings.SplitSeq(r, ",") {
+					if a = strings.TrimSpace(a); a != "" {
+						addresses = append(addresses, a)
+					}
+				}
+			}
+		}
+		if len(addresses) == 0 {
+			err := tx.Model(&Contact{}).Where("payer_id = ? AND kind = ?", payerID, kind).Order("id").Pluck("value", &addresses).Error
+			if err != nil {
+				return err
+			}
+		}
+		for _, a := range addresses {
+			if err := suppressIn(tx, channel, a, SuppressUnsubscribe, optOutDetail(payerID, "unsubscribe link"), now); err != nil {
+				return err
+			}
+		}
+		return tx.Model(&Payer{}).Where("id = ?", payerID).
+			Updates(map[string]any{channel + "_enabled": false, "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("payers: unsubscribe: %w", err)
+	}
+	return nil
+}
+
+// resubscribe lifts, inside tx, the suppressions the payer's own
+// unsubscribe links wrote on channel: turning the channel on in settings
+// is the payer asking for its messages again. Bounces, complaints and
+// provider unsubscribes stay.
+func resubscribe(tx *gorm.DB, payerID int64, channel string) error {
+	return tx.Where("channel = ? AND reason = ? AND detail = ?", channel, SuppressUnsubscribe, optOutDetail(payerID, "unsubscribe link")).
+		Delete(&Suppression{}).Error
 }

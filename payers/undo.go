@@ -2,8 +2,11 @@ package payers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // Every payer action that stops reminders can be undone from the portal.
@@ -32,22 +35,38 @@ ORDER BY v.name, m.vendor_id`, payerID).Scan(&out).Error
 // UnmuteVendor lets reminders about a vendor's invoices come again. A
 // vendor the payer never muted (or that does not bill it) is ErrNotFound.
 func (s *Store) UnmuteVendor(ctx context.Context, payerID, vendorID int64) error {
-	res := s.db.WithContext(ctx).Exec(`DELETE FROM payer_mutes WHERE payer_id = ? AND vendor_id = ?`, payerID, vendorID)
-	if res.Error != nil {
-		return fmt.Errorf("payers: unmute: %w", res.Error)
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`DELETE FROM payer_mutes WHERE payer_id = ? AND vendor_id = ?`, payerID, vendorID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return tellVendorsOfReminders(tx, payerID, vendorID, ActivityUnmuted, "", nil, now)
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("payers: unmute: %w", err)
 	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return err
 }
 
 // Resume ends a pause of every reminder; resuming when nothing is paused
 // changes nothing.
 func (s *Store) Resume(ctx context.Context, payerID int64) error {
-	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Model(&Payer{}).Where("id = ? AND paused_until IS NOT NULL", payerID).
-		Updates(map[string]any{"paused_until": nil, "updated_at": now}).Error
+	now := s.now().UTC().Truncate(time.Microsecond)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var p Payer
+		if err := tx.Select("id", "paused_until").Where("id = ?", payerID).Take(&p).Error; err != nil || p.PausedUntil == nil {
+			return err
+		}
+		err := tx.Model(&Payer{}).Where("id = ?", payerID).Updates(map[string]any{"paused_until": nil, "updated_at": now}).Error
+		if err != nil || !p.PausedUntil.After(now) {
+			return err // only a pause still running is news to the vendors
+		}
+		return tellVendorsOfReminders(tx, payerID, 0, ActivityResumed, "", nil, now)
+	})
 	if err != nil {
 		return fmt.Errorf("payers: resume: %w", err)
 	}

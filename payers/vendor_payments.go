@@ -28,7 +28,10 @@ const (
 type VendorPaymentFilter struct {
 	Status  string // pending | confirmed
 	AfterID int64  // only reports with a greater id
-	Limit   int
+	// CustomerID keeps the reports covering an invoice of the customer
+	// (issue 13).
+	CustomerID int64
+	Limit      int
 }
 
 // VendorPaymentLine is one of the vendor's invoices a report covers.
@@ -37,6 +40,8 @@ type VendorPaymentLine struct {
 	InvoiceExternalID string
 	InvoiceNumber     string
 	Amount            int64
+	// CustomerName names the vendor's customer of the invoice (issue 13).
+	CustomerName string
 }
 
 // VendorPayment is a payment report as its vendor sees it.
@@ -66,6 +71,10 @@ func (s *Store) VendorPayments(ctx context.Context, vendorID int64, f VendorPaym
 	default:
 		return nil, vendors.Invalid("status", "must be pending or confirmed")
 	}
+	if f.CustomerID != 0 {
+		q = q.Where(`id IN (SELECT l.report_id FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id
+WHERE i.vendor_id = ? AND i.customer_id = ?)`, vendorID, f.CustomerID)
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
@@ -94,8 +103,9 @@ func withPaymentLines(db *gorm.DB, vendorID int64, reports []PaymentReport) ([]V
 	}
 	var lines []VendorPaymentLine
 	err := db.Raw(`
-SELECT l.report_id, i.external_id AS invoice_external_id, i.number AS invoice_number, l.amount
-FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id
+SELECT l.report_id, i.external_id AS invoice_external_id, i.number AS invoice_number, l.amount,
+       COALESCE(NULLIF(c.name, ''), c.external_id) AS customer_name
+FROM payment_report_invoices l JOIN invoices i ON i.id = l.invoice_id JOIN customers c ON c.id = i.customer_id
 WHERE l.report_id IN ? AND i.vendor_id = ?
 ORDER BY l.report_id, i.id`, ids, vendorID).Scan(&lines).Error
 	if err != nil {

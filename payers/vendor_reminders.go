@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // InboxReminder is one of the vendor's customers that owes it something,
@@ -93,22 +95,9 @@ WHERE payer_id IN ? AND status = 'sent' AND sent_at > ? ORDER BY sent_at DESC`, 
 			}
 		}
 	}
-	// Plain columns, not MAX(slot): SQLite returns an aggregate's time as
-	// text.
-	var slots []struct {
-		PayerID int64
-		Slot    time.Time
-	}
-	err = db.Raw(`SELECT payer_id, slot FROM digests WHERE payer_id IN ? AND kind = 'regular'
-AND status NOT IN ('expired', 'empty') AND slot > ?`, payerIDs, now.Add(-reminderLookback)).Scan(&slots).Error
+	prev, err := previousSlots(db, payerIDs, now)
 	if err != nil {
 		return nil, reminderErr(err)
-	}
-	prev := make(map[int64]time.Time, len(rows))
-	for _, sl := range slots {
-		if sl.Slot.After(prev[sl.PayerID]) {
-			prev[sl.PayerID] = sl.Slot
-		}
 	}
 	out := make([]InboxReminder, len(rows))
 	for i, r := range rows {
@@ -126,4 +115,27 @@ func reminderErr(err error) error {
 		return nil
 	}
 	return fmt.Errorf("payers: inbox reminders: %w", err)
+}
+
+// previousSlots returns the slot of each payer's latest regular digest
+// within reminderLookback: the schedule's next send is counted from it.
+func previousSlots(db *gorm.DB, payerIDs []int64, now time.Time) (map[int64]time.Time, error) {
+	// Plain columns, not MAX(slot): SQLite returns an aggregate's time as
+	// text.
+	var slots []struct {
+		PayerID int64
+		Slot    time.Time
+	}
+	err := db.Raw(`SELECT payer_id, slot FROM digests WHERE payer_id IN ? AND kind = 'regular'
+AND status NOT IN ('expired', 'empty') AND slot > ?`, payerIDs, now.Add(-reminderLookback)).Scan(&slots).Error
+	if err != nil {
+		return nil, err
+	}
+	prev := make(map[int64]time.Time, len(payerIDs))
+	for _, sl := range slots {
+		if sl.Slot.After(prev[sl.PayerID]) {
+			prev[sl.PayerID] = sl.Slot
+		}
+	}
+	return prev, nil
 }

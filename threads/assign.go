@@ -86,6 +86,13 @@ func (s *Store) AssignThread(ctx context.Context, vendorID, threadID, memberID i
 			assignee = memberID
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
+		var before []struct{ AssigneeID *int64 }
+		if err := tx.Table("threads").Select("assignee_id").Where("id = ? AND vendor_id = ?", threadID, vendorID).Scan(&before).Error; err != nil {
+			return err
+		}
+		if len(before) == 0 {
+			return threadNotFound(threadID)
+		}
 		res := tx.Table("threads").Where("id = ? AND vendor_id = ?", threadID, vendorID).
 			Updates(map[string]any{"assignee_id": assignee, "updated_at": now})
 		if res.Error != nil {
@@ -93,6 +100,20 @@ func (s *Store) AssignThread(ctx context.Context, vendorID, threadID, memberID i
 		}
 		if res.RowsAffected == 0 {
 			return threadNotFound(threadID)
+		}
+		// The new assignee is emailed (by the team mail job), unless they
+		// took the thread themselves or already had it.
+		by := payers.ActorOf(ctx)
+		if memberID != 0 && memberID != by && (before[0].AssigneeID == nil || *before[0].AssigneeID != memberID) {
+			var byID any
+			if by != 0 {
+				byID = by
+			}
+			err := tx.Exec(`INSERT INTO thread_assign_notices (vendor_id, thread_id, member_id, by_member_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				vendorID, threadID, memberID, byID, now).Error
+			if err != nil {
+				return fmt.Errorf("assign notice: %w", err)
+			}
 		}
 		return payers.RecordAction(ctx, tx, vendorID, payers.ActionAssign, threadID, 0, now)
 	})
@@ -119,4 +140,44 @@ func (s *Store) ThreadAssignees(ctx context.Context, vendorID int64, threadIDs [
 		out[r.ID] = r.AssigneeID
 	}
 	return out, nil
+}
+
+// AssignNotice is an email owed to a member a thread was assigned to.
+type AssignNotice struct {
+	ID         int64
+	VendorID   int64
+	ThreadID   int64
+	MemberID   int64
+	ByMemberID *int64
+}
+
+// PendingAssignNotices returns up to limit assignment emails not sent yet,
+// oldest first, of every vendor.
+func (s *Store) PendingAssignNotices(ctx context.Context, limit int) ([]AssignNotice, error) {
+	var out []AssignNotice
+	err := s.db.WithContext(ctx).Raw(`SELECT id, vendor_id, thread_id, member_id, by_member_id FROM thread_assign_notices
+WHERE sent_at IS NULL ORDER BY id LIMIT ?`, limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("threads: pending assign notices: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimAssignNotice marks the notice sent before its email goes out; false
+// means another process claimed it and sends it.
+func (s *Store) ClaimAssignNotice(ctx context.Context, id int64) (bool, error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE thread_assign_notices SET sent_at = ? WHERE id = ? AND sent_at IS NULL`, s.now().UTC(), id)
+	if res.Error != nil {
+		return false, fmt.Errorf("threads: claim assign notice: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ReleaseAssignNotice gives a claim back after its email failed, so that the
+// next pass tries again.
+func (s *Store) ReleaseAssignNotice(ctx context.Context, id int64) error {
+	if err := s.db.WithContext(ctx).Exec(`UPDATE thread_assign_notices SET sent_at = NULL WHERE id = ?`, id).Error; err != nil {
+		return fmt.Errorf("threads: release assign notice: %w", err)
+	}
+	return nil
 }

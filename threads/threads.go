@@ -53,9 +53,12 @@ type Thread struct {
 
 // ThreadMessage is one message of a thread, from the payer or the vendor.
 type ThreadMessage struct {
-	ID        int64
-	ThreadID  int64
-	Author    string // payer | vendor
+	ID       int64
+	ThreadID int64
+	Author   string // payer | vendor
+	// MemberID is the vendor's member who wrote a vendor message in the
+	// web inbox (nil: the API, an emailed answer, or the payer).
+	MemberID  *int64
 	Body      string
 	CreatedAt time.Time
 }

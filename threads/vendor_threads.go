@@ -37,7 +37,10 @@ type VendorThreadFilter struct {
 	// change or assignment) is strictly later.
 	UpdatedAfter time.Time
 	AfterID      int64 // only threads with a greater id
-	Limit        int
+	// CustomerID keeps the threads on the customer's invoices and those on
+	// the account of the payer the customer reaches (issue 13).
+	CustomerID int64
+	Limit      int
 }
 
 // ThreadInvoice is the invoice a thread is about, as its vendor pushed it.
@@ -54,6 +57,7 @@ type ThreadInvoice struct {
 
 // ThreadCustomer is the vendor's own customer record behind a thread.
 type ThreadCustomer struct {
+	ID         int64 // the customer page's id (issue 13)
 	ExternalID string
 	Name       string
 	Email      string
@@ -98,6 +102,11 @@ func (s *Store) VendorThreads(ctx context.Context, vendorID int64, f VendorThrea
 	}
 	if f.InvoiceExternalID != "" {
 		q = q.Where("invoice_id IN (SELECT id FROM invoices WHERE vendor_id = ? AND external_id = ?)", vendorID, f.InvoiceExternalID)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where(`(invoice_id IN (SELECT id FROM invoices WHERE vendor_id = ? AND customer_id = ?)
+ OR (invoice_id IS NULL AND payer_id IN (SELECT payer_id FROM customers WHERE vendor_id = ? AND id = ?)))`,
+			vendorID, f.CustomerID, vendorID, f.CustomerID)
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
@@ -148,6 +157,7 @@ func (s *Store) vendorViews(ctx context.Context, vendorID int64, threads []Threa
 	}
 	type invoiceRow struct {
 		ThreadInvoice
+		CustomerID         int64
 		CustomerExternalID string
 		CustomerName       string
 		CustomerEmail      string
@@ -157,7 +167,7 @@ func (s *Store) vendorViews(ctx context.Context, vendorID int64, threads []Threa
 		var rows []invoiceRow
 		err := s.db.WithContext(ctx).Raw(`
 SELECT i.id, i.external_id, i.number, i.currency, i.status, i.amount_due, i.amount_remaining, i.due_date,
-       c.external_id AS customer_external_id, c.name AS customer_name, c.email AS customer_email
+       c.id AS customer_id, c.external_id AS customer_external_id, c.name AS customer_name, c.email AS customer_email
 FROM invoices i JOIN customers c ON c.id = i.customer_id AND c.vendor_id = i.vendor_id
 WHERE i.vendor_id = ? AND i.id IN ?`, vendorID, invoiceIDs).Scan(&rows).Error
 		if err != nil {
@@ -173,7 +183,7 @@ WHERE i.vendor_id = ? AND i.id IN ?`, vendorID, invoiceIDs).Scan(&rows).Error
 			PayerID int64
 			ThreadCustomer
 		}
-		err := s.db.WithContext(ctx).Table("customers").Select("payer_id, external_id, name, email").
+		err := s.db.WithContext(ctx).Table("customers").Select("payer_id, id, external_id, name, email").
 			Where("vendor_id = ? AND payer_id IN ?", vendorID, payerIDs).Order("id").Scan(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("customers: %w", err)
@@ -195,7 +205,7 @@ WHERE i.vendor_id = ? AND i.id IN ?`, vendorID, invoiceIDs).Scan(&rows).Error
 		if r, ok := byInvoice[*t.InvoiceID]; ok {
 			inv := r.ThreadInvoice
 			t.Invoice = &inv
-			t.Customer = &ThreadCustomer{ExternalID: r.CustomerExternalID, Name: r.CustomerName, Email: r.CustomerEmail}
+			t.Customer = &ThreadCustomer{ID: r.CustomerID, ExternalID: r.CustomerExternalID, Name: r.CustomerName, Email: r.CustomerEmail}
 		}
 	}
 	return views, nil
@@ -280,6 +290,9 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadAnswered, now, now, thread
 			return errResolved("messages") // resolved meanwhile
 		}
 		m := ThreadMessage{ThreadID: threadID, Author: "vendor", Body: body, CreatedAt: now}
+		if who := payers.ActorOf(ctx); who != 0 {
+			m.MemberID = &who
+		}
 		if err := tx.Create(&m).Error; err != nil {
 			return fmt.Errorf("add message: %w", err)
 		}
@@ -332,7 +345,11 @@ WHERE id = ? AND vendor_id = ? AND state <> ?`, ThreadResolved, outcome, now, no
 			return errResolved("resolution")
 		}
 		if note != "" {
-			if err := tx.Create(&ThreadMessage{ThreadID: threadID, Author: "vendor", Body: note, CreatedAt: now}).Error; err != nil {
+			m := ThreadMessage{ThreadID: threadID, Author: "vendor", Body: note, CreatedAt: now}
+			if who := payers.ActorOf(ctx); who != 0 {
+				m.MemberID = &who
+			}
+			if err := tx.Create(&m).Error; err != nil {
 				return fmt.Errorf("add note: %w", err)
 			}
 		}

@@ -16,6 +16,13 @@ const (
 	EventDigestDelivered    = "digest.delivered"
 	EventContactBounced     = "contact.bounced"
 	EventContactUnsubscribe = "contact.unsubscribed"
+
+	// Issue 13: the payer stopped or restarted reminders of the vendor's
+	// invoices (a mute is of one vendor, a pause of every vendor).
+	EventPayerMuted   = "payer.muted"
+	EventPayerUnmuted = "payer.unmuted"
+	EventPayerPaused  = "payer.paused"
+	EventPayerResumed = "payer.resumed"
 )
 
 // Event is something a vendor should learn about, read by cursor and

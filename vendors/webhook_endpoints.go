@@ -30,6 +30,7 @@ var EventTypes = []string{
 	"question.created", "dispute.created", "thread.message", "thread.resolved",
 	"credit.applied", "promise.created", "promise.broken", "payment.reported", "payment.confirmed", "pay.clicked",
 	EventDigestDelivered, EventContactBounced, EventContactUnsubscribe,
+	EventPayerMuted, EventPayerUnmuted, EventPayerPaused, EventPayerResumed, // issue 13
 }
 
 // EventWebhookTest is the type of the test event a vendor sends to one
