@@ -181,7 +181,8 @@ SELECT c.payer_id, i.vendor_id, i.due_date,
        (SELECT MIN(h.until) FROM holds h WHERE h.invoice_id = i.id AND h.released_at IS NULL
                AND h.until > ?) AS hold_end, i.created_at
 FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
+JOIN vendors v ON v.id = i.vendor_id -- issue 15: pending and test-mode vendors are not carried
+WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ? AND `+vendors.InDigestsSQL+`
 ORDER BY c.payer_id`, now, now, ids).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("bundler: read invoices: %w", err)

@@ -112,6 +112,18 @@ func (s *Server) routes() http.Handler {
 		vendor.GET("/analytics.csv", s.vendorAnalyticsCSV)                  // issue 12
 		vendor.POST("/analytics/target", s.requireAdmin, s.vendorSetTarget) // issue 12
 		vendor.POST("/threads/:id/late-reason", s.vendorTagLateReason)      // issue 12
+		// Issue 15: sign-up, API keys and test mode, CSV import.
+		signup := r.Group("/vendor/signup", s.signupClosed)
+		signup.GET("", s.signupPage)
+		signup.POST("", s.sameOrigin, s.limitForm("signup", s.emailTarget, s.refuseVendor), s.requestSignup)
+		signupURL := s.cleanPageURL(s.signupExpired, s.vendorMessage)
+		signup.GET("/:token", signinFailures, signupURL, s.signupConfirm)
+		signup.POST("/:token", s.sameOrigin, signinFailures, signupURL, s.signupVerified)
+		vendor.GET("/keys", s.requireAdmin, s.keysPage)
+		vendor.POST("/keys", s.requireAdmin, s.createKey)
+		vendor.POST("/keys/:id/roll", s.requireAdmin, s.rollKey)
+		vendor.POST("/keys/:id/revoke", s.requireAdmin, s.revokeKey)
+		vendor.GET("/sandbox", s.sandboxPage)
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -79,6 +79,11 @@ type Config struct {
 	// Analytics serves GET /v1/analytics and /vendor/analytics; nil
 	// answers them 404.
 	Analytics *analytics.Store
+	// Issue 15. VendorSignup is the sign-up policy: open, approval (the
+	// default, also for "") or closed. OnSecurityEvent, when set, receives
+	// each sign-up and each key created, rolled or revoked in the web inbox.
+	VendorSignup    string
+	OnSecurityEvent func(ctx context.Context, ev SecurityEvent)
 }
 
 // Server holds the dependencies of the handlers.
@@ -113,6 +118,9 @@ type Server struct {
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 	analytics      *analytics.Store
+	// Issue 15: vendor sign-up and security events.
+	signup          string
+	onSecurityEvent func(ctx context.Context, ev SecurityEvent)
 }
 
 // New returns the hub's HTTP handler.
@@ -145,6 +153,9 @@ func New(cfg Config) http.Handler {
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),
+
+		signup:          cfg.VendorSignup,
+		onSecurityEvent: cfg.OnSecurityEvent,
 	}
 	if s.inbound != nil {
 		// An agent's emailed answer tells the payer as a web answer does.

@@ -141,7 +141,7 @@ func member(c *gin.Context) vendors.Member {
 func (s *Server) requireAdmin(c *gin.Context) {
 	if member(c).Role != vendors.RoleAdmin {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "Admins only",
-			Error: "Only an admin of your team can invite or disable members."})
+			Error: "Only an admin of your team can do this: invite or disable members, manage API keys, import invoices."})
 		c.Abort()
 		return
 	}

@@ -81,6 +81,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Analytics:          analytics.NewStore(a.db.Gorm, time.Now), // issue 12
+		VendorSignup:       cfg.VendorSignup,                        // issue 15
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
