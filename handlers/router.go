@@ -124,6 +124,14 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/keys/:id/roll", s.requireAdmin, s.rollKey)
 		vendor.POST("/keys/:id/revoke", s.requireAdmin, s.revokeKey)
 		vendor.GET("/sandbox", s.sandboxPage)
+		if s.imports != nil {
+			vendor.GET("/import", s.requireAdmin, s.importHome)
+			vendor.POST("/import/preview", s.requireAdmin, s.previewImport)
+			vendor.POST("/import/mapping", s.requireAdmin, s.saveImportMapping)
+			vendor.POST("/import/run", s.requireAdmin, s.runImport)
+			vendor.GET("/import/runs/:id", s.requireAdmin, s.importRunPage)
+			vendor.GET("/import/runs/:id/errors.csv", s.requireAdmin, s.importErrorsCSV)
+		}
 	}
 
 	// Provider webhooks exist only for the providers configured.

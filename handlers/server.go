@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
@@ -84,6 +85,8 @@ type Config struct {
 	// each sign-up and each key created, rolled or revoked in the web inbox.
 	VendorSignup    string
 	OnSecurityEvent func(ctx context.Context, ev SecurityEvent)
+	// Imports serves the CSV import at /vendor/import; nil turns it off.
+	Imports *imports.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -121,6 +124,7 @@ type Server struct {
 	// Issue 15: vendor sign-up and security events.
 	signup          string
 	onSecurityEvent func(ctx context.Context, ev SecurityEvent)
+	imports         *imports.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -156,6 +160,7 @@ func New(cfg Config) http.Handler {
 
 		signup:          cfg.VendorSignup,
 		onSecurityEvent: cfg.OnSecurityEvent,
+		imports:         cfg.Imports,
 	}
 	if s.inbound != nil {
 		// An agent's emailed answer tells the payer as a web answer does.

@@ -50,6 +50,7 @@ func stampOr(t *time.Time, none string) string {
 
 func init() {
 	vendorFlash["revoke"] = "The key is revoked: requests with it are refused from now on."
+	vendorFlash["mapping"] = "Your column mapping is saved. Upload the file again and import it."
 	vendorFlash["signup"] = "Welcome to duehub. Create an API key, or import invoices from a spreadsheet."
 }
 
