@@ -95,6 +95,10 @@ type keyJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	// Issue 15: test-mode keys are listed with their vendor's.
+	Mode      string     `json:"mode"`
+	Label     string     `json:"label"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func keysListCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -110,13 +114,13 @@ func keysListCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	keys, err := a.vendors.ListKeys(ctx, id)
+	keys, err := a.vendors.VendorKeys(ctx, id)
 	if err != nil {
 		return err
 	}
 	out := make([]keyJSON, len(keys))
 	for i, k := range keys {
-		out[i] = keyJSON{k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt}
+		out[i] = keyJSON{k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt, vendors.KeyMode(k.Prefix), k.Label, k.ExpiresAt}
 	}
 	if asJSON {
 		return json.NewEncoder(stdout).Encode(out)
