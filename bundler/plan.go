@@ -193,7 +193,8 @@ SELECT c.payer_id, i.id, i.vendor_id, i.due_date,
        COALESCE((SELECT rp.days FROM invoice_risks r JOIN risk_policies rp ON rp.vendor_id = r.vendor_id
                WHERE r.invoice_id = i.id AND r.probability >= rp.threshold), 0) AS advance
 FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
+JOIN vendors v ON v.id = i.vendor_id -- issue 15: pending and test-mode vendors are not carried
+WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ? AND `+vendors.InDigestsSQL+`
 ORDER BY c.payer_id`, now, now, ids).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("bundler: read invoices: %w", err)

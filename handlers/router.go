@@ -124,6 +124,26 @@ func (s *Server) routes() http.Handler {
 		vendor.POST("/replies", s.saveReply)
 		vendor.POST("/replies/:id", s.saveReply)
 		vendor.POST("/replies/:id/delete", s.deleteReply)
+		// Issue 15: sign-up, API keys and test mode, CSV import.
+		signup := r.Group("/vendor/signup", s.signupClosed)
+		signup.GET("", s.signupPage)
+		signup.POST("", s.sameOrigin, s.limitForm("signup", s.emailTarget, s.refuseVendor), s.requestSignup)
+		signupURL := s.cleanPageURL(s.signupExpired, s.vendorMessage)
+		signup.GET("/:token", signinFailures, signupURL, s.signupConfirm)
+		signup.POST("/:token", s.sameOrigin, signinFailures, signupURL, s.signupVerified)
+		vendor.GET("/keys", s.requireAdmin, s.keysPage)
+		vendor.POST("/keys", s.requireAdmin, s.createKey)
+		vendor.POST("/keys/:id/roll", s.requireAdmin, s.rollKey)
+		vendor.POST("/keys/:id/revoke", s.requireAdmin, s.revokeKey)
+		vendor.GET("/sandbox", s.sandboxPage)
+		if s.imports != nil {
+			vendor.GET("/import", s.requireAdmin, s.importHome)
+			vendor.POST("/import/preview", s.requireAdmin, s.previewImport)
+			vendor.POST("/import/mapping", s.requireAdmin, s.saveImportMapping)
+			vendor.POST("/import/run", s.requireAdmin, s.runImport)
+			vendor.GET("/import/runs/:id", s.requireAdmin, s.importRunPage)
+			vendor.GET("/import/runs/:id/errors.csv", s.requireAdmin, s.importErrorsCSV)
+		}
 	}
 
 	// Provider webhooks exist only for the providers configured.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
@@ -83,6 +84,13 @@ type Config struct {
 	// Risk gives open invoices their late-payment risk (issue 16) and
 	// serves /vendor/likely-late; nil leaves risk out and answers 404.
 	Risk *risk.Store
+	// Issue 15. VendorSignup is the sign-up policy: open, approval (the
+	// default, also for "") or closed. OnSecurityEvent, when set, receives
+	// each sign-up and each key created, rolled or revoked in the web inbox.
+	VendorSignup    string
+	OnSecurityEvent func(ctx context.Context, ev SecurityEvent)
+	// Imports serves the CSV import at /vendor/import; nil turns it off.
+	Imports *imports.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -118,6 +126,10 @@ type Server struct {
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 	analytics      *analytics.Store
 	risk           *risk.Store // issue 16
+	// Issue 15: vendor sign-up and security events.
+	signup          string
+	onSecurityEvent func(ctx context.Context, ev SecurityEvent)
+	imports         *imports.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -151,6 +163,10 @@ func New(cfg Config) http.Handler {
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),
+
+		signup:          cfg.VendorSignup,
+		onSecurityEvent: cfg.OnSecurityEvent,
+		imports:         cfg.Imports,
 	}
 	if s.inbound != nil {
 		// An agent's emailed answer tells the payer as a web answer does.

@@ -32,9 +32,11 @@ type vendorPage struct {
 	CSRF       string
 	Member     vendors.Member
 	VendorName string
-	Flash      string
-	Error      string
-	Data       any
+	// VendorStatus is the vendor's status (issue 15: pending until approved).
+	VendorStatus string
+	Flash        string
+	Error        string
+	Data         any
 }
 
 func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorPage) {
@@ -48,7 +50,7 @@ func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorP
 	if m := member(c); m.ID != 0 && p.Member.ID == 0 {
 		p.Member = m
 		if v, err := s.vendors.GetVendor(c.Request.Context(), m.VendorID); err == nil {
-			p.VendorName = v.Name
+			p.VendorName, p.VendorStatus = v.Name, v.Status
 		}
 	}
 	p.Flash = firstNonEmpty(p.Flash, vendorFlash[c.Query("done")])

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -121,7 +122,7 @@ func (s *Server) vendorAuth(c *gin.Context) {
 	c.Set(ctxCSRF, csrf)
 	// The store records which member replied, assigned, resolved or confirmed.
 	c.Request = c.Request.WithContext(payers.WithActor(c.Request.Context(), m.ID))
-	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
+	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(postedCSRF(c)), []byte(csrf)) {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
 			Error: "Please go back, reload the page and try again."})
 		c.Abort()
@@ -141,9 +142,19 @@ func member(c *gin.Context) vendors.Member {
 func (s *Server) requireAdmin(c *gin.Context) {
 	if member(c).Role != vendors.RoleAdmin {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "Admins only",
-			Error: "Only an admin of your team can invite or disable members."})
+			Error: "Only an admin of your team can do this: invite or disable members, manage API keys, import invoices."})
 		c.Abort()
 		return
 	}
 	c.Next()
+}
+
+// postedCSRF is the CSRF token of a POST. A file upload (issue 15: the CSV
+// import) carries it in the URL, so that checking it does not read, and
+// buffer, the whole multipart body before the handler streams it.
+func postedCSRF(c *gin.Context) string {
+	if q := c.Query("csrf"); q != "" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		return q
+	}
+	return c.PostForm("csrf")
 }

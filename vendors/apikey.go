@@ -9,13 +9,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
 
 const (
 	keyScheme     = "dh_live_"
-	keyRandomLen  = 40 // base62 characters, about 238 bits
+	testScheme    = "dh_test_" // issue 15: keys of a vendor's test-mode sandbox
+	keyRandomLen  = 40         // base62 characters, about 238 bits
 	keyPrefixLen  = len(keyScheme) + 8
 	lastUsedEvery = time.Minute
 )
@@ -32,9 +34,21 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	// Label says what the key is for (issue 15); ExpiresAt ends a rolled
+	// key's grace period.
+	Label     string
+	ExpiresAt *time.Time
 }
 
-func newKeySecret() string {
+// Test reports whether the key is a test-mode key.
+func (k APIKey) Test() bool { return strings.HasPrefix(k.Prefix, testScheme) }
+
+// Live reports whether the key still opens the API at now.
+func (k APIKey) Live(now time.Time) bool {
+	return k.RevokedAt == nil && (k.ExpiresAt == nil || k.ExpiresAt.After(now))
+}
+
+func newKeySecret(scheme string) string {
 	b := make([]byte, keyRandomLen)
 	// Rejection sampling keeps every base62 character equally likely.
 	buf := make([]byte, 1)
@@ -45,7 +59,7 @@ func newKeySecret() string {
 			i++
 		}
 	}
-	return keyScheme + string(b)
+	return scheme + string(b)
 }
 
 func hashKey(plain string) []byte {
@@ -55,7 +69,7 @@ func hashKey(plain string) []byte {
 
 // wellFormedKey reports whether s looks like a duehub key, without touching the database.
 func wellFormedKey(s string) bool {
-	if !strings.HasPrefix(s, keyScheme) || len(s) < len(keyScheme)+32 || len(s) > len(keyScheme)+128 {
+	if !(strings.HasPrefix(s, keyScheme) || strings.HasPrefix(s, testScheme)) || len(s) < len(keyScheme)+32 || len(s) > len(keyScheme)+128 {
 		return false
 	}
 	for _, r := range s[len(keyScheme):] {
@@ -69,13 +83,42 @@ func wellFormedKey(s string) bool {
 // CreateKey makes a new API key for the vendor and returns it in plain text,
 // the only time it is ever visible.
 func (s *Store) CreateKey(ctx context.Context, vendorID int64) (string, APIKey, error) {
-	if _, err := s.GetVendor(ctx, vendorID); err != nil {
+	return s.CreateKeyWith(ctx, vendorID, KeyOptions{})
+}
+
+// KeyOptions are the choices of a new key (issue 15).
+type KeyOptions struct {
+	Label string
+	// Test makes a dh_test_ key of the vendor's sandbox (created on first use).
+	Test bool
+}
+
+// CreateKeyWith makes a key as opts says. vendorID is the live vendor; a
+// test key belongs to its sandbox.
+func (s *Store) CreateKeyWith(ctx context.Context, vendorID int64, opts KeyOptions) (string, APIKey, error) {
+	label := strings.TrimSpace(opts.Label)
+	if utf8.RuneCountInString(label) > 100 {
+		return "", APIKey{}, Invalid("label", "must be at most 100 characters")
+	}
+	v, err := s.GetVendor(ctx, vendorID)
+	if err != nil {
 		return "", APIKey{}, err
 	}
+	scheme := keyScheme
+	if opts.Test || v.Sandbox() {
+		scheme = testScheme
+		if v, err = s.SandboxOf(ctx, vendorID); err != nil {
+			return "", APIKey{}, err
+		}
+	}
+	return s.insertKey(s.db.WithContext(ctx), v.ID, scheme, label)
+}
+
+func (s *Store) insertKey(tx *gorm.DB, vendorID int64, scheme, label string) (string, APIKey, error) {
 	for attempt := 0; ; attempt++ {
-		plain := newKeySecret()
-		k := APIKey{VendorID: vendorID, Prefix: plain[:keyPrefixLen], Hash: hashKey(plain), CreatedAt: s.clock()}
-		err := s.db.WithContext(ctx).Create(&k).Error
+		plain := newKeySecret(scheme)
+		k := APIKey{VendorID: vendorID, Prefix: plain[:keyPrefixLen], Hash: hashKey(plain), CreatedAt: s.clock(), Label: label}
+		err := tx.Create(&k).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 3 {
 			continue // a prefix collision: 47 random bits make this all but impossible
 		}
@@ -126,7 +169,9 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 		return APIKey{}, ErrUnauthorized
 	}
 	var k APIKey
-	err := s.db.WithContext(ctx).Where("prefix = ? AND revoked_at IS NULL", plain[:keyPrefixLen]).Take(&k).Error
+	now := s.clock()
+	err := s.db.WithContext(ctx).Where("prefix = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+		plain[:keyPrefixLen], now).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		subtle.ConstantTimeCompare(hashKey(plain), hashKey(plain)) // same work either way
 		return APIKey{}, ErrUnauthorized
@@ -137,7 +182,6 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 	if subtle.ConstantTimeCompare(hashKey(plain), k.Hash) != 1 {
 		return APIKey{}, ErrUnauthorized
 	}
-	now := s.clock()
 	// Recording every use would make every API call a write; once a minute is enough.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedEvery {
 		err := s.db.WithContext(ctx).Model(&APIKey{}).Where("id = ?", k.ID).Update("last_used_at", now).Error

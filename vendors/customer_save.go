@@ -65,7 +65,7 @@ func (s *Store) saveCustomers(ctx context.Context, tx *gorm.DB, vendorID int64, 
 	for i, c := range writes {
 		contacts[i] = PayerContact{Email: c.Email, Phone: c.Phone}
 	}
-	payerIDs, err := s.payers.LinkPayers(ctx, tx, contacts)
+	payerIDs, err := s.linkPayers(ctx, tx, vendorID, contacts)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("vendors: link payers: %w", err)
 	}

@@ -2,6 +2,7 @@ package vendors
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,6 +29,8 @@ type Store struct {
 	now    func() time.Time
 	// secrets seals webhook signing secrets (see UseSecretKey).
 	secrets *secretBox
+	// sandboxes remembers which vendor ids are test-mode sandboxes (issue 15).
+	sandboxes sync.Map
 }
 
 // NewStore returns a Store. now is the clock (time.Now in production).

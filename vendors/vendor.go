@@ -22,8 +22,12 @@ type Vendor struct {
 	// (comma-separated) and the repeat interval while overdue.
 	ReminderOffsets    string
 	ReminderRepeatDays int
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Status decides whether digests carry the vendor's invoices (see
+	// InDigestsSQL); LiveVendorID is set on a test-mode sandbox only.
+	Status       string `gorm:"default:active"`
+	LiveVendorID *int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // NewVendor is what the operator gives to create a vendor.
@@ -91,6 +95,7 @@ func (s *Store) CreateVendor(ctx context.Context, in NewVendor) (Vendor, error) 
 	now := s.clock()
 	v.CreatedAt, v.UpdatedAt = now, now
 	v.ReminderOffsets, v.ReminderRepeatDays = DefaultReminderOffsets, DefaultReminderRepeatDays
+	v.Status = StatusActive
 	if err := s.db.WithContext(ctx).Create(&v).Error; err != nil {
 		return Vendor{}, fmt.Errorf("vendors: create vendor: %w", err)
 	}

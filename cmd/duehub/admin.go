@@ -65,8 +65,11 @@ func vendorFlag(args []string, stdout io.Writer, name, synopsis string, extra fu
 
 func keysCreateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	var asJSON bool
-	cfg, id, err := vendorFlag(args, stdout, "keys create", "keys create --vendor ID [--json]", func(f *flag.FlagSet) {
+	var opts vendors.KeyOptions
+	cfg, id, err := vendorFlag(args, stdout, "keys create", "keys create --vendor ID [--test] [--label L] [--json]", func(f *flag.FlagSet) {
 		f.BoolVar(&asJSON, "json", false, `print {"vendor_id": "...", "api_key": "...", "prefix": "..."}`)
+		f.BoolVar(&opts.Test, "test", false, "a dh_test_ key of the vendor's test-mode sandbox: its invoices never reach payers")
+		f.StringVar(&opts.Label, "label", "", "what the key is for, shown in the web inbox")
 	})
 	if err != nil {
 		return err
@@ -76,7 +79,7 @@ func keysCreateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	plain, k, err := a.vendors.CreateKey(ctx, id)
+	plain, k, err := a.vendors.CreateKeyWith(ctx, id, opts)
 	if err != nil {
 		return fmt.Errorf("vendor %d: %w", id, err)
 	}
@@ -92,6 +95,10 @@ type keyJSON struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+	// Issue 15: test-mode keys are listed with their vendor's.
+	Mode      string     `json:"mode"`
+	Label     string     `json:"label"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func keysListCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -107,13 +114,13 @@ func keysListCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	keys, err := a.vendors.ListKeys(ctx, id)
+	keys, err := a.vendors.VendorKeys(ctx, id)
 	if err != nil {
 		return err
 	}
 	out := make([]keyJSON, len(keys))
 	for i, k := range keys {
-		out[i] = keyJSON{k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt}
+		out[i] = keyJSON{k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt, vendors.KeyMode(k.Prefix), k.Label, k.ExpiresAt}
 	}
 	if asJSON {
 		return json.NewEncoder(stdout).Encode(out)
@@ -152,5 +159,30 @@ func keysRevokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("key %s: %w", fs.Arg(0), err)
 	}
 	fmt.Fprintf(stdout, "revoked %s (vendor %d)\n", k.Prefix, k.VendorID)
+	return nil
+}
+
+// vendorsApproveCmd lets digests carry a vendor that signed up under the
+// approval policy (issue 15).
+func vendorsApproveCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg config
+	fs := newFlags("vendors approve", "vendors approve ID", &cfg, false)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if fs.NArg() != 1 || err != nil || id <= 0 {
+		return configError{"vendors approve takes one vendor ID"}
+	}
+	a, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.vendors.ApproveVendor(ctx, id)
+	if err != nil {
+		return fmt.Errorf("vendor %d: %w", id, err)
+	}
+	fmt.Fprintf(stdout, "vendor %d (%s) is %s: digests carry its invoices\n", v.ID, v.Name, v.Status)
 	return nil
 }

@@ -52,6 +52,8 @@ type config struct {
 	Load                        handlers.Load
 	// Inbound is how replies reach the hub (cmd/duehub/inbound.go).
 	Inbound inboundConfig
+	// VendorSignup is the sign-up policy: open, approval or closed (issue 15).
+	VendorSignup string
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -91,6 +93,8 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"signing secret, at least 32 characters (DUEHUB_SECRET; default: generated once and kept in the database)")
 		cfg.Channels.flags(fs)
 		cfg.Inbound.flags(fs)
+		fs.StringVar(&cfg.VendorSignup, "vendor-signup", envOr("DUEHUB_VENDOR_SIGNUP", "approval"),
+			"vendor self sign-up at /vendor/signup: open, approval (the operator approves) or closed (DUEHUB_VENDOR_SIGNUP)") // issue 15
 		cfg.OperatorToken = envOr("DUEHUB_OPERATOR_TOKEN", "")
 		allowPrivate, err := strconv.ParseBool(envOr("DUEHUB_WEBHOOKS_ALLOW_PRIVATE", "false"))
 		cfg.allowPrivateErr = err
@@ -141,6 +145,11 @@ func (c *config) validate() error {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" {
 			return badConfig("DUEHUB_DATABASE_URL", "is not a valid postgres:// URL")
 		}
+	}
+	switch c.VendorSignup { // issue 15
+	case "", "open", "approval", "closed":
+	default:
+		return badConfig("DUEHUB_VENDOR_SIGNUP", "%q is not open, approval or closed", c.VendorSignup)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

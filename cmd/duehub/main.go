@@ -20,7 +20,8 @@ Usage:
   duehub serve                      run the API, pages and background work
   duehub migrate                    apply database migrations
   duehub vendors create --name N [--domain D] [--support-email E] [--json]
-  duehub keys create --vendor ID [--json]
+  duehub vendors approve ID         let digests carry a signed-up vendor's invoices
+  duehub keys create --vendor ID [--test] [--label L] [--json]
   duehub keys list --vendor ID [--json]
   duehub keys revoke PREFIX
   duehub digests run [--now RFC3339] [--json]   plan and send due digests once
@@ -41,15 +42,16 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	commands := map[string]command{
-		"serve":          serveCmd,
-		"migrate":        migrateCmd,
-		"vendors create": vendorsCreateCmd,
-		"keys create":    keysCreateCmd,
-		"keys list":      keysListCmd,
-		"keys revoke":    keysRevokeCmd,
-		"digests run":    digestsRunCmd,
-		"demo":           demoCmd,
-		"bench":          benchCmd,
+		"serve":           serveCmd,
+		"migrate":         migrateCmd,
+		"vendors create":  vendorsCreateCmd,
+		"keys create":     keysCreateCmd,
+		"vendors approve": vendorsApproveCmd, // issue 15
+		"keys list":       keysListCmd,
+		"keys revoke":     keysRevokeCmd,
+		"digests run":     digestsRunCmd,
+		"demo":            demoCmd,
+		"bench":           benchCmd,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)

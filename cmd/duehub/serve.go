@@ -15,6 +15,7 @@ import (
 
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
@@ -83,6 +84,8 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Vendors:            a.vendors,
 		Analytics:          analytics.NewStore(a.db.Gorm, time.Now), // issue 12
 		Risk:               risk.NewStore(a.db.Gorm, time.Now),      // issue 16
+		VendorSignup:       cfg.VendorSignup,                        // issue 15
+		Imports:            imports.NewStore(a.db.Gorm, time.Now),   // issue 15
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
