@@ -182,6 +182,7 @@ SELECT c.payer_id, i.vendor_id, i.due_date,
                AND h.until > ?) AS hold_end, i.created_at
 FROM invoices i JOIN customers c ON c.id = i.customer_id
 WHERE i.status = 'open' AND i.amount_remaining > 0 AND c.payer_id IN ?
+  AND i.vendor_id NOT IN (`+vendors.InactiveVendorsSQL+`) -- issue 15: suspended vendors leave digests
 ORDER BY c.payer_id`, now, now, ids).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("bundler: read invoices: %w", err)

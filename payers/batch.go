@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/duehub/duehub/vendors"
 )
 
 // The batch readers below serve the digest pass: one query for a whole batch
@@ -43,6 +45,7 @@ func (s *Store) OpenInvoicesOf(ctx context.Context, payers map[int64]Payer, paye
 	// The shared SELECT, with the payer each row belongs to in front.
 	err := s.db.WithContext(ctx).Raw(strings.Replace(payerInvoicesSQL, "SELECT ", "SELECT c.payer_id, ", 1)+`
 WHERE c.payer_id IN ? AND i.status = 'open' AND i.amount_remaining > 0
+  AND i.vendor_id NOT IN (`+vendors.InactiveVendorsSQL+`) -- issue 15: suspended vendors leave digests
 ORDER BY c.payer_id, i.due_date, i.id`, now.UTC(), now.UTC(), payerIDs).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("payers: open invoices of many: %w", err)

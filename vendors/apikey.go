@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/audit"
 )
 
 const (
@@ -75,7 +77,13 @@ func (s *Store) CreateKey(ctx context.Context, vendorID int64) (string, APIKey, 
 	for attempt := 0; ; attempt++ {
 		plain := newKeySecret()
 		k := APIKey{VendorID: vendorID, Prefix: plain[:keyPrefixLen], Hash: hashKey(plain), CreatedAt: s.clock()}
-		err := s.db.WithContext(ctx).Create(&k).Error
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Create(&k).Error; err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, audit.Entry{CreatedAt: k.CreatedAt, Action: audit.KeyCreated, TargetType: "api_key",
+				TargetID: k.Prefix, Target: k.Prefix, VendorID: audit.Vendor(vendorID)})
+		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 3 {
 			continue // a prefix collision: 47 random bits make this all but impossible
 		}
@@ -108,7 +116,11 @@ func (s *Store) RevokeKey(ctx context.Context, prefix string) (APIKey, error) {
 		}
 		now := s.clock()
 		k.RevokedAt = &now
-		return tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error
+		if err := tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: audit.KeyRevoked, TargetType: "api_key",
+			TargetID: k.Prefix, Target: k.Prefix, VendorID: audit.Vendor(k.VendorID)})
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return APIKey{}, ErrNotFound
@@ -125,8 +137,14 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 	if !wellFormedKey(plain) {
 		return APIKey{}, ErrUnauthorized
 	}
-	var k APIKey
-	err := s.db.WithContext(ctx).Where("prefix = ? AND revoked_at IS NULL", plain[:keyPrefixLen]).Take(&k).Error
+	var row struct {
+		APIKey
+		OperatorStatus string // issue 15: the operator's hold on the key's vendor
+	}
+	err := s.db.WithContext(ctx).Table("api_keys").Select("api_keys.*, vendors.operator_status").
+		Joins("JOIN vendors ON vendors.id = api_keys.vendor_id").
+		Where("api_keys.prefix = ? AND api_keys.revoked_at IS NULL", plain[:keyPrefixLen]).Take(&row).Error
+	k := row.APIKey
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		subtle.ConstantTimeCompare(hashKey(plain), hashKey(plain)) // same work either way
 		return APIKey{}, ErrUnauthorized
@@ -136,6 +154,9 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 	}
 	if subtle.ConstantTimeCompare(hashKey(plain), k.Hash) != 1 {
 		return APIKey{}, ErrUnauthorized
+	}
+	if row.OperatorStatus != StatusActive {
+		return APIKey{}, ErrSuspended
 	}
 	now := s.clock()
 	// Recording every use would make every API call a write; once a minute is enough.
