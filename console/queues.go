@@ -26,24 +26,26 @@ func (s *Store) Queues(ctx context.Context) ([]QueueState, error) {
 
 // QueueStates is Queues for any reader (the metrics collector uses it).
 func QueueStates(ctx context.Context, db *gorm.DB, now time.Time) ([]QueueState, error) {
-	var rows []struct {
-		Queue  string
-		State  string
-		Jobs   int64
-		Oldest any
-	}
-	err := db.WithContext(ctx).Raw(`SELECT queue, state, COUNT(*) AS jobs, MIN(scheduled_at) AS oldest
-FROM river_job WHERE state <> 'completed' GROUP BY queue, state ORDER BY queue, state`).Scan(&rows).Error
+	rows, err := db.WithContext(ctx).Raw(`SELECT queue, state, COUNT(*) AS jobs, MIN(scheduled_at) AS oldest
+FROM river_job WHERE state <> 'completed' GROUP BY queue, state ORDER BY queue, state`).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("console: queues: %w", err)
 	}
-	out := make([]QueueState, 0, len(rows))
-	for _, r := range rows {
-		q := QueueState{Queue: r.Queue, State: r.State, Jobs: r.Jobs}
-		if t, ok := anyTime(r.Oldest); ok && now.After(t) {
+	defer rows.Close()
+	var out []QueueState
+	for rows.Next() {
+		var q QueueState
+		var oldest any
+		if err := rows.Scan(&q.Queue, &q.State, &q.Jobs, &oldest); err != nil {
+			return nil, fmt.Errorf("console: queues: %w", err)
+		}
+		if t, ok := anyTime(oldest); ok && now.After(t) {
 			q.OldestAge = now.Sub(t)
 		}
 		out = append(out, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("console: queues: %w", err)
 	}
 	return out, nil
 }
@@ -66,4 +68,12 @@ func anyTime(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// Age is OldestAge for people: "3m", "2h5m", "-" when none.
+func (q QueueState) Age() string {
+	if q.OldestAge <= 0 {
+		return "-"
+	}
+	return q.OldestAge.Round(time.Second).String()
 }

@@ -11,12 +11,16 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/privacy"
 	"github.com/duehub/duehub/ratelimit"
 	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
@@ -79,6 +83,12 @@ type Config struct {
 	// Analytics serves GET /v1/analytics and /vendor/analytics; nil
 	// answers them 404.
 	Analytics *analytics.Store
+	// Issue 15: the operator console at /admin (off when Admins is nil),
+	// the audit log pages, and payer erasure from the console.
+	Admins  *admins.Store
+	Console *console.Store
+	Audit   *audit.Store
+	Eraser  *privacy.Eraser
 }
 
 // Server holds the dependencies of the handlers.
@@ -113,6 +123,11 @@ type Server struct {
 	// invoiceThreads loads the threads shown on a portal invoice page.
 	invoiceThreads func(ctx context.Context, payerID, invoiceID int64) ([]threadView, error)
 	analytics      *analytics.Store
+	// Issue 15.
+	admins  *admins.Store
+	console *console.Store
+	audit   *audit.Store
+	eraser  *privacy.Eraser
 }
 
 // New returns the hub's HTTP handler.
@@ -142,6 +157,10 @@ func New(cfg Config) http.Handler {
 
 		trustedProxies: cfg.TrustedProxies,
 		analytics:      cfg.Analytics,
+		admins:         cfg.Admins,  // issue 15
+		console:        cfg.Console, // issue 15
+		audit:          cfg.Audit,   // issue 15
+		eraser:         cfg.Eraser,  // issue 15
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),

@@ -96,6 +96,8 @@ type Config struct {
 	// daily summary; TeamEvery is the period of its pass (default one minute).
 	Team      *TeamMail
 	TeamEvery time.Duration
+	// Retention, when set with Days > 0, empties old message bodies (issue 15).
+	Retention *Retention
 }
 
 // Client is a started River client, whatever its driver.
@@ -143,6 +145,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addDelivery[TTx](cfg, workers, rc)
 	addWebhooks[TTx](cfg, workers, rc)
 	addTeamMail(cfg, workers, rc)
+	addRetention(cfg, workers, rc) // issue 15
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

@@ -35,7 +35,7 @@ func vendorsCreateCmd(ctx context.Context, args []string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	key, _, err := a.vendors.CreateKey(ctx, v.ID)
+	key, _, err := a.vendors.CreateKey(cliActor(ctx), v.ID) // issue 15: audited as the CLI
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func keysCreateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	plain, k, err := a.vendors.CreateKey(ctx, id)
+	plain, k, err := a.vendors.CreateKey(cliActor(ctx), id) // issue 15: audited as the CLI
 	if err != nil {
 		return fmt.Errorf("vendor %d: %w", id, err)
 	}
@@ -147,7 +147,7 @@ func keysRevokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	k, err := a.vendors.RevokeKey(ctx, fs.Arg(0))
+	k, err := a.vendors.RevokeKey(cliActor(ctx), fs.Arg(0)) // issue 15: audited as the CLI
 	if err != nil {
 		return fmt.Errorf("key %s: %w", fs.Arg(0), err)
 	}

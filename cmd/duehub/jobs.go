@@ -23,7 +23,8 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 		team.ReplyTo = h.replies.TeamAddress
 	}
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
-		Team: jobs.NewTeamMail(team)}
+		Team:      jobs.NewTeamMail(team),
+		Retention: &jobs.Retention{DB: a.db.Gorm, Days: a.cfg.RetentionDays}} // issue 15
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

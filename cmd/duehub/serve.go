@@ -13,11 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/handlers"
+	"github.com/duehub/duehub/metrics"
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
+	"github.com/duehub/duehub/privacy"
 	"github.com/duehub/duehub/ratelimit"
 )
 
@@ -54,6 +59,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(metrics.New(a.db.Gorm, a.log)) // issue 15
 	box := outboxPages(cfg, h.outbox, a.log)
 	sgKey, err := cfg.Channels.sendGridKey()
 	if err != nil {
@@ -81,6 +87,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		TrustedProxies:     cfg.Proxies,
 		Vendors:            a.vendors,
 		Analytics:          analytics.NewStore(a.db.Gorm, time.Now), // issue 12
+		Admins:             admins.NewStore(a.db.Gorm, time.Now),    // issue 15
+		Console:            console.NewStore(a.db.Gorm, time.Now),   // issue 15
+		Audit:              audit.NewStore(a.db.Gorm),               // issue 15
+		Eraser:             privacy.NewEraser(a.db.Gorm, time.Now),  // issue 15
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
