@@ -115,10 +115,12 @@ func Mask(address string) string {
 		if local == "" {
 			return "…@" + domain
 		}
-		return local[:1] + "…@" + domain
+		r := []rune(local)
+		return string(r[:1]) + "…@" + domain
 	}
-	if len(address) <= 4 {
+	r := []rune(address)
+	if len(r) <= 4 {
 		return "…"
 	}
-	return address[:2] + "…" + address[len(address)-2:]
+	return string(r[:2]) + "…" + string(r[len(r)-2:])
 }
