@@ -35,15 +35,19 @@ func New(db *gorm.DB, log *slog.Logger) *Collector {
 
 var (
 	digests = prometheus.NewDesc("duehub_digests_total",
-		"Digests by channel and outcome (planned = pending or sending, sent, failed, expired, empty), network-wide.",
+		"Digests planned and finished, by channel and outcome (sent, failed, expired, empty), network-wide.",
 		[]string{"channel", "outcome"}, nil)
+	digestsPending = prometheus.NewDesc("duehub_digests_pending",
+		"Digests planned and not yet finished (pending or being sent), by channel.", []string{"channel"}, nil)
 	providerErrors = prometheus.NewDesc("duehub_provider_errors_total",
 		"Failed delivery attempts by channel and class (transient, rate_limited, permanent, suppressed).",
 		[]string{"channel", "class"}, nil)
 	suppressions = prometheus.NewDesc("duehub_suppressions",
 		"Addresses and numbers suppressed now, by channel and reason.", []string{"channel", "reason"}, nil)
 	webhookDeliveries = prometheus.NewDesc("duehub_webhook_deliveries_total",
-		"Webhook deliveries by outcome (pending, sending, delivered, failed).", []string{"outcome"}, nil)
+		"Webhook deliveries finished, by outcome (delivered, failed).", []string{"outcome"}, nil)
+	webhooksPending = prometheus.NewDesc("duehub_webhook_deliveries_pending",
+		"Webhook deliveries not finished yet (first try or retrying).", nil, nil)
 	queueJobs = prometheus.NewDesc("duehub_queue_jobs",
 		"River jobs by queue and state (completed jobs left out).", []string{"queue", "state"}, nil)
 	queueOldest = prometheus.NewDesc("duehub_queue_oldest_job_age_seconds",
@@ -62,7 +66,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{digests, providerErrors, suppressions, webhookDeliveries, queueJobs, queueOldest,
+	for _, d := range []*prometheus.Desc{digests, digestsPending, webhooksPending, providerErrors, suppressions, webhookDeliveries, queueJobs, queueOldest,
 		inboundReplies, providerEvents, vendorsByStatus, scrapeErrors} {
 		ch <- d
 	}
@@ -116,9 +120,10 @@ func (c *Collector) read(ctx context.Context) []prometheus.Metric {
 			out = append(out, prometheus.MustNewConstMetric(desc, kind, r.N, vals...))
 		}
 	}
-	group(digests, prometheus.CounterValue, `SELECT channel AS a,
-  CASE WHEN status IN ('pending', 'sending') THEN 'planned' ELSE status END AS b, COUNT(*) AS n
-FROM digests GROUP BY 1, 2`, 2, cross(channels, []string{"planned", "sent", "failed", "expired", "empty"})...)
+	group(digests, prometheus.CounterValue, `SELECT channel AS a, status AS b, COUNT(*) AS n
+FROM digests WHERE status NOT IN ('pending', 'sending') GROUP BY 1, 2`, 2, cross(channels, []string{"sent", "failed", "expired", "empty"})...)
+	group(digestsPending, prometheus.GaugeValue, `SELECT channel AS a, COUNT(*) AS n
+FROM digests WHERE status IN ('pending', 'sending') GROUP BY 1`, 1, []string{"email"}, []string{"sms"})
 	group(providerErrors, prometheus.CounterValue, `SELECT d.channel AS a,
   CASE WHEN a.error LIKE '%suppress%' THEN 'suppressed'
        WHEN a.error LIKE '%(429)%' THEN 'rate_limited'
@@ -128,8 +133,9 @@ FROM delivery_attempts a JOIN digests d ON d.id = a.digest_id WHERE a.status IN 
 		cross(channels, []string{"transient", "rate_limited", "permanent", "suppressed"})...)
 	group(suppressions, prometheus.GaugeValue, `SELECT channel AS a, reason AS b, COUNT(*) AS n FROM suppressions GROUP BY 1, 2`, 2,
 		[]string{"email", "bounce"}, []string{"email", "spamreport"}, []string{"email", "unsubscribe"}, []string{"sms", "sms_stop"})
-	group(webhookDeliveries, prometheus.CounterValue, `SELECT status AS a, COUNT(*) AS n FROM webhook_deliveries GROUP BY 1`, 1,
-		[]string{"pending"}, []string{"sending"}, []string{"delivered"}, []string{"failed"})
+	group(webhookDeliveries, prometheus.CounterValue, `SELECT status AS a, COUNT(*) AS n FROM webhook_deliveries
+WHERE status IN ('delivered', 'failed') GROUP BY 1`, 1, []string{"delivered"}, []string{"failed"})
+	group(webhooksPending, prometheus.GaugeValue, `SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status IN ('pending', 'sending')`, 0)
 	group(inboundReplies, prometheus.CounterValue, `SELECT source AS a, status AS b, COUNT(*) AS n FROM inbound_replies GROUP BY 1, 2`, 2,
 		cross([]string{"sendgrid", "smtp", "twilio"}, []string{"routed", "held", "rejected", "ignored"})...)
 	group(providerEvents, prometheus.CounterValue, `SELECT provider AS a, COUNT(*) AS n FROM provider_events GROUP BY 1`, 1, []string{"sendgrid"}, []string{"twilio"})

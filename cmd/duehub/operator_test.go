@@ -58,7 +58,7 @@ func TestOperatorAfterDemo(t *testing.T) {
 			resp.Body.Close()
 			text := string(body)
 			for _, series := range []string{"duehub_digests_total", "duehub_provider_errors_total", "duehub_suppressions",
-				"duehub_webhook_deliveries_total", "duehub_queue_jobs", "duehub_queue_oldest_job_age_seconds",
+				"duehub_webhook_deliveries_total", "duehub_digests_pending", "duehub_queue_jobs", "duehub_queue_oldest_job_age_seconds",
 				"duehub_inbound_messages_total", "duehub_provider_events_total", "duehub_vendors"} {
 				if !strings.Contains(text, "\n"+series+"{") {
 					t.Errorf("/metrics lacks %s", series)
