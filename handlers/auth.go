@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/audit"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -28,6 +29,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Set(ctxVendorID, key.VendorID)
 	c.Set(ctxAPIKeyID, key.ID)
+	// Issue 15: what the key does is audited in its name.
+	c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(),
+		audit.Actor{Kind: audit.ByAPIKey, ID: key.ID, Label: key.Prefix, IP: c.ClientIP()}))
 	c.Next()
 }
 

@@ -28,7 +28,9 @@ func (s *Server) sameOrigin(c *gin.Context) {
 		return
 	}
 	const title, msg = "This form was sent from another site", "Open duehub from your link or bookmark and try again."
-	if strings.HasPrefix(c.FullPath(), "/vendor") {
+	if strings.HasPrefix(c.FullPath(), "/admin") { // issue 15
+		s.renderAdmin(c, http.StatusForbidden, "message", adminPage{Title: title, Error: msg})
+	} else if strings.HasPrefix(c.FullPath(), "/vendor") {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: title, Error: msg})
 	} else {
 		s.renderPortal(c, http.StatusForbidden, "message", portalPage{Title: title, Error: msg})

@@ -65,6 +65,9 @@ func problemFor(err error) problem {
 	case errors.Is(err, vendors.ErrUnauthorized):
 		return newProblem(http.StatusUnauthorized, "unauthorized", "A valid API key is required",
 			"Send Authorization: Bearer dh_live_…")
+	case errors.Is(err, vendors.ErrSuspended): // issue 15
+		return newProblem(http.StatusForbidden, "vendor_suspended", "The vendor account is suspended",
+			"The hub's operator suspended this vendor account (or has not approved it yet); contact the operator.")
 	case errors.Is(err, errOperatorUnauthorized):
 		return newProblem(http.StatusUnauthorized, "operator_unauthorized", "The operator token is required",
 			"Send Authorization: Bearer <DUEHUB_OPERATOR_TOKEN>")

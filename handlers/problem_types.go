@@ -34,6 +34,9 @@ var problemTypes = []problemType{
 	{"unauthorized", http.StatusUnauthorized, "A valid API key is required",
 		"The Authorization header is missing, malformed, or names an unknown or revoked API key.",
 		"Send Authorization: Bearer dh_live_… with a current key of your vendor account."},
+	{"vendor_suspended", http.StatusForbidden, "The vendor account is suspended", // issue 15
+		"The hub's operator suspended this vendor account, or has not approved it yet: its API keys open nothing and its invoices are left out of digests.",
+		"Contact the hub's operator. Nothing was done."},
 	{"operator_unauthorized", http.StatusUnauthorized, "The operator token is required",
 		"This operator page (the dev outbox) is behind DUEHUB_OPERATOR_TOKEN, and the request did not carry it.",
 		"Send Authorization: Bearer <DUEHUB_OPERATOR_TOKEN>. The token is never taken from the URL."},

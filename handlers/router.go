@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/duehub/duehub/vendors"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -144,6 +146,28 @@ func (s *Server) routes() http.Handler {
 			vendor.GET("/import/runs/:id", s.requireAdmin, s.importRunPage)
 			vendor.GET("/import/runs/:id/errors.csv", s.requireAdmin, s.importErrorsCSV)
 		}
+		if s.audit != nil {
+			vendor.GET("/audit", s.requireAdmin, s.vendorAuditPage) // issue 15
+		}
+	}
+
+	// Issue 15: the operator console.
+	if s.admins != nil && s.console != nil && s.audit != nil && s.eraser != nil && s.payers != nil {
+		r.GET("/admin/signin", s.adminSigninPage)
+		r.POST("/admin/signin", s.sameOrigin, s.limitForm("admin-signin", s.emailTarget, s.refuseAdmin), s.adminRequestSignin)
+		adminFailures := s.limitAuthFailures(http.StatusNotFound, s.refuseAdmin)
+		r.GET("/admin/signin/:token", adminFailures, s.adminSigninConfirm)
+		r.POST("/admin/signin/:token", s.sameOrigin, adminFailures, s.adminSignin)
+		admin := r.Group("/admin", s.sameOrigin, s.adminAuth)
+		admin.GET("", s.adminHomePage)
+		admin.POST("/signout", s.adminSignout)
+		admin.POST("/vendors/:id/approve", s.adminSetVendorStatus(vendors.StatusActive))
+		admin.POST("/vendors/:id/suspend", s.adminSetVendorStatus(vendors.StatusSuspended))
+		admin.GET("/payers", s.adminPayersPage)
+		admin.POST("/payers/erase", s.adminErasePayer)
+		admin.GET("/suppressions", s.adminSuppressionsPage)
+		admin.POST("/suppressions/:id/lift", s.adminLiftSuppression)
+		admin.GET("/audit", s.adminAuditPage)
 	}
 
 	// Provider webhooks exist only for the providers configured.

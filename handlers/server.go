@@ -11,13 +11,17 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/privacy"
 	"github.com/duehub/duehub/ratelimit"
 	"github.com/duehub/duehub/risk"
 	"github.com/duehub/duehub/threads"
@@ -91,6 +95,12 @@ type Config struct {
 	OnSecurityEvent func(ctx context.Context, ev SecurityEvent)
 	// Imports serves the CSV import at /vendor/import; nil turns it off.
 	Imports *imports.Store
+	// Issue 15: the operator console at /admin (off when Admins is nil),
+	// the audit log pages, and payer erasure from the console.
+	Admins  *admins.Store
+	Console *console.Store
+	Audit   *audit.Store
+	Eraser  *privacy.Eraser
 }
 
 // Server holds the dependencies of the handlers.
@@ -130,6 +140,11 @@ type Server struct {
 	signup          string
 	onSecurityEvent func(ctx context.Context, ev SecurityEvent)
 	imports         *imports.Store
+	// Issue 15.
+	admins  *admins.Store
+	console *console.Store
+	audit   *audit.Store
+	eraser  *privacy.Eraser
 }
 
 // New returns the hub's HTTP handler.
@@ -160,6 +175,10 @@ func New(cfg Config) http.Handler {
 		trustedProxies: cfg.TrustedProxies,
 		analytics:      cfg.Analytics,
 		risk:           cfg.Risk,
+		admins:         cfg.Admins,  // issue 15
+		console:        cfg.Console, // issue 15
+		audit:          cfg.Audit,   // issue 15
+		eraser:         cfg.Eraser,  // issue 15
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),

@@ -129,4 +129,3 @@ func TestVendorImportsCSV(t *testing.T) {
 		resp.Body.Close()
 	})
 }
-

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/audit"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
@@ -122,6 +123,8 @@ func (s *Server) vendorAuth(c *gin.Context) {
 	c.Set(ctxCSRF, csrf)
 	// The store records which member replied, assigned, resolved or confirmed.
 	c.Request = c.Request.WithContext(payers.WithActor(c.Request.Context(), m.ID))
+	c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(), // issue 15
+		audit.Actor{Kind: audit.ByMember, ID: m.ID, Label: m.Email, IP: c.ClientIP()}))
 	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(postedCSRF(c)), []byte(csrf)) {
 		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
 			Error: "Please go back, reload the page and try again."})

@@ -104,6 +104,8 @@ type Config struct {
 	// 12); WeeklyEvery is the period of its pass (default 5 minutes).
 	Weekly      *WeeklySummary
 	WeeklyEvery time.Duration
+	// Retention, when set with Days > 0, empties old message bodies (issue 15).
+	Retention *Retention
 }
 
 // Client is a started River client, whatever its driver.
@@ -153,6 +155,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addTeamMail(cfg, workers, rc)
 	addRisk(cfg, workers, rc)          // issue 16
 	addWeeklySummary(cfg, workers, rc) // issue 12
+	addRetention(cfg, workers, rc)     // issue 15
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

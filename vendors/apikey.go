@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/audit"
 )
 
 const (
@@ -118,7 +120,13 @@ func (s *Store) insertKey(tx *gorm.DB, vendorID int64, scheme, label string) (st
 	for attempt := 0; ; attempt++ {
 		plain := newKeySecret(scheme)
 		k := APIKey{VendorID: vendorID, Prefix: plain[:keyPrefixLen], Hash: hashKey(plain), CreatedAt: s.clock(), Label: label}
-		err := tx.Create(&k).Error
+		err := tx.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Create(&k).Error; err != nil {
+				return err
+			}
+			return audit.Record(tx.Statement.Context, tx, audit.Entry{CreatedAt: k.CreatedAt, Action: audit.KeyCreated,
+				TargetType: "api_key", TargetID: k.Prefix, Target: k.Prefix, VendorID: audit.Vendor(vendorID)})
+		})
 		if errors.Is(err, gorm.ErrDuplicatedKey) && attempt < 3 {
 			continue // a prefix collision: 47 random bits make this all but impossible
 		}
@@ -151,7 +159,11 @@ func (s *Store) RevokeKey(ctx context.Context, prefix string) (APIKey, error) {
 		}
 		now := s.clock()
 		k.RevokedAt = &now
-		return tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error
+		if err := tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: audit.KeyRevoked, TargetType: "api_key",
+			TargetID: k.Prefix, Target: k.Prefix, VendorID: audit.Vendor(k.VendorID)})
 	})
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return APIKey{}, ErrNotFound
@@ -168,10 +180,20 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 	if !wellFormedKey(plain) {
 		return APIKey{}, ErrUnauthorized
 	}
-	var k APIKey
+	var row struct {
+		APIKey
+		// Issue 15: a suspended vendor's keys, and its sandbox's, open
+		// nothing (a pending vendor's do: it prepares its integration).
+		VendorStatus, LiveStatus string
+	}
 	now := s.clock()
-	err := s.db.WithContext(ctx).Where("prefix = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-		plain[:keyPrefixLen], now).Take(&k).Error
+	err := s.db.WithContext(ctx).Table("api_keys").
+		Select("api_keys.*, v.status AS vendor_status, COALESCE(live.status, '') AS live_status").
+		Joins("JOIN vendors v ON v.id = api_keys.vendor_id").
+		Joins("LEFT JOIN vendors live ON live.id = v.live_vendor_id").
+		Where("api_keys.prefix = ? AND api_keys.revoked_at IS NULL AND (api_keys.expires_at IS NULL OR api_keys.expires_at > ?)",
+			plain[:keyPrefixLen], now).Take(&row).Error
+	k := row.APIKey
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		subtle.ConstantTimeCompare(hashKey(plain), hashKey(plain)) // same work either way
 		return APIKey{}, ErrUnauthorized
@@ -181,6 +203,9 @@ func (s *Store) Authenticate(ctx context.Context, plain string) (APIKey, error) 
 	}
 	if subtle.ConstantTimeCompare(hashKey(plain), k.Hash) != 1 {
 		return APIKey{}, ErrUnauthorized
+	}
+	if row.VendorStatus == StatusSuspended || row.LiveStatus == StatusSuspended {
+		return APIKey{}, ErrSuspended
 	}
 	// Recording every use would make every API call a write; once a minute is enough.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedEvery {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/duehub/duehub/audit"
 )
 
 // Key management from the vendor's web inbox (issue 15). The inbox speaks
@@ -51,7 +53,11 @@ func (s *Store) RevokeVendorKey(ctx context.Context, liveID, keyID int64) (APIKe
 		}
 		now := s.clock()
 		k.RevokedAt = &now
-		return tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error
+		if err := tx.Model(&APIKey{}).Where("id = ?", k.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: audit.KeyRevoked, TargetType: "api_key",
+			TargetID: k.Prefix, Target: k.Prefix, VendorID: audit.Vendor(liveID)})
 	})
 	if err != nil {
 		return APIKey{}, WrapAction("vendors: revoke key", err)
@@ -95,8 +101,12 @@ func (s *Store) RollVendorKey(ctx context.Context, liveID, keyID int64, grace ti
 		if old.Test() {
 			scheme = testScheme
 		}
-		plain, fresh, err = s.insertKey(tx, old.VendorID, scheme, old.Label)
-		return err
+		if plain, fresh, err = s.insertKey(tx, old.VendorID, scheme, old.Label); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: audit.KeyRolled, TargetType: "api_key",
+			TargetID: old.Prefix, Target: old.Prefix + " -> " + fresh.Prefix, VendorID: audit.Vendor(liveID),
+			Detail: "old key works until " + ends.UTC().Format(time.RFC3339)})
 	})
 	if err != nil {
 		return "", APIKey{}, APIKey{}, WrapAction("vendors: roll key", err)

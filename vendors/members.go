@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/audit"
 )
 
 // Member roles: an admin also invites and disables members.
@@ -91,14 +94,21 @@ func (s *Store) InviteMember(ctx context.Context, vendorID int64, in NewMember) 
 		}
 		if len(existing) == 0 {
 			m.VendorID, m.CreatedAt = vendorID, now
-			return tx.Create(&m).Error
+			if err := tx.Create(&m).Error; err != nil {
+				return err
+			}
+			return recordMember(ctx, tx, audit.MemberInvited, m, now)
 		}
 		if existing[0].Active() {
 			return Invalid("email", "is already a member of this team")
 		}
 		m.ID, m.VendorID, m.CreatedAt = existing[0].ID, vendorID, existing[0].CreatedAt
-		return tx.Model(&Member{}).Where("id = ? AND vendor_id = ?", m.ID, vendorID).
+		err := tx.Model(&Member{}).Where("id = ? AND vendor_id = ?", m.ID, vendorID).
 			Updates(map[string]any{"name": m.Name, "role": m.Role, "disabled_at": nil}).Error
+		if err != nil {
+			return err
+		}
+		return recordMember(ctx, tx, audit.MemberInvited, m, now)
 	})
 	var ve *ValidationError
 	if errors.As(err, &ve) {
@@ -164,12 +174,19 @@ func (s *Store) ActiveMembersByEmail(ctx context.Context, email string) ([]Membe
 // sessions end at their next request. Another vendor's member is
 // ErrNotFound. Disabling twice keeps the first time.
 func (s *Store) DisableMember(ctx context.Context, vendorID, memberID int64) error {
-	if _, err := s.Member(ctx, vendorID, memberID); err != nil {
+	m, err := s.Member(ctx, vendorID, memberID)
+	if err != nil {
 		return err
 	}
-	err := s.db.WithContext(ctx).Model(&Member{}).
-		Where("id = ? AND vendor_id = ? AND disabled_at IS NULL", memberID, vendorID).
-		Update("disabled_at", s.clock()).Error
+	now := s.clock()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Member{}).Where("id = ? AND vendor_id = ? AND disabled_at IS NULL", memberID, vendorID).
+			Update("disabled_at", now)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return recordMember(ctx, tx, audit.MemberDisabled, m, now)
+	})
 	if err != nil {
 		return fmt.Errorf("vendors: disable member: %w", err)
 	}
@@ -244,4 +261,10 @@ func (s *Store) SignInUsed(ctx context.Context, jti string) (bool, error) {
 		return false, fmt.Errorf("vendors: sign-in used: %w", err)
 	}
 	return n > 0, nil
+}
+
+// recordMember writes the audit row of an invitation or a disabling (issue 15).
+func recordMember(ctx context.Context, tx *gorm.DB, action string, m Member, now time.Time) error {
+	return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: action, TargetType: "member",
+		TargetID: strconv.FormatInt(m.ID, 10), Target: m.Email, VendorID: audit.Vendor(m.VendorID), Detail: m.Role})
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/audit"
 )
 
 // Sign-up (issue 15): a business creates its own vendor from the web. The
@@ -78,7 +81,13 @@ func (s *Store) SignUp(ctx context.Context, in NewSignup, status, jti string, ex
 			return ErrSignInUsed
 		}
 		m.VendorID = v.ID
-		return tx.Create(&m).Error
+		if err := tx.Create(&m).Error; err != nil {
+			return err
+		}
+		id := m.ID
+		return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, ActorKind: audit.ByMember, ActorID: &id, Actor: m.Email,
+			IP: audit.ActorOf(ctx).IP, Action: audit.VendorSignedUp, TargetType: "vendor", TargetID: strconv.FormatInt(v.ID, 10),
+			Target: v.Name, VendorID: audit.Vendor(v.ID), Detail: "status " + status})
 	})
 	if errors.Is(err, ErrSignInUsed) {
 		return Vendor{}, Member{}, err

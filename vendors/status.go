@@ -8,8 +8,8 @@ import (
 // Vendor statuses (issue 15). Only an active vendor's invoices reach
 // payers; a vendor that signed up under the approval policy is pending
 // until the operator approves it, and a test-mode sandbox never is active.
-// The operator's console may add other statuses (say "suspended"): any
-// status but active keeps the vendor's invoices out of every digest.
+// The operator's console suspends a vendor (StatusSuspended): any status
+// but active keeps the vendor's invoices out of every digest.
 const (
 	StatusActive  = "active"
 	StatusPending = "pending"
@@ -28,7 +28,8 @@ func (v Vendor) CarriedInDigests() bool { return v.Status == StatusActive }
 func (v Vendor) Sandbox() bool { return v.LiveVendorID != nil }
 
 // ApproveVendor makes a pending vendor active, so digests carry its
-// invoices from the next pass on. Approving an active vendor changes
+// invoices from the next pass on, through SetOperatorStatus (audited, and
+// its payers are planned again). Approving an active vendor changes
 // nothing; a sandbox cannot be approved.
 func (s *Store) ApproveVendor(ctx context.Context, vendorID int64) (Vendor, error) {
 	v, err := s.GetVendor(ctx, vendorID)
@@ -41,10 +42,8 @@ func (s *Store) ApproveVendor(ctx context.Context, vendorID int64) (Vendor, erro
 	if v.Status == StatusActive {
 		return v, nil
 	}
-	res := s.db.WithContext(ctx).Model(&Vendor{}).Where("id = ? AND live_vendor_id IS NULL", vendorID).
-		Updates(map[string]any{"status": StatusActive, "updated_at": s.clock()})
-	if res.Error != nil {
-		return Vendor{}, fmt.Errorf("vendors: approve: %w", res.Error)
+	if err := s.SetOperatorStatus(ctx, vendorID, StatusActive, ""); err != nil {
+		return Vendor{}, fmt.Errorf("vendors: approve: %w", err)
 	}
 	v.Status = StatusActive
 	return v, nil

@@ -35,7 +35,7 @@ func vendorsCreateCmd(ctx context.Context, args []string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	key, _, err := a.vendors.CreateKey(ctx, v.ID)
+	key, _, err := a.vendors.CreateKey(cliActor(ctx), v.ID) // issue 15: audited as the CLI
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func keysCreateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	plain, k, err := a.vendors.CreateKeyWith(ctx, id, opts)
+	plain, k, err := a.vendors.CreateKeyWith(cliActor(ctx), id, opts) // issue 15: audited as the CLI
 	if err != nil {
 		return fmt.Errorf("vendor %d: %w", id, err)
 	}
@@ -154,7 +154,7 @@ func keysRevokeCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	k, err := a.vendors.RevokeKey(ctx, fs.Arg(0))
+	k, err := a.vendors.RevokeKey(cliActor(ctx), fs.Arg(0)) // issue 15: audited as the CLI
 	if err != nil {
 		return fmt.Errorf("key %s: %w", fs.Arg(0), err)
 	}
@@ -179,7 +179,7 @@ func vendorsApproveCmd(ctx context.Context, args []string, stdout io.Writer) err
 		return err
 	}
 	defer a.Close()
-	v, err := a.vendors.ApproveVendor(ctx, id)
+	v, err := a.vendors.ApproveVendor(cliActor(ctx), id) // audited as the CLI
 	if err != nil {
 		return fmt.Errorf("vendor %d: %w", id, err)
 	}

@@ -54,6 +54,11 @@ type config struct {
 	Inbound inboundConfig
 	// VendorSignup is the sign-up policy: open, approval or closed (issue 15).
 	VendorSignup string
+	// RetentionDays is how long sent message bodies are kept (issue 15;
+	// DUEHUB_RETENTION_DAYS, default 90, 0 keeps them); validate parses
+	// retentionDays into it.
+	RetentionDays int
+	retentionDays string
 }
 
 // rateFlags are the rate limits as written in the environment or flags.
@@ -116,6 +121,8 @@ func newFlags(name, synopsis string, cfg *config, hub bool) *flag.FlagSet {
 			"requests worked on at once before the next ones get 503 (DUEHUB_MAX_INFLIGHT; default 4 per CPU, at most 40 on PostgreSQL and 8 on SQLite)")
 		fs.StringVar(&cfg.RequestTimeout, "request-timeout", envOr("DUEHUB_REQUEST_TIMEOUT", ""),
 			"deadline of each request, like 10s; its database queries are cancelled past it (DUEHUB_REQUEST_TIMEOUT; default 10s)")
+		fs.StringVar(&cfg.retentionDays, "retention-days", envOr("DUEHUB_RETENTION_DAYS", "90"),
+			"days sent message bodies are kept before a daily job empties them; 0 keeps them (DUEHUB_RETENTION_DAYS)") // issue 15
 	}
 	fs.Usage = func() {
 		out := fs.Output()
@@ -210,6 +217,13 @@ func (c *config) validate() error {
 		return badConfig("DUEHUB_TRUSTED_PROXIES", "%v", err)
 	}
 	c.Proxies = proxies
+	if c.retentionDays != "" { // issue 15
+		n, err := strconv.Atoi(c.retentionDays)
+		if err != nil || n < 0 || n > 36500 {
+			return badConfig("DUEHUB_RETENTION_DAYS", "%q is not a number of days from 0 to 36500", c.retentionDays)
+		}
+		c.RetentionDays = n
+	}
 	if err := c.Inbound.validate(); err != nil {
 		return err
 	}

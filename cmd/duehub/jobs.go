@@ -25,7 +25,8 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 		team.ReplyTo = h.replies.TeamAddress
 	}
 	cfg := jobs.Config{Runner: h.runner, Log: a.log, Webhooks: h.webhooks, PlanEvery: a.cfg.PlanEvery,
-		Team: jobs.NewTeamMail(team), Risk: risk.NewStore(a.db.Gorm, time.Now)}
+		Team: jobs.NewTeamMail(team), Risk: risk.NewStore(a.db.Gorm, time.Now),
+		Retention: &jobs.Retention{DB: a.db.Gorm, Days: a.cfg.RetentionDays}} // issue 15
 	// Issue 12: the weekly summary to vendor admins.
 	cfg.Weekly = jobs.NewWeeklySummary(jobs.WeeklySummaryConfig{Vendors: a.vendors, Threads: a.threads,
 		Analytics: analytics.NewStore(a.db.Gorm, time.Now), Mailer: h.senders[notify.Email],

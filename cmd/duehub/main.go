@@ -27,6 +27,9 @@ Usage:
   duehub digests run [--now RFC3339] [--json]   plan and send due digests once
   duehub demo [--now RFC3339] [--seed N] [--json]  seed a demo network, send its digests
   duehub bench [--scale F] [--seed N] [--json]   measure the hub against PostgreSQL (wipes a *_bench database)
+  duehub admins create --email E    give an operator access to the console at /admin
+  duehub payers erase --email E | --phone P [--json]   erase a payer across every vendor
+  duehub backup --to FILE           copy the SQLite database (VACUUM INTO); PostgreSQL: pg_dump
 
 Every command takes --database-url (DUEHUB_DATABASE_URL); run "duehub CMD --help" for its flags.
 `
@@ -52,6 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"digests run":     digestsRunCmd,
 		"demo":            demoCmd,
 		"bench":           benchCmd,
+		"admins create":   adminsCreateCmd, // issue 15
+		"payers erase":    payersEraseCmd,  // issue 15
+		"backup":          backupCmd,       // issue 15
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
 		fmt.Fprint(stdout, usage)

@@ -13,12 +13,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
+	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/imports"
+	"github.com/duehub/duehub/metrics"
 	"github.com/duehub/duehub/migrations"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/notify/outbox"
+	"github.com/duehub/duehub/privacy"
 	"github.com/duehub/duehub/ratelimit"
 	"github.com/duehub/duehub/risk"
 )
@@ -56,6 +61,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(metrics.New(a.db.Gorm, a.log)) // issue 15
 	box := outboxPages(cfg, h.outbox, a.log)
 	sgKey, err := cfg.Channels.sendGridKey()
 	if err != nil {
@@ -86,6 +92,10 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Risk:               risk.NewStore(a.db.Gorm, time.Now),      // issue 16
 		VendorSignup:       cfg.VendorSignup,                        // issue 15
 		Imports:            imports.NewStore(a.db.Gorm, time.Now),   // issue 15
+		Admins:             admins.NewStore(a.db.Gorm, time.Now),    // issue 15
+		Console:            console.NewStore(a.db.Gorm, time.Now),   // issue 15
+		Audit:              audit.NewStore(a.db.Gorm),               // issue 15
+		Eraser:             privacy.NewEraser(a.db.Gorm, time.Now),  // issue 15
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
