@@ -57,12 +57,16 @@ func TestLateReasonsReachAnalytics(t *testing.T) {
 		if r := carol.post(thread+"/late-reason", url.Values{"reason": {"other"}}, "/vendor"); r.status != http.StatusNotFound {
 			t.Errorf("Contoso tagged Northwind's thread: %d", r.status)
 		}
-		if r := alice.post(thread+"/late-reason", url.Values{"reason": {"po_mismatch"}}, thread); r.status != http.StatusSeeOther {
+		// not_received is also a dispute reason, which reads differently.
+		if r := alice.post(thread+"/late-reason", url.Values{"reason": {"not_received"}}, thread); r.status != http.StatusSeeOther {
 			t.Fatalf("tag: %d %s", r.status, r.body)
 		}
-		if got := reasons(); len(got) != 1 || got[0] != (reasonJSON{"po_mismatch", 1}) {
+		if got := reasons(); len(got) != 1 || got[0] != (reasonJSON{"not_received", 1}) {
 			t.Errorf("late reasons after the vendor's tag: %+v", got)
 		}
+		stats := alice.get("/vendor/analytics?from=2026-11-01&to=2026-11-23").body
+		mustContain(t, "the analytics page's late reasons", stats, "Invoice not received")
+		mustNotContain(t, "the analytics page's late reasons", stats, "Goods or services not received")
 		if got := w.figures(t, h.apiKey(w.contoso), "from=2026-11-01&to=2026-11-23").TopLateReasons; len(got) != 0 {
 			t.Errorf("Contoso's late reasons: %+v", got)
 		}

@@ -16,6 +16,8 @@ import (
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -23,26 +25,15 @@ import (
 // period picked with a plain GET form (range=30|90|365|YYYY-MM, or from and
 // to), as numbers, SVG charts and the tables they draw.
 
-// lateReasonLabels names the late-payment taxonomy of issue 12.
-var lateReasonLabels = map[string]string{
-	"awaiting_approval": "Awaiting approval", "not_received": "Invoice not received",
-	"po_mismatch": "PO or paperwork mismatch", "awaiting_credit": "Waiting for a credit or correction",
-	"cash_flow": "Cash flow", "payment_run": "Payment-run timing", "disputed": "Disputed", "other": "Other",
-}
-
-func analyticsReasonLabel(code string) string {
+// threadReasonLabel names a reason of the dispute and question figures:
+// a dispute reason, or "question". Late-payment reasons have their own
+// labels (payers.LateReasonLabel): the two taxonomies share codes
+// ("not_received", "other") that read differently in each.
+func threadReasonLabel(code string) string {
 	if code == "question" {
 		return "Question"
 	}
-	for _, r := range disputeReasons {
-		if r.Code == code {
-			return r.Label
-		}
-	}
-	if l, ok := lateReasonLabels[code]; ok {
-		return l
-	}
-	return code
+	return threads.ReasonLabel(code)
 }
 
 type rangeOption struct {
@@ -170,10 +161,10 @@ type csvLink struct {
 	Href  template.URL
 }
 
-func reasonRows(rs []analytics.ReasonCount) []reasonRow {
+func reasonRows(rs []analytics.ReasonCount, label func(string) string) []reasonRow {
 	out := make([]reasonRow, len(rs))
 	for i, r := range rs {
-		out[i] = reasonRow{analyticsReasonLabel(r.Reason), r.Count}
+		out[i] = reasonRow{label(r.Reason), r.Count}
 	}
 	return out
 }
@@ -206,12 +197,12 @@ func (v *analyticsView) fill(r analytics.Report, out analyticsResponse) {
 	}
 	v.LateChart = lateTrend(out.LatePaymentsByMonth)
 	v.DisputesChart = disputeTrend(out.DisputesByMonth)
-	v.DisputeReasonsChart = reasonChart("c-dr", "Top reasons for disputes", r.TopDisputeReasons)
-	v.DisputeReasons = reasonRows(r.TopDisputeReasons)
-	v.LateReasonsChart = reasonChart("c-lr", "Top reasons for late payment", r.TopLateReasons)
-	v.LateReasons = reasonRows(r.TopLateReasons)
-	v.AccuracyChart = reasonChart("c-acc", "Invoices with a question or dispute, by reason", r.InvoiceAccuracy.ByReason)
-	v.Accuracy = reasonRows(r.InvoiceAccuracy.ByReason)
+	v.DisputeReasonsChart = reasonChart("c-dr", "Top reasons for disputes", r.TopDisputeReasons, threadReasonLabel)
+	v.DisputeReasons = reasonRows(r.TopDisputeReasons, threadReasonLabel)
+	v.LateReasonsChart = reasonChart("c-lr", "Top reasons for late payment", r.TopLateReasons, payers.LateReasonLabel)
+	v.LateReasons = reasonRows(r.TopLateReasons, payers.LateReasonLabel)
+	v.AccuracyChart = reasonChart("c-acc", "Invoices with a question or dispute, by reason", r.InvoiceAccuracy.ByReason, threadReasonLabel)
+	v.Accuracy = reasonRows(r.InvoiceAccuracy.ByReason, threadReasonLabel)
 	for _, d := range r.TopDelinquentCustomers {
 		v.Delinquent = append(v.Delinquent, delinquentRow{ID: d.CustomerExternalID, Name: d.Name,
 			Amount: money.Format(d.OverdueAmount, d.Currency), Days: d.OldestDaysOverdue, Disputes: d.OpenDisputes})
@@ -354,10 +345,10 @@ func disputeTrend(months []disputeMonthJSON) template.HTML {
 	return vbarChart("c-disputes", "Disputes opened by month", labels, values, func(f float64) string { return fmt.Sprintf("%.0f", f) })
 }
 
-func reasonChart(id, label string, rs []analytics.ReasonCount) template.HTML {
+func reasonChart(id, label string, rs []analytics.ReasonCount, reasonLabel func(string) string) template.HTML {
 	labels, values := make([]string, len(rs)), make([]float64, len(rs))
 	for i, r := range rs {
-		labels[i], values[i] = analyticsReasonLabel(r.Reason), float64(r.Count)
+		labels[i], values[i] = reasonLabel(r.Reason), float64(r.Count)
 	}
 	return hbarChart(id, label, labels, values, func(f float64) string { return fmt.Sprintf("%.0f", f) })
 }
