@@ -143,6 +143,15 @@ func TestAdminManagesKeysAndTestMode(t *testing.T) {
 			!strings.HasPrefix(events[3], "api_key.revoked dh_test_") {
 			t.Errorf("security events = %v", events)
 		}
+		// The audit log holds each, by the member who acted (issue 15).
+		var audited []string
+		if err := db.Gorm.Raw(`SELECT action FROM audit_log WHERE actor_kind = 'member' AND action LIKE 'key.%' ORDER BY id`).
+			Scan(&audited).Error; err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"key.created", "key.created", "key.created", "key.rolled", "key.revoked"}; strings.Join(audited, " ") != strings.Join(want, " ") {
+			t.Errorf("audit log = %v, want %v", audited, want)
+		}
 
 		// An agent sees no keys; another vendor's admin cannot touch ours.
 		agent := h.vendorSignIn("bo@northwind.example")

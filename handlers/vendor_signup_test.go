@@ -92,6 +92,11 @@ func TestVendorSignsUpAndVerifies(t *testing.T) {
 		if len(events) != 1 || events[0].Action != "vendor.signed_up" || events[0].VendorID != v.ID {
 			t.Errorf("security events = %+v", events)
 		}
+		var signups int64
+		if err := db.Gorm.Raw(`SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.signed_up' AND vendor_id = ?`, v.ID).
+			Scan(&signups).Error; err != nil || signups != 1 {
+			t.Errorf("audit rows for the sign-up: %d (%v), want 1", signups, err)
+		}
 
 		// The link works once: a second press (another browser) creates nothing.
 		b2 := h.browser()
