@@ -36,6 +36,9 @@ type customerPageData struct {
 type customerInvoiceView struct {
 	Number, AmountDue, Remaining, Due string
 	Overdue                           bool
+	// LateRisk is the chance it is paid more than a week late, with the
+	// first reason (issue 16); empty when the hub has no estimate.
+	LateRisk, LateRiskReason string
 }
 
 type customerPromiseView struct {
@@ -85,6 +88,10 @@ func (s *Server) vendorCustomerPage(c *gin.Context) {
 		owed.Add(inv.Currency, inv.AmountRemaining)
 	}
 	d.Owed = owed.List()
+	if err := s.addCustomerRisks(ctx, m.VendorID, o.Open, d.Open); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if d.Threads, err = s.customerThreads(ctx, m.VendorID, id, now); err != nil {
 		s.fail(c, err)
 		return
@@ -194,4 +201,31 @@ func invoiceNumbers(p payers.VendorPayment) string {
 		numbers[i] = l.InvoiceNumber
 	}
 	return strings.Join(numbers, ", ")
+}
+
+// addCustomerRisks fills the late-payment risk of the customer's open
+// invoices (views in the order of open) when risk is on (issue 16).
+func (s *Server) addCustomerRisks(ctx context.Context, vendorID int64, open []payers.CustomerInvoice, views []customerInvoiceView) error {
+	if s.risk == nil || len(open) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(open))
+	for i, inv := range open {
+		ids[i] = inv.ID
+	}
+	risks, err := s.risk.Risks(ctx, vendorID, ids)
+	if err != nil {
+		return err
+	}
+	for i, inv := range open {
+		r, ok := risks[inv.ID]
+		if !ok || r.Probability == nil {
+			continue
+		}
+		views[i].LateRisk = riskPercent(r.P())
+		if len(r.Reasons) > 0 {
+			views[i].LateRiskReason = r.Reasons[0]
+		}
+	}
+	return nil
 }

@@ -60,15 +60,18 @@ func (s *Server) vendorLikelyLate(c *gin.Context) {
 	}
 	for _, r := range rows {
 		row := likelyLateRow{Number: r.Number, Customer: r.CustomerName, Amount: money.Format(r.AmountRemaining, r.Currency),
-			Due: r.DueDate.String(), Percent: fmt.Sprintf("%.0f%%", r.P()*100), Level: r.Level, Reasons: r.Reasons,
+			Due: formatDay(r.DueDate), Percent: riskPercent(r.P()), Level: r.Level, Reasons: r.Reasons,
 			Model: modelLabels[r.Model]}
 		if !r.MentionFrom.IsZero() {
-			row.MentionFrom = r.MentionFrom.String()
+			row.MentionFrom = formatDay(r.MentionFrom)
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	s.renderVendor(c, http.StatusOK, "likely_late", vendorPage{Title: "Likely late", Data: v})
 }
+
+// riskPercent says a late-payment probability as the pages show it.
+func riskPercent(p float64) string { return fmt.Sprintf("%.0f%%", p*100) }
 
 var modelLabels = map[string]string{
 	risk.KindLogistic:  "model",

@@ -45,12 +45,21 @@ func TestLikelyLatePage(t *testing.T) {
 		}
 		due := h.now.AddDate(0, 0, 20)
 		for _, want := range []string{"O0", "USD 100.00", "Usually pays 20 days after the due date",
-			"From " + due.AddDate(0, 0, -14).Format("2006-01-02"), "Already 12 days overdue", "mentioned to the payer 7 days earlier"} {
+			"From " + due.AddDate(0, 0, -14).Format("2 Jan 2006"), "Already 12 days overdue", "mentioned to the payer 7 days earlier"} {
 			if !strings.Contains(page.body, want) {
 				t.Errorf("page lacks %q", want)
 			}
 		}
 		mustNotContain(t, "the queue", page.body, "O1", "O2", "Customer early@globex.example", "Customer prompt@initech.example")
+
+		// The customer's page shows the risk of each open invoice.
+		var lateCustomer int64
+		if err := db.Gorm.Raw(`SELECT id FROM customers WHERE vendor_id = ? AND email = ?`, a, "late@acme.example").
+			Scan(&lateCustomer).Error; err != nil || lateCustomer == 0 {
+			t.Fatalf("late customer: %d %v", lateCustomer, err)
+		}
+		cust := ann.get("/vendor/customers/" + strconvI(lateCustomer))
+		mustContain(t, "the late customer's page", cust.body, "Chance late", "100%", "Usually pays 20 days after the due date")
 
 		csv := ann.get("/vendor/analytics.csv?set=delinquent_customers")
 		lines := strings.Split(strings.TrimPrefix(csv.body, "\ufeff"), "\r\n")
