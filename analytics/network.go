@@ -20,7 +20,9 @@ import (
 // days counted in UTC (a vendor's own figures elsewhere use its time zone,
 // so "you" here can differ from the page's figure by a day at the edges);
 // the network's values are kept NetworkTTL, as they move slowly and cost
-// a scan of the period's invoices. A vendor's own report never reads
+// a scan of the period's invoices; past it they are still answered while
+// one background pass computes them again, so only the first request of a
+// period and day waits for the scan. A vendor's own report never reads
 // another vendor's rows: only this function does, and only to aggregate.
 
 // MinBenchmarkVendors is the fewest vendors a benchmark is computed from.
@@ -65,9 +67,13 @@ type networkValues struct {
 }
 
 type networkCache struct {
-	mu      sync.Mutex
-	entries map[string]networkValues
+	mu         sync.Mutex
+	entries    map[string]networkValues
+	refreshing map[string]bool // keys a background pass is computing
 }
+
+// networkRefreshTimeout bounds a background pass.
+const networkRefreshTimeout = 2 * time.Minute
 
 // Benchmarks returns the vendor's network benchmarks over p.
 func (s *Store) Benchmarks(ctx context.Context, vendorID int64, p Period) (Benchmarks, error) {
@@ -106,16 +112,42 @@ func (s *Store) Benchmarks(ctx context.Context, vendorID int64, p Period) (Bench
 }
 
 // network computes (or reuses) every vendor's benchmarked figures over p.
+// Values older than NetworkTTL are answered as they are while a
+// background pass (one per key) replaces them.
 func (s *Store) network(ctx context.Context, p Period) (networkValues, error) {
 	now := s.now().UTC()
 	key := p.From.String() + "|" + p.To.String() + "|" + p.Currency + "|" + civil.Of(now).String()
 	s.cache.mu.Lock()
-	if e, ok := s.cache.entries[key]; ok && now.Sub(e.at) < NetworkTTL && !now.Before(e.at) {
-		s.cache.mu.Unlock()
-		return e, nil
+	e, ok := s.cache.entries[key]
+	stale := ok && (now.Sub(e.at) >= NetworkTTL || now.Before(e.at))
+	refresh := stale && !s.cache.refreshing[key]
+	if refresh {
+		if s.cache.refreshing == nil {
+			s.cache.refreshing = map[string]bool{}
+		}
+		s.cache.refreshing[key] = true
 	}
 	s.cache.mu.Unlock()
+	if !ok {
+		return s.computeNetwork(ctx, key, p, now)
+	}
+	if refresh {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), networkRefreshTimeout)
+			defer cancel()
+			// A failed pass leaves the old values; the next request tries again.
+			_, _ = s.computeNetwork(ctx, key, p, now)
+			s.cache.mu.Lock()
+			delete(s.cache.refreshing, key)
+			s.cache.mu.Unlock()
+		}()
+	}
+	return e, nil
+}
 
+// computeNetwork scans the network's figures over p as of now and keeps
+// them under key.
+func (s *Store) computeNetwork(ctx context.Context, key string, p Period, now time.Time) (networkValues, error) {
 	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", p: p, now: now, loc: time.UTC}
 	q.today = civil.Of(now)
 	q.start, q.end, q.lastDay = p.From.In(time.UTC), p.To.AddDays(1).In(time.UTC), p.To

@@ -119,5 +119,31 @@ func TestNetworkBenchmarks(t *testing.T) {
 		if !reflect.DeepEqual(first, after) {
 			t.Fatalf("another vendor changed v0's own figures\nbefore %s\nafter %s", show(first), show(after))
 		}
+
+		// Past NetworkTTL the kept values are answered at once while one
+		// background pass computes them again: an eleventh vendor shows
+		// only once it is done.
+		w.at("2026-09-02 10:00")
+		seedPeer(w, "v10", 5)
+		w.at("2026-11-30 12:11")
+		b, err = store.Benchmarks(ctx, peers[3], p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := shareLate(b); g.Vendors != 10 {
+			t.Errorf("past the TTL, first answer: %s, want the kept values of ten vendors", show(g))
+		}
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			b, err = store.Benchmarks(ctx, peers[3], p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if shareLate(b).Vendors == 11 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the background pass never replaced the kept values: %s", show(shareLate(b)))
+			}
+		}
 	})
 }
