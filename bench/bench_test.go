@@ -132,15 +132,17 @@ func checkTinyRun(t *testing.T, h Hub, database string) {
 	}
 	// During the pass the API answers: 200, or a clean 503 from load
 	// shedding when this test runs under -race beside every other package
-	// (3 of 57 in one CI run on SQLite); never an error, never a timeout.
-	// How fast it answers is the bench's figure, and TestAPIAnswersWhileServePlansOnSQLite
+	// (3 of 57 in one CI run on SQLite, 44 of 144 in another); never an
+	// error, never a timeout. How many are shed and how fast the rest are
+	// answered is the bench's figure, not this test's: a share here only
+	// measured how loaded the CI machine was. TestAPIAnswersWhileServePlansOnSQLite
 	// (cmd/duehub) guards against the SQLite stall.
 	for code := range res.BusyCodes {
 		if code != "200" && code != "503" {
 			t.Errorf("API GETs during the pass answered %s: codes %v", code, res.BusyCodes)
 		}
 	}
-	if res.BusySuccess < 0.8 || res.BusyCodes["200"] == 0 {
+	if res.BusyCodes["200"] == 0 {
 		t.Errorf("API GETs during the pass: success %v, codes %v", res.BusySuccess, res.BusyCodes)
 	}
 	if res.PutCodes["201"] == 0 || res.InboxCodes["200"] == 0 {
