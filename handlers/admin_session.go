@@ -44,8 +44,7 @@ func (s *Server) issueAdminSession(c *gin.Context, a admins.Admin) {
 }
 
 func (s *Server) clearAdminSession(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, adminCookie, "/admin")
 }
 
 func (s *Server) readAdminSession(c *gin.Context) (adminSession, bool) {

@@ -159,8 +159,7 @@ func (s *Server) adminSignin(c *gin.Context) {
 		s.adminSigninFailed(c, err)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: adminSigninCookie, Value: "", Path: "/admin/signin", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, adminSigninCookie, "/admin/signin")
 	s.issueAdminSession(c, a)
 	c.Redirect(http.StatusSeeOther, "/admin")
 }

@@ -99,8 +99,7 @@ func (s *Server) issueSession(c *gin.Context, payerID, generation int64) {
 }
 
 func (s *Server) clearSession(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, sessionCookie, "/")
 }
 
 // secureCookies is true behind TLS: directly, or as the public URL says.
@@ -186,4 +185,12 @@ func (s *Server) sessionPayer(c *gin.Context) (payers.Payer, error) {
 		}
 	}
 	return s.payers.Get(c.Request.Context(), payerID(c))
+}
+
+// clearCookie removes the cookie name set on path: every session and
+// sign-in link cookie the hub sets has the same attributes, so one place
+// unsets them all.
+func (s *Server) clearCookie(c *gin.Context, name, path string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
 }

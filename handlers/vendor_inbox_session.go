@@ -57,8 +57,7 @@ func (s *Server) issueVendorSession(c *gin.Context, m vendors.Member) {
 }
 
 func (s *Server) clearVendorSession(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: vendorCookie, Value: "", Path: "/vendor", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, vendorCookie, "/vendor")
 }
 
 // parseVendorSession reads a member session cookie's value; it does not

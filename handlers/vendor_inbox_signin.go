@@ -234,8 +234,7 @@ func (s *Server) signin(c *gin.Context) {
 		s.signinFailed(c, err)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: signinCookie, Value: "", Path: "/vendor/signin", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, signinCookie, "/vendor/signin")
 	s.issueVendorSession(c, m)
 	c.Redirect(http.StatusSeeOther, "/vendor")
 }

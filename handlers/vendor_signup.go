@@ -232,8 +232,7 @@ func (s *Server) signupVerified(c *gin.Context) {
 	}
 	s.securityEvent(ctx, c, SecurityEvent{Action: "vendor.signed_up", VendorID: v.ID, MemberID: m.ID,
 		Target: fmt.Sprintf("vendor:%d", v.ID)})
-	http.SetCookie(c.Writer, &http.Cookie{Name: signupCookie, Value: "", Path: "/vendor/signup", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode})
+	s.clearCookie(c, signupCookie, "/vendor/signup")
 	s.issueVendorSession(c, m)
 	c.Redirect(http.StatusSeeOther, "/vendor/keys?done=signup")
 }
