@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 
@@ -23,7 +24,7 @@ const (
 	SQLite   Dialect = "sqlite"
 )
 
-func provider(db *sql.DB, dialect Dialect, log *slog.Logger) (*goose.Provider, error) {
+func provider(ctx context.Context, db *sql.DB, dialect Dialect, log *slog.Logger) (*goose.Provider, error) {
 	sub, err := fs.Sub(files, string(dialect))
 	if err != nil {
 		return nil, err
@@ -35,8 +36,16 @@ func provider(db *sql.DB, dialect Dialect, log *slog.Logger) (*goose.Provider, e
 	gd := goose.DialectSQLite3
 	if dialect == Postgres {
 		gd = goose.DialectPostgres
-		// Several `duehub serve` processes may start together on one database.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Several `duehub serve` processes may start together on one schema:
+		// they take turns. The lock is the schema's, not goose's one ID for
+		// every database on the server, so migrating one schema never waits
+		// on another (tests migrate a fresh schema each, in parallel
+		// packages, and waited in goose's 5-second retry steps).
+		id, err := schemaLockID(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -45,9 +54,21 @@ func provider(db *sql.DB, dialect Dialect, log *slog.Logger) (*goose.Provider, e
 	return goose.NewProvider(gd, db, sub, opts...)
 }
 
+// schemaLockID names the advisory lock of the schema db's connections use:
+// a 64-bit FNV hash of the database and schema names.
+func schemaLockID(ctx context.Context, db *sql.DB) (int64, error) {
+	var name string
+	if err := db.QueryRowContext(ctx, "SELECT current_database() || '.' || current_schema()").Scan(&name); err != nil {
+		return 0, fmt.Errorf("migrations: schema name: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("duehub migrations " + name))
+	return int64(h.Sum64()), nil
+}
+
 // Up applies every pending migration and returns how many ran.
 func Up(ctx context.Context, db *sql.DB, dialect Dialect, log *slog.Logger) (int, error) {
-	p, err := provider(db, dialect, log)
+	p, err := provider(ctx, db, dialect, log)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
@@ -61,7 +82,7 @@ func Up(ctx context.Context, db *sql.DB, dialect Dialect, log *slog.Logger) (int
 // Versions returns the schema version of the database and the newest version
 // this binary knows.
 func Versions(ctx context.Context, db *sql.DB, dialect Dialect) (current, latest int64, err error) {
-	p, err := provider(db, dialect, nil)
+	p, err := provider(ctx, db, dialect, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("migrations: %w", err)
 	}

@@ -26,7 +26,7 @@ func TestSQLiteDeliveriesRebuildKeepsAttempts(t *testing.T) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	p, err := provider(db, SQLite, nil)
+	p, err := provider(ctx, db, SQLite, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
