@@ -2,8 +2,10 @@ package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
@@ -64,6 +66,30 @@ func schemaLockID(ctx context.Context, db *sql.DB) (int64, error) {
 	h := fnv.New64a()
 	h.Write([]byte("duehub migrations " + name))
 	return int64(h.Sum64()), nil
+}
+
+// Fingerprint names the migrations of dialect as they are in this binary: a
+// hex SHA-256 over their names and contents. Tests key a migrated template
+// database by it.
+func Fingerprint(dialect Dialect) (string, error) {
+	sub, err := fs.Sub(files, string(dialect))
+	if err != nil {
+		return "", err
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, e := range entries { // ReadDir sorts by name
+		b, err := fs.ReadFile(sub, e.Name())
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Up applies every pending migration and returns how many ran.
