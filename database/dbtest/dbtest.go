@@ -34,10 +34,71 @@ func Each(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// SQLite returns a migrated database in a fresh file.
+// SQLite returns a migrated database in a fresh file: a copy of a file
+// migrated once per set of migrations and kept in the temporary folder.
 func SQLite(t testing.TB) *database.DB {
 	t.Helper()
-	return open(t, filepath.Join(t.TempDir(), "duehub.db"))
+	tpl, err := sqliteTemplateOnce()
+	if err != nil {
+		t.Fatalf("dbtest: template file: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "duehub.db")
+	b, err := os.ReadFile(tpl)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	return openDB(t, path)
+}
+
+var (
+	sqliteTemplate     sync.Once
+	sqliteTemplatePath string
+	sqliteTemplateErr  error
+)
+
+func sqliteTemplateOnce() (string, error) {
+	sqliteTemplate.Do(func() { sqliteTemplatePath, sqliteTemplateErr = makeSQLiteTemplate() })
+	return sqliteTemplatePath, sqliteTemplateErr
+}
+
+// makeSQLiteTemplate migrates a file once for every test binary built from
+// these migrations: written under another name and renamed when complete,
+// so concurrent test binaries and killed runs never see half of one.
+func makeSQLiteTemplate() (string, error) {
+	ctx := context.Background()
+	fp, err := migrations.Fingerprint(migrations.SQLite)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(os.TempDir(), "duehub-dbtest-"+fp[:12]+".db")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	dir, err := os.MkdirTemp("", "duehub-dbtest-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	db, err := database.Open(ctx, filepath.Join(dir, "migrating.db"), nil)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if _, err := migrations.Up(ctx, db.SQL, db.Dialect, nil); err != nil {
+		return "", err
+	}
+	// One self-contained file, whatever the write-ahead log still holds.
+	whole := filepath.Join(dir, "whole.db")
+	if _, err := db.SQL.ExecContext(ctx, "VACUUM INTO ?", whole); err != nil {
+		return "", err
+	}
+	if err := os.Rename(whole, path); err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 // Postgres returns a migrated database of the test's own. It is a copy of a
