@@ -18,7 +18,8 @@ import (
 // a real headless Chromium; every console page is axe-clean and fits a
 // 375 px phone.
 func TestOperatorConsoleInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	db := dbtest.SQLite(t)
 	h := newPortalHub(t, db, withConsole(db))
 	bg := context.Background()
@@ -30,32 +31,11 @@ func TestOperatorConsoleInChromium(t *testing.T) {
 	if _, err := admins.NewStore(db.Gorm, nil).Create(bg, "ops@hub.example"); err != nil {
 		t.Fatal(err)
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+	do, text := b.do, b.text
+	landed := func(want string) { // the console's pages are prefixes of each other
 		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	landed := func(want string) {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.HasSuffix(loc, want) {
-				do("wait for "+want, chromedp.WaitVisible(chromedp.CSS("h1")))
-				return
-			}
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("never reached %q; at %s", want, loc)
+		b.waitURL("never reached "+want, func(loc string) bool { return strings.HasSuffix(loc, want) })
+		do("wait for "+want, chromedp.WaitVisible(chromedp.CSS("h1")))
 	}
 	fits := func(page string) {
 		t.Helper()

@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -18,47 +16,14 @@ import (
 // nothing overflows the phone's width, axe-core finds no violation, and
 // the period picker (a plain GET form) switches to another period.
 func TestAnalyticsPageInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	db := dbtest.SQLite(t)
 	w := newAnalyticsWorld(t, db)
 	h := w.h
 	h.member(w.north, "alice@northwind.example", vendors.RoleAgent)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	do("ask for a sign-in link", chromedp.Navigate(h.srv.URL+"/vendor"), chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "alice@northwind.example"),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("h1")))
-	var link string
-	for deadline := time.Now().Add(15 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		for _, m := range h.mailsTo("alice@northwind.example") {
-			if found := signinLinkRE.FindString(m.Text); found != "" {
-				link = found
-			}
-		}
-	}
-	if link == "" {
-		t.Fatal("no sign-in link in the outbox")
-	}
-	do("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#signin")), chromedp.Click(chromedp.CSS("#signin")))
-	waitFor := func(what string, ok func(loc string) bool) {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			if ok(loc) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: still at %s", what, loc)
-			}
-		}
-	}
-	waitFor("signed in", func(loc string) bool { return strings.HasSuffix(loc, "/vendor") })
+	b.signInVendor(h, "alice@northwind.example")
+	do := b.do
 	do("open the analytics page", chromedp.Navigate(h.srv.URL+"/vendor/analytics?"+analyticsPeriod),
 		chromedp.WaitVisible(chromedp.CSS("#h-aging")))
 	main, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
@@ -86,7 +51,7 @@ func TestAnalyticsPageInChromium(t *testing.T) {
 
 	do("pick the last 30 days", chromedp.SetValue(chromedp.CSS("#a-range"), "30"),
 		chromedp.Click(chromedp.CSS("form.picker button[type=submit]")))
-	waitFor("the picker switches the period", func(loc string) bool { return strings.Contains(loc, "range=30") })
+	b.waitURL("the picker switches the period", func(loc string) bool { return strings.Contains(loc, "range=30") })
 	do("wait", chromedp.WaitVisible(chromedp.CSS("#h-aging")))
 	lede, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".lede")))
 	if !strings.Contains(lede, "from 2026-10-25 to 2026-11-23") {

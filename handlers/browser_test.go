@@ -70,10 +70,84 @@ func browserContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// tab drives a test's Chromium tab: each step under a 20-second timeout,
+// and the test fails naming the step that did not happen.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newTab(t *testing.T) *tab { return &tab{t: t, ctx: browserContext(t)} }
+
+// do runs steps, failing the test with what they were for.
+func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the visible text of the first element sel matches.
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// waitURL waits up to 15 seconds for an address ok accepts: after a form's
+// redirect, the page before it may look alike.
+func (b *tab) waitURL(what string, ok func(loc string) bool) {
+	b.t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+		if ok(loc) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: still at %s", what, loc)
+		}
+	}
+}
+
+// landed waits for an address holding want, then for the page's heading.
+func (b *tab) landed(want string) {
+	b.t.Helper()
+	b.waitURL("never reached "+want, func(loc string) bool { return strings.Contains(loc, want) })
+	b.do("wait for the page after "+want, chromedp.WaitVisible(chromedp.CSS("h1")))
+}
+
+// signInVendor signs a member into the vendor web inbox as a person would:
+// asks for a link, takes it from the dev outbox, confirms, lands on /vendor.
+func (b *tab) signInVendor(h *portalHub, email string) {
+	b.t.Helper()
+	b.do("ask for a sign-in link", chromedp.Navigate(h.srv.URL+"/vendor"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	var link string
+	for deadline := time.Now().Add(15 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, m := range h.mailsTo(email) {
+			if found := signinLinkRE.FindString(m.Text); found != "" {
+				link = found
+			}
+		}
+	}
+	if link == "" {
+		b.t.Fatalf("no sign-in link for %s in the outbox", email)
+	}
+	b.do("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#signin")), chromedp.Click(chromedp.CSS("#signin")))
+	b.waitURL("signed in", func(loc string) bool { return strings.HasSuffix(loc, "/vendor") })
+}
+
 // TestPayerJourneyInChromium walks a payer through the portal in a real
 // headless Chromium, starting from the digest in the dev outbox.
 func TestPayerJourneyInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	h := newPortalHub(t, dbtest.SQLite(t))
 	north, contoso, fab := h.vendor("Northwind Supplies"), h.vendor("Contoso Paper"), h.vendor("Fabrikam Freight")
 	h.invoice(north, "N-1", "ap@acme.example", 125000, "2026-11-16")
@@ -105,38 +179,13 @@ func TestPayerJourneyInChromium(t *testing.T) {
 		t.Fatalf("no inbox link in the digest:\n%s", msgs[0].Text)
 	}
 
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	// landed waits until a form's redirect reached a URL holding want: the
-	// page before the submit may look alike (a notice from an earlier step).
+	do, text := b.do, b.text
+	// landed waits until a form's redirect reached a URL holding want, and
+	// its notice.
 	landed := func(want string) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) {
-			if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, want) {
-				if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(".notice.ok"))); err != nil {
-					t.Fatalf("after %s: %v", want, err)
-				}
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("never reached %q; at %s:\n%s", want, loc, text("main"))
+		b.waitURL("never reached "+want, func(loc string) bool { return strings.Contains(loc, want) })
+		do("the notice after "+want, chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
 	}
 	invoiceURL := func(vendorID int64, ext string) string {
 		v, _ := h.vendors.GetInvoice(context.Background(), vendorID, ext)

@@ -20,7 +20,8 @@ import (
 // vendor's customer page, saved replies and a thread with one inserted — at
 // 375 px with axe-core, and keeps a 1280 px screenshot of each.
 func TestNewJourneyPagesInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	web := newTab(t)
+	ctx := web.ctx
 	h := newPortalHub(t, dbtest.SQLite(t))
 	bg := context.Background()
 	north := h.vendor("Northwind Supplies")
@@ -41,14 +42,7 @@ func TestNewJourneyPagesInChromium(t *testing.T) {
 	}
 	var customer int64
 	h.db.Gorm.Table("customers").Select("id").Where("vendor_id = ?", north).Scan(&customer)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := web.do
 	dir := artifacts(t)
 	page := func(name, url string) string {
 		t.Helper()
@@ -75,17 +69,7 @@ func TestNewJourneyPagesInChromium(t *testing.T) {
 		t.Errorf("paid tab: %s", body)
 	}
 
-	b := h.browser()
-	if r := b.post("/vendor/signin", map[string][]string{"email": {"alice@northwind.example"}}, ""); r.status != 200 {
-		t.Fatalf("ask for a link: %d", r.status)
-	}
-	link := signinLinkRE.FindString(h.mailsTo("alice@northwind.example")[0].Text)
-	do("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#signin")), chromedp.Click(chromedp.CSS("#signin")))
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.HasSuffix(loc, "/vendor") {
-			break
-		}
-	}
+	web.signInVendor(h, "alice@northwind.example")
 	if body := page("vendor-customer", h.srv.URL+"/vendor/customers/"+strconvI(customer)); !strings.Contains(body, "Went to pay invoice N-1") {
 		t.Errorf("customer page: %s", body)
 	}

@@ -21,7 +21,8 @@ import (
 // on its form, mute → unmute, pause → resume, and sign out asks first. Every
 // page passes axe-core.
 func TestPayerJourneysInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	h := newPortalHub(t, dbtest.SQLite(t))
 	bg := context.Background()
 	north := h.vendor("Northwind Supplies")
@@ -52,14 +53,7 @@ func TestPayerJourneysInChromium(t *testing.T) {
 			len(disputes), len(promises), digest)
 	}
 
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do, text, landed := b.do, b.text, b.landed
 	eval := func(js string) bool {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
@@ -67,25 +61,6 @@ func TestPayerJourneysInChromium(t *testing.T) {
 			t.Fatalf("%s: %v", js, err)
 		}
 		return v
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	landed := func(want string) {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, want) {
-				do("wait for the page after "+want, chromedp.WaitVisible(chromedp.CSS("h1")))
-				return
-			}
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("never reached %q; at %s:\n%s", want, loc, text("main"))
 	}
 	inView := func(sel string) bool {
 		t.Helper()

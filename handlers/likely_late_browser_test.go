@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -19,7 +18,8 @@ import (
 // invoice shows with its reasons, nothing overflows the phone's width, and
 // axe-core finds no violation.
 func TestLikelyLatePageInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	db := dbtest.SQLite(t)
 	var store *risk.Store
 	h := newPortalHub(t, db, func(c *Config) {
@@ -36,38 +36,8 @@ func TestLikelyLatePageInChromium(t *testing.T) {
 	if _, err := store.Retrain(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	do("ask for a sign-in link", chromedp.Navigate(h.srv.URL+"/vendor"), chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ann@alpha.example"),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("h1")))
-	var link string
-	for deadline := time.Now().Add(15 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		for _, m := range h.mailsTo("ann@alpha.example") {
-			if found := signinLinkRE.FindString(m.Text); found != "" {
-				link = found
-			}
-		}
-	}
-	if link == "" {
-		t.Fatal("no sign-in link in the outbox")
-	}
-	do("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#signin")), chromedp.Click(chromedp.CSS("#signin")))
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		if strings.HasSuffix(loc, "/vendor") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not signed in: %s", loc)
-		}
-	}
+	b.signInVendor(h, "ann@alpha.example")
+	do := b.do
 	do("open the queue", chromedp.Navigate(h.srv.URL+"/vendor/likely-late"), chromedp.WaitVisible(chromedp.CSS("table")))
 	main, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
 	if err != nil {

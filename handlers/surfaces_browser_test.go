@@ -20,7 +20,8 @@ import (
 // payment reported late; the team page's weekly summary switch; the
 // queue's flag of a thread past the vendor's target.
 func TestAnalyticsSurfacesInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	h := newPortalHub(t, dbtest.SQLite(t))
 	bg := context.Background()
 	start := h.now
@@ -55,34 +56,7 @@ func TestAnalyticsSurfacesInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	waitLoc := func(what string, ok func(string) bool) {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			loc, _ := chromedp.Run(ctx, chromedp.Location())
-			if ok(loc) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: still at %s", what, loc)
-			}
-		}
-	}
+	do, text, waitLoc := b.do, b.text, b.waitURL
 	do("viewport", chromedp.EmulateViewport(375, 812))
 	do("open the portal", chromedp.Navigate(h.srv.URL+"/l/"+tok), chromedp.WaitVisible(chromedp.CSS("h1")))
 
@@ -123,22 +97,7 @@ func TestAnalyticsSurfacesInChromium(t *testing.T) {
 	waitLoc("after the last answer, the inbox", func(loc string) bool { return strings.HasSuffix(loc, "/portal?done=late_reason") })
 
 	// The vendor's side: the queue's flag and the weekly summary switch.
-	do("ask for a sign-in link", chromedp.Navigate(h.srv.URL+"/vendor"), chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "alice@northwind.example"),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("h1")))
-	var link string
-	for deadline := time.Now().Add(15 * time.Second); link == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		for _, m := range h.mailsTo("alice@northwind.example") {
-			if found := signinLinkRE.FindString(m.Text); found != "" {
-				link = found
-			}
-		}
-	}
-	if link == "" {
-		t.Fatal("no sign-in link in the outbox")
-	}
-	do("sign in", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#signin")), chromedp.Click(chromedp.CSS("#signin")))
-	waitLoc("signed in", func(loc string) bool { return strings.HasSuffix(loc, "/vendor") })
+	b.signInVendor(h, "alice@northwind.example")
 	do("wait", chromedp.WaitVisible(chromedp.CSS("#questions")))
 	if q := text("#questions"); strings.Count(q, "Over the reply target (1 business day)") != 1 {
 		t.Errorf("the queue flags:\n%s", q)
