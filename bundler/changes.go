@@ -19,7 +19,8 @@ type Changes struct {
 	NewlyOverdue int
 	// Answers counts the payer's threads (questions, disputes) a vendor
 	// answered since the previous digest, with no reply from the payer
-	// after that answer: answers waiting to be read.
+	// after that answer: answers waiting to be read. A muted vendor's
+	// answers are not counted: the digest does not list that vendor.
 	Answers int
 	// HoldsLifted counts invoices back in the reminders since the previous
 	// digest: their hold (dispute, promise, reported payment) was released
@@ -67,7 +68,10 @@ func (r *Runner) newsOf(ctx context.Context, ids []int64, now time.Time) (map[in
 	since := now.Add(-changeLookback)
 	// One statement for both, so that a batch's reads stay a fixed few.
 	// Answers: the vendor's latest message of each thread that the payer
-	// has not replied to since. Holds: the latest release or end per invoice.
+	// has not replied to since, from a vendor the payer has not muted (the
+	// answer itself reached the payer by email and stays marked in the
+	// portal; a digest, which leaves the muted vendor out, neither counts it
+	// nor goes out for it). Holds: the latest release or end per invoice.
 	var rows []struct {
 		Kind      string
 		PayerID   int64
@@ -79,6 +83,7 @@ func (r *Runner) newsOf(ctx context.Context, ids []int64, now time.Time) (map[in
 		WHERE t.payer_id IN ? AND m.created_at > ? AND m.created_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM thread_messages p WHERE p.thread_id = t.id AND p.author = 'payer'
 		                AND p.created_at > m.created_at)
+		AND NOT EXISTS (SELECT 1 FROM payer_mutes pm WHERE pm.payer_id = t.payer_id AND pm.vendor_id = t.vendor_id)
 		GROUP BY t.payer_id, t.id
 		UNION ALL
 		SELECT 'hold' AS kind, payer_id, invoice_id, MAX(COALESCE(released_at, until)) AS at FROM holds

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/database"
 )
 
 // Store keeps each vendor's model and the scores of its open invoices.
@@ -28,68 +30,111 @@ func NewStore(db *gorm.DB, now func() time.Time) *Store {
 // today is the day scores are computed for: the UTC date of now.
 func (s *Store) today() civil.Date { return civil.Of(s.now().UTC()) }
 
-// history reads the vendor's history; with customers, only theirs.
-func (s *Store) history(ctx context.Context, vendorID int64, customers []int64) (History, error) {
+// historyChunk is how many rows one read of a vendor's history returns.
+// On SQLite the pool has one connection (database.Open): a read holds it,
+// and every other statement, a push's writes included, waits until its
+// last row is scanned. Reading a vendor's history in chunks by id lets
+// them in between. A variable so that tests can make it small.
+var historyChunk = 500
+
+// history reads the vendor's history, historyChunk rows at a time; with
+// customers, only theirs. open are the ids of its invoices that were open
+// with something remaining when read.
+func (s *Store) history(ctx context.Context, vendorID int64, customers []int64) (h History, open []int64, err error) {
 	db := s.db.WithContext(ctx)
-	var h History
-	var rows []struct {
-		ID, CustomerID int64
-		Currency       string
-		AmountDue      int64
-		IssueDate      civil.Date
-		DueDate        civil.Date
-		PaidAt         *time.Time
-		CreatedAt      time.Time
+	type invoiceRow struct {
+		ID, CustomerID  int64
+		Currency        string
+		AmountDue       int64
+		AmountRemaining int64
+		Status          string
+		IssueDate       civil.Date
+		DueDate         civil.Date
+		PaidAt          *time.Time
+		CreatedAt       time.Time
 	}
-	q := db.Table("invoices").Select("id, customer_id, currency, amount_due, issue_date, due_date, paid_at, created_at").
-		Where("vendor_id = ? AND status <> 'void'", vendorID)
-	if customers != nil {
-		q = q.Where("customer_id IN ?", customers)
-	}
-	if err := q.Scan(&rows).Error; err != nil {
-		return h, fmt.Errorf("risk: read invoices: %w", err)
-	}
-	h.Invoices = make([]Invoice, len(rows))
-	for i, r := range rows {
-		inv := Invoice{ID: r.ID, CustomerID: r.CustomerID, Currency: r.Currency, Amount: r.AmountDue, Issue: r.IssueDate, Due: r.DueDate}
-		if inv.Issue.IsZero() {
-			// No issue date pushed: the day the hub first saw it.
-			inv.Issue = civil.Of(r.CreatedAt.UTC())
+	// Chunks follow the (vendor_id, due_date) index, id breaking ties: an
+	// id keyset made each chunk search and sort all the vendor's invoices
+	// again on SQLite. An invoice whose due date changes while it is read
+	// may come twice; it is kept once.
+	var rows []invoiceRow
+	seen := map[int64]bool{}
+	var afterDue civil.Date
+	var afterID int64
+	for {
+		rows = rows[:0]
+		q := db.Table("invoices").Select("id, customer_id, currency, amount_due, amount_remaining, status, issue_date, due_date, paid_at, created_at").
+			Where("vendor_id = ? AND status <> 'void'", vendorID)
+		if afterID != 0 {
+			q = q.Where("(due_date, id) > (?, ?)", afterDue, afterID)
 		}
-		if r.PaidAt != nil {
-			inv.Paid = civil.Of(r.PaidAt.UTC())
+		if customers != nil {
+			q = q.Where("customer_id IN ?", customers)
 		}
-		h.Invoices[i] = inv
+		if err := q.Order("due_date, id").Limit(historyChunk).Scan(&rows).Error; err != nil {
+			return h, nil, fmt.Errorf("risk: read invoices: %w", err)
+		}
+		for _, r := range rows {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			inv := Invoice{ID: r.ID, CustomerID: r.CustomerID, Currency: r.Currency, Amount: r.AmountDue, Issue: r.IssueDate, Due: r.DueDate}
+			if inv.Issue.IsZero() {
+				// No issue date pushed: the day the hub first saw it.
+				inv.Issue = civil.Of(r.CreatedAt.UTC())
+			}
+			if r.PaidAt != nil {
+				inv.Paid = civil.Of(r.PaidAt.UTC())
+			}
+			h.Invoices = append(h.Invoices, inv)
+			if r.Status == "open" && r.AmountRemaining > 0 {
+				open = append(open, r.ID)
+			}
+		}
+		if len(rows) < historyChunk {
+			break
+		}
+		afterDue, afterID = rows[len(rows)-1].DueDate, rows[len(rows)-1].ID
 	}
-	var holds []struct {
+	type holdRow struct {
+		ID         int64
 		CustomerID int64
 		Kind       string
 		CreatedAt  time.Time
 		ReleasedAt *time.Time
 		BrokenAt   *time.Time
 	}
-	hq := db.Table("holds h").Select("i.customer_id, h.kind, h.created_at, h.released_at, h.broken_at").
-		Joins("JOIN invoices i ON i.id = h.invoice_id").
-		Where("h.vendor_id = ? AND i.vendor_id = ? AND (h.kind = 'dispute' OR h.broken_at IS NOT NULL)", vendorID, vendorID)
-	if customers != nil {
-		hq = hq.Where("i.customer_id IN ?", customers)
-	}
-	if err := hq.Scan(&holds).Error; err != nil {
-		return h, fmt.Errorf("risk: read holds: %w", err)
-	}
-	for _, x := range holds {
-		if x.Kind == "dispute" {
-			d := Dispute{CustomerID: x.CustomerID, From: civil.Of(x.CreatedAt.UTC())}
-			if x.ReleasedAt != nil {
-				d.To = civil.Of(x.ReleasedAt.UTC())
+	var holds []holdRow
+	for after := int64(0); ; {
+		holds = holds[:0]
+		hq := db.Table("holds h").Select("h.id, i.customer_id, h.kind, h.created_at, h.released_at, h.broken_at").
+			Joins("JOIN invoices i ON i.id = h.invoice_id").
+			Where("h.vendor_id = ? AND i.vendor_id = ? AND (h.kind = 'dispute' OR h.broken_at IS NOT NULL) AND h.id > ?", vendorID, vendorID, after)
+		if customers != nil {
+			hq = hq.Where("i.customer_id IN ?", customers)
+		}
+		if err := hq.Order("h.id").Limit(historyChunk).Scan(&holds).Error; err != nil {
+			return h, nil, fmt.Errorf("risk: read holds: %w", err)
+		}
+		for _, x := range holds {
+			if x.Kind == "dispute" {
+				d := Dispute{CustomerID: x.CustomerID, From: civil.Of(x.CreatedAt.UTC())}
+				if x.ReleasedAt != nil {
+					d.To = civil.Of(x.ReleasedAt.UTC())
+				}
+				h.Disputes = append(h.Disputes, d)
 			}
-			h.Disputes = append(h.Disputes, d)
+			if x.BrokenAt != nil {
+				h.Broken = append(h.Broken, Broken{CustomerID: x.CustomerID, At: civil.Of(x.BrokenAt.UTC())})
+			}
 		}
-		if x.BrokenAt != nil {
-			h.Broken = append(h.Broken, Broken{CustomerID: x.CustomerID, At: civil.Of(x.BrokenAt.UTC())})
+		if len(holds) < historyChunk {
+			break
 		}
+		after = holds[len(holds)-1].ID
 	}
-	return h, nil
+	return h, open, nil
 }
 
 type modelRow struct {
@@ -123,8 +168,18 @@ func (s *Store) Model(ctx context.Context, vendorID int64) (Model, error) {
 
 // Retrain trains the vendor's model on its whole history, stores it, and
 // scores its open invoices.
+//
+// Nothing here holds the database for long: on SQLite, whose one
+// connection every writer shares, a retraining that read the history in
+// one statement and replaced the scores in one transaction kept pushes
+// waiting for seconds (BENCHMARKS.md). The history is read in chunks
+// (history), trained on in memory with no connection held, and the scores
+// are written one multi-row statement at a time, each its own short
+// transaction: an upsert of the new scores, then the removal of the scores
+// of invoices no longer open. A reader in between sees each invoice's old
+// score or its new one, never none.
 func (s *Store) Retrain(ctx context.Context, vendorID int64) (Model, error) {
-	h, err := s.history(ctx, vendorID, nil)
+	h, open, err := s.history(ctx, vendorID, nil)
 	if err != nil {
 		return Model{}, err
 	}
@@ -143,7 +198,7 @@ func (s *Store) Retrain(ctx context.Context, vendorID int64) (Model, error) {
 	if err != nil {
 		return Model{}, fmt.Errorf("risk: save model: %w", err)
 	}
-	return m, s.scoreOpen(ctx, vendorID, m, h)
+	return m, s.scoreOpen(ctx, vendorID, m, h, open)
 }
 
 type scoreRow struct {
@@ -158,14 +213,11 @@ type scoreRow struct {
 
 func (scoreRow) TableName() string { return "invoice_risks" }
 
-// scoreOpen replaces the stored scores of the vendor's open invoices.
-func (s *Store) scoreOpen(ctx context.Context, vendorID int64, m Model, h History) error {
-	var open []int64
-	err := s.db.WithContext(ctx).Table("invoices").Where("vendor_id = ? AND status = 'open' AND amount_remaining > 0", vendorID).
-		Pluck("id", &open).Error
-	if err != nil {
-		return fmt.Errorf("risk: open invoices: %w", err)
-	}
+// scoreOpen scores the vendor's open invoices (open, ids from h) and
+// replaces their stored scores, database.RowsPerStatement rows a
+// statement, then removes the scores of the vendor's invoices that are no
+// longer open, as many a statement.
+func (s *Store) scoreOpen(ctx context.Context, vendorID int64, m Model, h History, open []int64) error {
 	isOpen := make(map[int64]bool, len(open))
 	for _, id := range open {
 		isOpen[id] = true
@@ -182,19 +234,27 @@ func (s *Store) scoreOpen(ctx context.Context, vendorID int64, m Model, h Histor
 		rows = append(rows, scoreRow{InvoiceID: inv.ID, VendorID: vendorID, Probability: r.Probability, Level: r.Level,
 			Reasons: string(reasons), Model: r.Model, ScoredAt: now})
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("vendor_id = ?", vendorID).Delete(&scoreRow{}).Error; err != nil {
-			return err
+	db := s.db.WithContext(ctx)
+	per := database.RowsPerStatementOf(db, &scoreRow{})
+	upsert := clause.OnConflict{Columns: []clause.Column{{Name: "invoice_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"vendor_id", "probability", "level", "reasons", "model", "scored_at"})}
+	for from := 0; from < len(rows); from += per {
+		chunk := rows[from:min(len(rows), from+per)]
+		if err := db.Clauses(upsert).Create(&chunk).Error; err != nil {
+			return fmt.Errorf("risk: save scores: %w", err)
 		}
-		if len(rows) == 0 {
+	}
+	for {
+		res := db.Exec(`DELETE FROM invoice_risks WHERE invoice_id IN (
+SELECT r.invoice_id FROM invoice_risks r JOIN invoices i ON i.id = r.invoice_id
+WHERE r.vendor_id = ? AND NOT (i.status = 'open' AND i.amount_remaining > 0) LIMIT ?)`, vendorID, per)
+		if res.Error != nil {
+			return fmt.Errorf("risk: remove old scores: %w", res.Error)
+		}
+		if res.RowsAffected < int64(per) {
 			return nil
 		}
-		return tx.CreateInBatches(rows, 500).Error
-	})
-	if err != nil {
-		return fmt.Errorf("risk: save scores: %w", err)
 	}
-	return nil
 }
 
 // RetrainAll retrains every vendor, one after another; one vendor's
@@ -258,7 +318,7 @@ func (s *Store) Risks(ctx context.Context, vendorID int64, ids []int64) (map[int
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.history(ctx, vendorID, customers)
+	h, _, err := s.history(ctx, vendorID, customers)
 	if err != nil {
 		return nil, err
 	}
