@@ -255,6 +255,9 @@ func (r *Runner) prepare(ctx context.Context, jobs []*job, now time.Time) {
 	if err := r.shortLinks(ctx, sms, now); err != nil {
 		releaseAll(sms, err)
 	}
+	if err := r.brand(ctx, live(jobs)); err != nil {
+		releaseAll(live(jobs), err)
+	}
 	rest = live(jobs)
 	parallel(len(rest), func(i int) {
 		if err := r.render(rest[i]); err != nil {

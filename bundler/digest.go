@@ -57,6 +57,10 @@ type VendorSection struct {
 	// shown with the reason, not counted in Due.
 	Held []Line
 	Due  money.Totals
+	// LogoURL (absolute, served by the hub) and Accent ("#rrggbb", checked
+	// for contrast) are the vendor's branding; "" shows the section as
+	// before branding (issue 15).
+	LogoURL, Accent string
 }
 
 // Line is one invoice in a digest.

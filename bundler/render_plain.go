@@ -37,6 +37,10 @@ func (v vendorText) HTML() template.HTML {
 	return template.HTML(breakLinks(v.s, template.HTMLEscapeString, wordJoinerHTML))
 }
 
+// Alt is the text as an attribute value (the logo's alt text): the
+// template escapes it, and no client links an attribute.
+func (v vendorText) Alt() string { return v.s }
+
 // Text breaks auto-linking with a literal U+2060, for the plain-text part:
 // text/plain readers link URLs at least as eagerly as HTML ones.
 func (v vendorText) Text() string {

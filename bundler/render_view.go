@@ -35,6 +35,8 @@ type vendorView struct {
 	Invoices     []lineView
 	Held         []lineView
 	Totals       []string // this vendor's due per currency
+	// LogoURL and Accent: the vendor's branding, "" for none (issue 15).
+	LogoURL, Accent string
 }
 
 type lineView struct {
@@ -119,9 +121,10 @@ func newEmailView(d Digest) emailView {
 	}
 	for _, s := range d.Vendors {
 		vv := vendorView{
-			Name:   newVendorText(s.Name, maxName),
-			Domain: newVendorText(s.Domain, maxDomain),
-			Totals: vendorDue(s).List(),
+			Name:    newVendorText(s.Name, maxName),
+			Domain:  newVendorText(s.Domain, maxDomain),
+			Totals:  vendorDue(s).List(),
+			LogoURL: s.LogoURL, Accent: s.Accent,
 		}
 		vv.HasDomain = vv.Domain.s != ""
 		for _, l := range s.Invoices {

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/duehub/duehub/branding"
 	"github.com/duehub/duehub/links"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
@@ -31,6 +32,9 @@ type Config struct {
 	Off     []notify.Channel
 	Links   *links.Signer
 	BaseURL string
+	// Brands gives each vendor's section of an email digest its logo and
+	// accent colour (issue 15); nil leaves every section unbranded.
+	Brands *branding.Store
 	// From and FromName identify the hub on email.
 	From, FromName string
 	// ReplyTo, when set, gives a digest email its Reply-To address (package

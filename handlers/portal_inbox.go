@@ -41,6 +41,8 @@ type inboxVendor struct {
 	// Answers is the vendor's usual first-reply time ("2 hours"), "" when
 	// too few threads were answered to say (issue 12).
 	Answers string
+	// Logo and Accent are the vendor's branding, "" for none (issue 15).
+	Logo, Accent string
 }
 
 type inboxChoice struct {
@@ -189,6 +191,11 @@ func (s *Server) inbox(c *gin.Context) {
 	if err := s.usualAnswers(ctx, data.Vendors); err != nil {
 		s.fail(c, err)
 		return
+	}
+	brands := s.brandsOf(ctx, vendorIDsOf(data.Vendors)) // issue 15
+	for i := range data.Vendors {
+		b := brands[data.Vendors[i].ID]
+		data.Vendors[i].Logo, data.Vendors[i].Accent = b.LogoPath(), b.Accent
 	}
 	if data.Count > 0 {
 		data.First = (page-1)*inboxPageSize + 1

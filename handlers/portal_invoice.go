@@ -31,6 +31,7 @@ type reasonOption struct{ Code, Label string }
 
 type invoiceData struct {
 	ID, VendorID                       int64
+	Logo, Accent                       string // the vendor's branding (issue 15)
 	Number, VendorName, Domain, Status string
 	Hold, Remaining, AmountDue         string
 	RemainingNumber, Currency          string
@@ -122,6 +123,8 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
+	b := s.brandsOf(c.Request.Context(), []int64{inv.VendorID})[inv.VendorID] // issue 15
+	d.Logo, d.Accent = b.LogoPath(), b.Accent
 	// Issue 12: the payer may say in one click why the payment is late.
 	if err := s.askLate(c, inv, &d); err != nil {
 		s.fail(c, err)

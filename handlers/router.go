@@ -35,6 +35,9 @@ func (s *Server) routes() http.Handler {
 	r.GET("/metrics", s.metricsHandler())
 	r.GET("/openapi.yaml", s.openapi)
 	r.GET("/problems/:code", s.problemPage)
+	if s.branding != nil {
+		r.GET("/brand/:vendor/:file", s.brandLogo) // issue 15: vendor logos, public
+	}
 	if s.outbox != nil {
 		dev := r.Group("/dev", s.operatorAuth)
 		dev.GET("/outbox", s.outboxList)
@@ -148,6 +151,12 @@ func (s *Server) routes() http.Handler {
 		}
 		if s.audit != nil {
 			vendor.GET("/audit", s.requireAdmin, s.vendorAuditPage) // issue 15
+		}
+		if s.branding != nil { // issue 15: vendor branding
+			vendor.GET("/branding", s.requireAdmin, s.brandingPage)
+			vendor.POST("/branding/logo", s.requireAdmin, s.uploadBrandLogo)
+			vendor.POST("/branding/logo/remove", s.requireAdmin, s.removeBrandLogo)
+			vendor.POST("/branding/accent", s.requireAdmin, s.setBrandAccent)
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/branding"
 	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
@@ -101,6 +102,9 @@ type Config struct {
 	Console *console.Store
 	Audit   *audit.Store
 	Eraser  *privacy.Eraser
+	// Branding serves /vendor/branding and the logos at /brand/..., and
+	// brands the portal's vendor sections (issue 15); nil turns it off.
+	Branding *branding.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -145,6 +149,8 @@ type Server struct {
 	console *console.Store
 	audit   *audit.Store
 	eraser  *privacy.Eraser
+	// Issue 15: vendor branding.
+	branding *branding.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -186,6 +192,7 @@ func New(cfg Config) http.Handler {
 		signup:          cfg.VendorSignup,
 		onSecurityEvent: cfg.OnSecurityEvent,
 		imports:         cfg.Imports,
+		branding:        cfg.Branding, // issue 15
 	}
 	if s.inbound != nil {
 		// An agent's emailed answer tells the payer as a web answer does.

@@ -66,6 +66,11 @@ var vendorFlash = map[string]string{
 	"invite":  "The member was invited: they got an email with a sign-in link.",
 	"disable": "The member is disabled and signed out.",
 	"weekly":  "Your weekly summary setting is saved.", // issue 12
+
+	// Issue 15: branding.
+	"logo":         "Your logo was saved. Your customers see it on your part of their digest and in their inbox.",
+	"logo_removed": "Your logo was removed.",
+	"accent":       "Your accent colour was saved.",
 }
 
 func (s *Server) vendorNotFound(c *gin.Context) {

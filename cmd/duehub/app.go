@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/duehub/duehub/branding"
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/inbound"
@@ -147,6 +148,7 @@ func (a *app) newHub(ctx context.Context, clock func() time.Time, otherClock boo
 		DB: a.db.Gorm, Payers: a.payers, Vendors: a.vendors, Senders: senders, Off: off, Links: signer,
 		BaseURL: a.cfg.BaseURL, From: a.cfg.Channels.EmailFrom, FromName: a.cfg.Channels.FromName,
 		Now: clock, OtherClock: otherClock, Log: a.log, ReplyTo: replyTo,
+		Brands: branding.NewStore(a.db.Gorm, time.Now), // issue 15: logos and accents in digests
 	})
 	guard := webhooks.NewGuard(webhooks.GuardConfig{AllowPrivate: a.cfg.WebhooksAllowPrivate})
 	dispatcher := webhooks.New(webhooks.Config{

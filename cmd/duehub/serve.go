@@ -16,6 +16,7 @@ import (
 	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/branding"
 	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/handlers"
 	"github.com/duehub/duehub/imports"
@@ -96,6 +97,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Console:            console.NewStore(a.db.Gorm, time.Now),   // issue 15
 		Audit:              audit.NewStore(a.db.Gorm),               // issue 15
 		Eraser:             privacy.NewEraser(a.db.Gorm, time.Now),  // issue 15
+		Branding:           branding.NewStore(a.db.Gorm, time.Now),  // issue 15
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {
