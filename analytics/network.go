@@ -3,8 +3,9 @@ package analytics
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/duehub/duehub/civil"
 )
@@ -18,18 +19,22 @@ import (
 // any one vendor's or payer's data. Each figure is computed for every
 // vendor by one grouped SQL aggregate over the whole network, the period's
 // days counted in UTC (a vendor's own figures elsewhere use its time zone,
-// so "you" here can differ from the page's figure by a day at the edges);
-// the network's values are kept NetworkTTL, as they move slowly and cost
-// a scan of the period's invoices; past it they are still answered while
-// one background pass computes them again, so only the first request of a
-// period and day waits for the scan. A vendor's own report never reads
-// another vendor's rows: only this function does, and only to aggregate.
+// so "you" here can differ from the page's figure by a day at the edges).
+// That scan takes seconds on a large network, so no request runs it:
+// RefreshNetwork computes the standard periods (NetworkPeriods, the last
+// days up to the day of the pass) and keeps the vendors' values and each
+// class's quartiles in the database (a nightly job, also run when the hub
+// starts, in package jobs); Benchmarks only reads what was kept, for the
+// standard period nearest the report's, and says when nothing was kept
+// yet. A vendor's own report never reads another vendor's rows: only the
+// pass does, and only to aggregate.
 
 // MinBenchmarkVendors is the fewest vendors a benchmark is computed from.
 const MinBenchmarkVendors = 10
 
-// NetworkTTL is how long the network's per-vendor values are reused.
-const NetworkTTL = 10 * time.Minute
+// NetworkPeriods are the lengths in days of the periods the network's
+// benchmarks are kept for: the page's last 30, 90 and 365 days.
+var NetworkPeriods = []int{30, 90, 365}
 
 // SizeClasses are the bounds of invoices billed in the period: a vendor
 // is compared with the vendors in its own class.
@@ -41,6 +46,9 @@ var SizeClasses = []struct {
 // BenchmarkFigures name the benchmarked figures, in the order shown.
 var BenchmarkFigures = []string{"share_paid_late", "avg_days_late", "at_risk_rate", "invoice_accuracy", "first_reply_median_hours",
 	"share_paid_within_7_days_of_digest"}
+
+// billedFigure is the figure a vendor's size is kept under.
+const billedFigure = "billed"
 
 // Benchmark is one figure of the vendor beside its class's quartiles.
 type Benchmark struct {
@@ -56,54 +64,103 @@ type Benchmark struct {
 
 // Benchmarks is the vendor's size class and its figures' benchmarks.
 type Benchmarks struct {
-	SizeClass string // "" when the vendor billed nothing in the period
-	Figures   []Benchmark
+	// Pending is true when no pass has computed the network's figures
+	// yet: nothing else is set.
+	Pending bool
+	// Days is the length of the standard period the figures are over: the
+	// Days days up to From and To, UTC days, as of ComputedAt.
+	Days       int
+	From, To   civil.Date
+	ComputedAt time.Time
+	SizeClass  string // "" when the vendor billed nothing in the period
+	Figures    []Benchmark
 }
 
-type networkValues struct {
-	at     time.Time
-	billed map[int64]int64
-	values map[string]map[int64]float64
-}
-
-type networkCache struct {
-	mu         sync.Mutex
-	entries    map[string]networkValues
-	refreshing map[string]bool // keys a background pass is computing
-}
-
-// networkRefreshTimeout bounds a background pass.
-const networkRefreshTimeout = 2 * time.Minute
-
-// Benchmarks returns the vendor's network benchmarks over p.
-func (s *Store) Benchmarks(ctx context.Context, vendorID int64, p Period) (Benchmarks, error) {
-	nv, err := s.network(ctx, p)
-	if err != nil {
-		return Benchmarks{}, err
+// NetworkDays is the standard period whose benchmarks go with a report
+// over p: the one nearest in length (the longer one on a tie).
+func NetworkDays(p Period) int {
+	best := NetworkPeriods[0]
+	for _, d := range NetworkPeriods[1:] {
+		if abs(d-p.Days()) <= abs(best-p.Days()) {
+			best = d
+		}
 	}
-	var out Benchmarks
-	own := nv.billed[vendorID]
+	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Benchmarks returns the vendor's network benchmarks over the standard
+// period nearest p, as the last pass kept them; Pending when no pass has
+// yet. It reads the vendor's own values and its class's quartiles only.
+func (s *Store) Benchmarks(ctx context.Context, vendorID int64, p Period) (Benchmarks, error) {
+	days := NetworkDays(p)
+	db := s.db.WithContext(ctx)
+	var pass []struct {
+		PeriodFrom, PeriodTo string
+		ComputedAt           time.Time
+	}
+	if err := db.Raw(`SELECT period_from, period_to, computed_at FROM network_passes WHERE period_days = ?`, days).Scan(&pass).Error; err != nil {
+		return Benchmarks{}, fmt.Errorf("analytics: network pass: %w", err)
+	}
+	if len(pass) == 0 {
+		return Benchmarks{Pending: true, Days: days}, nil
+	}
+	out := Benchmarks{Days: days, ComputedAt: pass[0].ComputedAt.UTC()}
+	var err error
+	if out.From, err = parseDay(pass[0].PeriodFrom); err != nil {
+		return Benchmarks{}, fmt.Errorf("analytics: network pass: %w", err)
+	}
+	if out.To, err = parseDay(pass[0].PeriodTo); err != nil {
+		return Benchmarks{}, fmt.Errorf("analytics: network pass: %w", err)
+	}
+	var own []struct {
+		Figure string
+		Value  float64
+	}
+	if err := db.Raw(`SELECT figure, value FROM network_values WHERE period_days = ? AND vendor_id = ?`, days, vendorID).Scan(&own).Error; err != nil {
+		return Benchmarks{}, fmt.Errorf("analytics: network values: %w", err)
+	}
+	mine := map[string]float64{}
+	for _, v := range own {
+		mine[v.Figure] = v.Value
+	}
 	class := -1
 	for i, c := range SizeClasses {
-		if own >= c.Min && own <= c.Max {
+		if n := int64(mine[billedFigure]); n >= c.Min && n <= c.Max {
 			class, out.SizeClass = i, c.Label
+		}
+	}
+	var quartiles []struct {
+		Figure           string
+		Vendors          int
+		P25, Median, P75 *float64
+	}
+	if class >= 0 {
+		err := db.Raw(`SELECT figure, vendors, p25, median, p75 FROM network_quartiles WHERE period_days = ? AND size_class = ?`, days, class).
+			Scan(&quartiles).Error
+		if err != nil {
+			return Benchmarks{}, fmt.Errorf("analytics: network quartiles: %w", err)
 		}
 	}
 	for _, fig := range BenchmarkFigures {
 		b := Benchmark{Figure: fig}
-		if v, ok := nv.values[fig][vendorID]; ok {
+		if v, ok := mine[fig]; ok {
 			b.Value = ptr(v)
 		}
-		if class >= 0 {
-			var peers []float64
-			for id, v := range nv.values[fig] {
-				if n := nv.billed[id]; n >= SizeClasses[class].Min && n <= SizeClasses[class].Max {
-					peers = append(peers, v)
+		for _, q := range quartiles {
+			if q.Figure == fig {
+				b.Vendors = q.Vendors
+				// Kept only from MinBenchmarkVendors vendors; checked again
+				// so that no row can show fewer.
+				if q.Vendors >= MinBenchmarkVendors {
+					b.P25, b.Median, b.P75 = q.P25, q.Median, q.P75
 				}
-			}
-			b.Vendors = len(peers)
-			if len(peers) >= MinBenchmarkVendors {
-				b.P25, b.Median, b.P75 = ptr(round1(quantile(peers, 0.25))), ptr(round1(quantile(peers, 0.5))), ptr(round1(quantile(peers, 0.75)))
 			}
 		}
 		out.Figures = append(out.Figures, b)
@@ -111,50 +168,137 @@ func (s *Store) Benchmarks(ctx context.Context, vendorID int64, p Period) (Bench
 	return out, nil
 }
 
-// network computes (or reuses) every vendor's benchmarked figures over p.
-// Values older than NetworkTTL are answered as they are while a
-// background pass (one per key) replaces them.
-func (s *Store) network(ctx context.Context, p Period) (networkValues, error) {
-	now := s.now().UTC()
-	key := p.From.String() + "|" + p.To.String() + "|" + p.Currency + "|" + civil.Of(now).String()
-	s.cache.mu.Lock()
-	e, ok := s.cache.entries[key]
-	stale := ok && (now.Sub(e.at) >= NetworkTTL || now.Before(e.at))
-	refresh := stale && !s.cache.refreshing[key]
-	if refresh {
-		if s.cache.refreshing == nil {
-			s.cache.refreshing = map[string]bool{}
-		}
-		s.cache.refreshing[key] = true
-	}
-	s.cache.mu.Unlock()
-	if !ok {
-		return s.computeNetwork(ctx, key, p, now)
-	}
-	if refresh {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), networkRefreshTimeout)
-			defer cancel()
-			// A failed pass leaves the old values; the next request tries again.
-			_, _ = s.computeNetwork(ctx, key, p, now)
-			s.cache.mu.Lock()
-			delete(s.cache.refreshing, key)
-			s.cache.mu.Unlock()
-		}()
-	}
-	return e, nil
+// NetworkPass is one standard period a RefreshNetwork computed.
+type NetworkPass struct {
+	Days    int
+	Vendors int // vendors with any figure
+	Took    time.Duration
 }
 
-// computeNetwork scans the network's figures over p as of now and keeps
-// them under key.
-func (s *Store) computeNetwork(ctx context.Context, key string, p Period, now time.Time) (networkValues, error) {
+// RefreshNetwork computes the network's benchmarks of every standard
+// period whose kept pass is missing or older than maxAge (0: all of them)
+// and keeps them, each period replaced in one transaction. It returns the
+// periods it computed.
+func (s *Store) RefreshNetwork(ctx context.Context, maxAge time.Duration) ([]NetworkPass, error) {
+	now := s.now().UTC()
+	var kept []struct {
+		PeriodDays int
+		ComputedAt time.Time
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT period_days, computed_at FROM network_passes`).Scan(&kept).Error; err != nil {
+		return nil, fmt.Errorf("analytics: network passes: %w", err)
+	}
+	var out []NetworkPass
+	for _, days := range NetworkPeriods {
+		fresh := false
+		for _, k := range kept {
+			if k.PeriodDays == days && maxAge > 0 && now.Sub(k.ComputedAt) < maxAge && !now.Before(k.ComputedAt) {
+				fresh = true
+			}
+		}
+		if fresh {
+			continue
+		}
+		began := time.Now()
+		n, err := s.refreshPeriod(ctx, days, now)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, NetworkPass{Days: days, Vendors: n, Took: time.Since(began)})
+	}
+	return out, nil
+}
+
+// networkValue is a row of network_values.
+type networkValue struct {
+	PeriodDays int
+	VendorID   int64
+	Figure     string
+	Value      float64
+}
+
+// networkQuartile is a row of network_quartiles.
+type networkQuartile struct {
+	PeriodDays       int
+	SizeClass        int
+	Figure           string
+	Vendors          int
+	P25, Median, P75 *float64
+}
+
+// refreshPeriod computes the last days days up to now's UTC day and
+// replaces what was kept for them; it returns how many vendors have a
+// figure.
+func (s *Store) refreshPeriod(ctx context.Context, days int, now time.Time) (int, error) {
+	today := civil.Of(now)
+	p := Period{From: today.AddDays(1 - days), To: today}
+	nv, err := s.computeNetwork(ctx, p, now)
+	if err != nil {
+		return 0, err
+	}
+	var values []networkValue
+	for id, n := range nv.billed {
+		values = append(values, networkValue{PeriodDays: days, VendorID: id, Figure: billedFigure, Value: float64(n)})
+	}
+	vendorsWith := map[int64]bool{}
+	var quartiles []networkQuartile
+	for _, fig := range BenchmarkFigures {
+		peers := make([][]float64, len(SizeClasses))
+		for id, v := range nv.values[fig] {
+			vendorsWith[id] = true
+			values = append(values, networkValue{PeriodDays: days, VendorID: id, Figure: fig, Value: v})
+			for i, c := range SizeClasses {
+				if n := nv.billed[id]; n >= c.Min && n <= c.Max {
+					peers[i] = append(peers[i], v)
+				}
+			}
+		}
+		for i, vs := range peers {
+			q := networkQuartile{PeriodDays: days, SizeClass: i, Figure: fig, Vendors: len(vs)}
+			if len(vs) >= MinBenchmarkVendors {
+				q.P25, q.Median, q.P75 = ptr(round1(quantile(vs, 0.25))), ptr(round1(quantile(vs, 0.5))), ptr(round1(quantile(vs, 0.75)))
+			}
+			quartiles = append(quartiles, q)
+		}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, table := range []string{"network_values", "network_quartiles", "network_passes"} {
+			if err := tx.Exec(`DELETE FROM `+table+` WHERE period_days = ?`, days).Error; err != nil {
+				return err
+			}
+		}
+		if len(values) > 0 {
+			if err := tx.Table("network_values").CreateInBatches(values, 500).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Table("network_quartiles").CreateInBatches(quartiles, 500).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO network_passes (period_days, period_from, period_to, computed_at) VALUES (?, ?, ?, ?)`,
+			days, p.From, p.To, now).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("analytics: keep the network's %d days: %w", days, err)
+	}
+	return len(vendorsWith), nil
+}
+
+type networkValues struct {
+	billed map[int64]int64
+	values map[string]map[int64]float64
+}
+
+// computeNetwork scans every vendor's benchmarked figures over p as of
+// now, in UTC days.
+func (s *Store) computeNetwork(ctx context.Context, p Period, now time.Time) (networkValues, error) {
 	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", p: p, now: now, loc: time.UTC}
 	q.today = civil.Of(now)
 	q.start, q.end, q.lastDay = p.From.In(time.UTC), p.To.AddDays(1).In(time.UTC), p.To
 	if q.end.After(now) {
 		q.end, q.lastDay = now, q.today
 	}
-	nv := networkValues{at: now, billed: map[int64]int64{}, values: map[string]map[int64]float64{}}
+	nv := networkValues{billed: map[int64]int64{}, values: map[string]map[int64]float64{}}
 	for _, f := range BenchmarkFigures {
 		nv.values[f] = map[int64]float64{}
 	}
@@ -167,12 +311,6 @@ func (s *Store) computeNetwork(ctx context.Context, key string, p Period, now ti
 	if err := q.networkService(&nv); err != nil {
 		return nv, fmt.Errorf("analytics: network: %w", err)
 	}
-	s.cache.mu.Lock()
-	if s.cache.entries == nil || len(s.cache.entries) > 64 {
-		s.cache.entries = map[string]networkValues{}
-	}
-	s.cache.entries[key] = nv
-	s.cache.mu.Unlock()
 	return nv, nil
 }
 

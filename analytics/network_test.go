@@ -39,12 +39,16 @@ func shareLate(b analytics.Benchmarks) analytics.Benchmark {
 	return analytics.Benchmark{}
 }
 
-// TestNetworkBenchmarks: with nine vendors of a size nothing is shown;
-// with ten the quartiles of their shares paid late (0, 10, …, 90 %) are
-// 22.5, 45 and 67.5 (linear interpolation: position 0.25 × 9 = 2.25 →
-// 20 + 0.25 × 10; 4.5 → 45; 6.75 → 67.5); a bigger vendor (120 invoices,
-// all late) is of another size and moves none of them; and the tenth
-// vendor's arrival changes none of the first vendor's own figures.
+// TestNetworkBenchmarks: no request computes the network's figures: before
+// the first pass a vendor's benchmarks are pending; the pass keeps them
+// for the standard periods and requests read what it kept. With nine
+// vendors of a size nothing is shown; with ten (after the next pass) the
+// quartiles of their shares paid late (0, 10, …, 90 %) are 22.5, 45 and
+// 67.5 (linear interpolation: position 0.25 × 9 = 2.25 → 20 + 0.25 × 10;
+// 4.5 → 45; 6.75 → 67.5); a bigger vendor (120 invoices, all late) is of
+// another size and moves none of them; no kept row holds quartiles of
+// fewer than ten vendors; and the tenth vendor's arrival changes none of
+// the first vendor's own figures.
 func TestNetworkBenchmarks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		w := newWorld(t, db)
@@ -60,21 +64,39 @@ func TestNetworkBenchmarks(t *testing.T) {
 				amount: 500, status: "paid", paidAt: "2026-11-01T12:00:00Z"})
 		}
 		w.push(big, items...)
-		w.at("2026-11-30 12:00")
+		// 2026-09-01 to 11-29 is 90 days: the kept 90-day period.
+		w.at("2026-11-29 12:00")
 		clock := func() time.Time { return w.now }
-		p := period(t, "2026-09-01", "2026-11-30", "")
+		p := period(t, "2026-09-01", "2026-11-29", "")
 		ctx := context.Background()
+		store := analytics.NewStore(db.Gorm, clock)
 
-		first, err := analytics.NewStore(db.Gorm, clock).Compute(ctx, peers[0], p)
+		first, err := store.Compute(ctx, peers[0], p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := analytics.NewStore(db.Gorm, clock).Benchmarks(ctx, peers[3], p)
+		b, err := store.Benchmarks(ctx, peers[3], p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b.SizeClass != "1–99 invoices" {
-			t.Errorf("size class %q", b.SizeClass)
+		if !b.Pending || b.Days != 90 || len(b.Figures) != 0 {
+			t.Fatalf("before any pass: %s, want pending over 90 days", show(b))
+		}
+
+		passes, err := store.RefreshNetwork(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(passes) != 3 || passes[0].Days != 30 || passes[1].Days != 90 || passes[2].Days != 365 || passes[1].Vendors != 10 {
+			t.Fatalf("first pass: %s", show(passes))
+		}
+		b, err = store.Benchmarks(ctx, peers[3], p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Pending || b.SizeClass != "1–99 invoices" || b.From.String() != "2026-09-01" || b.To.String() != "2026-11-29" ||
+			!b.ComputedAt.Equal(w.now) {
+			t.Errorf("kept pass: %s", show(b))
 		}
 		got := shareLate(b)
 		if got.Vendors != 9 || got.Median != nil || got.P25 != nil || got.P75 != nil || got.Value == nil || *got.Value != 30 {
@@ -88,8 +110,30 @@ func TestNetworkBenchmarks(t *testing.T) {
 
 		w.at("2026-09-02 10:00")
 		peers = append(peers, seedPeer(w, "v9", 9))
-		w.at("2026-11-30 12:00")
-		store := analytics.NewStore(db.Gorm, clock)
+		w.at("2026-11-29 13:00")
+		// Requests read only what the pass kept: the tenth vendor shows
+		// after the next pass, and a pass an hour after the last one
+		// (younger than its max age) computes nothing.
+		b, err = store.Benchmarks(ctx, peers[3], p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := shareLate(b); g.Vendors != 9 {
+			t.Errorf("before the next pass: %s, want the kept nine", show(g))
+		}
+		if passes, err := store.RefreshNetwork(ctx, 12*time.Hour); err != nil || len(passes) != 0 {
+			t.Fatalf("a pass an hour later computed %s, %v", show(passes), err)
+		}
+		w.at("2026-11-30 01:00")
+		if passes, err := store.RefreshNetwork(ctx, 12*time.Hour); err != nil || len(passes) != 3 {
+			t.Fatalf("the nightly pass computed %s, %v", show(passes), err)
+		}
+		// The 90 days are now 09-02 to 11-30: the peers' invoices of 09-01
+		// fell out of them; the 365 days still hold them.
+		w.at("2026-11-29 13:00")
+		if _, err := store.RefreshNetwork(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
 		b, err = store.Benchmarks(ctx, peers[3], p)
 		if err != nil {
 			t.Fatal(err)
@@ -104,6 +148,13 @@ func TestNetworkBenchmarks(t *testing.T) {
 				t.Errorf("avg days late %s", show(fig))
 			}
 		}
+		year, err := store.Benchmarks(ctx, peers[3], period(t, "2025-12-01", "2026-11-29", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := shareLate(year); year.Days != 365 || !reflect.DeepEqual(g, want) {
+			t.Errorf("over 365 days: %d days, %s", year.Days, show(g))
+		}
 		bigB, err := store.Benchmarks(ctx, big, p)
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +162,13 @@ func TestNetworkBenchmarks(t *testing.T) {
 		if g := shareLate(bigB); bigB.SizeClass != "100–999 invoices" || g.Vendors != 1 || g.Median != nil || *g.Value != 100 {
 			t.Errorf("the big vendor: %s", show(bigB))
 		}
+		var leaks int64
+		if err := db.Gorm.Raw(`SELECT COUNT(*) FROM network_quartiles WHERE vendors < ? AND (p25 IS NOT NULL OR median IS NOT NULL OR p75 IS NOT NULL)`,
+			analytics.MinBenchmarkVendors).Scan(&leaks).Error; err != nil || leaks != 0 {
+			t.Errorf("%d kept quartiles of fewer than %d vendors (%v)", leaks, analytics.MinBenchmarkVendors, err)
+		}
 
+		w.at("2026-11-29 12:00")
 		after, err := store.Compute(ctx, peers[0], p)
 		if err != nil {
 			t.Fatal(err)
@@ -119,31 +176,21 @@ func TestNetworkBenchmarks(t *testing.T) {
 		if !reflect.DeepEqual(first, after) {
 			t.Fatalf("another vendor changed v0's own figures\nbefore %s\nafter %s", show(first), show(after))
 		}
-
-		// Past NetworkTTL the kept values are answered at once while one
-		// background pass computes them again: an eleventh vendor shows
-		// only once it is done.
-		w.at("2026-09-02 10:00")
-		seedPeer(w, "v10", 5)
-		w.at("2026-11-30 12:11")
-		b, err = store.Benchmarks(ctx, peers[3], p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g := shareLate(b); g.Vendors != 10 {
-			t.Errorf("past the TTL, first answer: %s, want the kept values of ten vendors", show(g))
-		}
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			b, err = store.Benchmarks(ctx, peers[3], p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if shareLate(b).Vendors == 11 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the background pass never replaced the kept values: %s", show(shareLate(b)))
-			}
-		}
 	})
+}
+
+// TestNetworkDays: a report's benchmarks are those of the standard period
+// nearest its length.
+func TestNetworkDays(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		want     int
+	}{
+		{"2026-11-01", "2026-11-30", 30}, {"2026-11-24", "2026-11-30", 30}, {"2026-09-02", "2026-11-30", 90},
+		{"2026-10-01", "2026-11-30", 90}, {"2025-12-01", "2026-11-30", 365}, {"2023-11-30", "2026-11-30", 365},
+	} {
+		if got := analytics.NetworkDays(period(t, c.from, c.to, "")); got != c.want {
+			t.Errorf("%s to %s: %d, want %d", c.from, c.to, got, c.want)
+		}
+	}
 }

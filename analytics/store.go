@@ -14,16 +14,16 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// Store reads a vendor's figures. It writes nothing.
+// Store reads a vendor's figures. It writes only the network's
+// benchmarks, in RefreshNetwork.
 type Store struct {
-	db    *gorm.DB
-	now   func() time.Time
-	cache networkCache
+	db  *gorm.DB
+	now func() time.Time
 }
 
 // NewStore returns a Store over db with the clock now.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
-	return &Store{db: db, now: now, cache: networkCache{entries: map[string]networkValues{}}}
+	return &Store{db: db, now: now}
 }
 
 // MaxDays is the longest period a report covers: three years of history.

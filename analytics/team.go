@@ -4,19 +4,16 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/duehub/duehub/vendors"
 )
 
 // Deadline is when a first reply to a thread opened at opened is due under
-// a target of targetHours (0: one business day, in UTC).
+// a target of targetHours, its business day counted in UTC. The queue, the
+// analytics and the weekly email count business days in the vendor's own
+// time zone: vendors.ReplyDeadline.
 func Deadline(opened time.Time, targetHours int) time.Time {
-	if targetHours > 0 {
-		return opened.Add(time.Duration(targetHours) * time.Hour)
-	}
-	d := opened.Add(24 * time.Hour)
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-		d = d.Add(24 * time.Hour)
-	}
-	return d
+	return vendors.ReplyDeadline(opened, targetHours, time.UTC)
 }
 
 // responseTime measures the threads opened in the period: hours to the
@@ -69,7 +66,9 @@ WHERE vendor_id = ? AND state <> 'resolved' AND assignee_id IS NOT NULL GROUP BY
 	perMember := map[int64][]float64{}
 	resolutions := map[int64]int{}
 	for _, t := range threads {
-		deadline := Deadline(t.CreatedAt, target.ResponseTargetHours)
+		// Business days are the vendor's: a Friday evening question in
+		// Auckland is not due on a UTC Saturday.
+		deadline := vendors.ReplyDeadline(t.CreatedAt, target.ResponseTargetHours, q.loc)
 		if t.FirstResponseAt != nil {
 			h := t.FirstResponseAt.Sub(t.CreatedAt).Hours()
 			first = append(first, h)

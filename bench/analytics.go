@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -23,8 +24,9 @@ const analyticsRuns = 40
 // Requests run one at a time, as a team opening the page does. The
 // network holds open invoices only, so first the vendor backfills three
 // years of closed history through the batch API, as many paid invoices as
-// it has open (seedHistory): the figure is for a vendor with history.
-func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *Result, progress func(string, ...any)) error {
+// it has open (seedHistory), or up to invoices in all when invoices is
+// set: the figure is for a vendor with history.
+func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, invoices int, r *Result, progress func(string, ...any)) error {
 	var largest struct {
 		VendorID int64
 		N        int
@@ -44,17 +46,34 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 		return fmt.Errorf("bench: no key for vendor %d", largest.VendorID)
 	}
 	today := time.Now().UTC()
-	seeded, err := seedHistory(ctx, h, s, largest.VendorID, key, largest.N, today)
+	n := largest.N
+	if invoices > 0 {
+		n = max(invoices-largest.N, 0)
+	}
+	seeded, err := seedHistory(ctx, h, s, largest.VendorID, key, n, today)
 	if err != nil {
 		return err
 	}
 	largest.N += seeded
+	// Fresh statistics after the backfill, as autovacuum gives them a
+	// minute later (the ingest phase does the same): measured at once, the
+	// planner took the vendor for one paid invoice, chose an index scan and
+	// sorted 98,783 rows on disk (the late payments, 1.29 s against 0.50 s).
+	if _, err := h.DB.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("bench: analyze: %w", err)
+	}
+	// The network's benchmarks, as the nightly job computes them: no
+	// request waits for them (analytics.Store.RefreshNetwork).
+	netBegan := time.Now()
+	if _, err := analytics.NewStore(h.DB.Gorm, time.Now).RefreshNetwork(ctx, 0); err != nil {
+		return fmt.Errorf("bench: network benchmarks: %w", err)
+	}
+	network := time.Since(netBegan)
 	url := s.baseURL + "/v1/analytics?from=" + today.AddDate(0, 0, -1097).Format("2006-01-02") + "&to=" + today.Format("2006-01-02")
 	client := &http.Client{Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
-	// One request first, not counted: it computes the network benchmarks,
-	// which every later request reuses (analytics.NetworkTTL); its time is
-	// reported on its own.
+	// One request first, not counted (cold caches); its time is reported
+	// on its own.
 	took := make([]time.Duration, 0, analyticsRuns+1)
 	for range analyticsRuns + 1 {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -80,8 +99,8 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, r *R
 	r.AnalyticsInvoices = largest.N
 	r.AnalyticsP50Ms = ms(took[len(took)/2])
 	r.AnalyticsP99Ms = ms(took[(len(took)*99+99)/100-1])
-	progress("analytics for the largest vendor (%d invoices, %d of them paid history over 3 years), %d runs: p50 %.1f ms, p99 %.1f ms (first request, computing the network benchmarks: %.1f ms)",
-		largest.N, seeded, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms, ms(cold))
+	progress("analytics for the largest vendor (%d invoices, %d of them paid history over 3 years), %d runs: p50 %.1f ms, p99 %.1f ms (first request %.1f ms; the network benchmarks' pass of 30, 90 and 365 days beforehand, as the nightly job: %.1f ms)",
+		largest.N, seeded, analyticsRuns, r.AnalyticsP50Ms, r.AnalyticsP99Ms, ms(cold), ms(network))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/duehub/duehub/analytics"
 )
@@ -11,6 +12,9 @@ import (
 // /v1/analytics (benchmarks), on /vendor/analytics and in its CSV. Only
 // aggregates over at least analytics.MinBenchmarkVendors vendors of the
 // vendor's size are given; otherwise the figure says why it has none.
+// They are read as a nightly job kept them, for the standard period
+// (30, 90 or 365 days) nearest the report's; before the first pass they
+// are pending and the page says they are being computed.
 
 var benchmarkLabels = map[string]string{
 	"share_paid_late":                    "Invoices paid after their due date",
@@ -37,10 +41,24 @@ type benchmarksJSON struct {
 	SizeClass  *string         `json:"size_class"`
 	MinVendors int             `json:"min_vendors"`
 	Figures    []benchmarkJSON `json:"figures"`
+	// Pending is true until the network's figures were first computed:
+	// figures is empty then.
+	Pending bool `json:"pending"`
+	// PeriodDays, From and To are the standard period the figures are
+	// over (UTC days), ComputedAt when they were computed.
+	PeriodDays int        `json:"period_days"`
+	From       *string    `json:"from"`
+	To         *string    `json:"to"`
+	ComputedAt *time.Time `json:"computed_at"`
 }
 
 func benchmarksOut(b analytics.Benchmarks) *benchmarksJSON {
-	out := &benchmarksJSON{MinVendors: analytics.MinBenchmarkVendors, Figures: make([]benchmarkJSON, len(b.Figures))}
+	out := &benchmarksJSON{MinVendors: analytics.MinBenchmarkVendors, Figures: make([]benchmarkJSON, len(b.Figures)),
+		Pending: b.Pending, PeriodDays: b.Days}
+	if !b.Pending {
+		from, to, at := b.From.String(), b.To.String(), b.ComputedAt
+		out.From, out.To, out.ComputedAt = &from, &to, &at
+	}
 	if b.SizeClass != "" {
 		out.SizeClass = &b.SizeClass
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/database/dbtest"
@@ -86,6 +87,21 @@ func TestAnalyticsAPIPageAndCSVAgree(t *testing.T) {
 		w := newAnalyticsWorld(t, db)
 		h := w.h
 		got := w.figures(t, w.northKey, analyticsPeriod)
+		// No request computes the network's benchmarks: until the job's
+		// first pass they are pending.
+		if got.Benchmarks == nil || !got.Benchmarks.Pending || len(got.Benchmarks.Figures) != 0 || got.Benchmarks.PeriodDays != 90 {
+			t.Errorf("benchmarks before the first pass %+v", got.Benchmarks)
+		}
+		if page := h.vendorSignIn(h.member(w.north, "bob@northwind.example", vendors.RoleAgent).Email).get("/vendor/analytics?" + analyticsPeriod); !strings.Contains(page.body, "The network figures are being computed") {
+			t.Errorf("the page before the first pass does not say the network figures are being computed")
+		}
+		if _, err := analytics.NewStore(db.Gorm, func() time.Time { return h.now }).RefreshNetwork(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+		got = w.figures(t, w.northKey, analyticsPeriod)
+		if b := got.Benchmarks; b == nil || b.Pending || b.From == nil || *b.From != "2026-08-26" || b.To == nil || *b.To != "2026-11-23" {
+			t.Errorf("benchmarks after the pass %+v", got.Benchmarks)
+		}
 		if len(got.Aging) != 2 || got.Aging[0] != (agingJSON{"current", "USD", 5000, 1}) ||
 			got.Aging[1] != (agingJSON{"31-60", "USD", 12345, 1}) {
 			t.Errorf("aging %+v", got.Aging)

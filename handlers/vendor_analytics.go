@@ -148,6 +148,11 @@ type analyticsView struct {
 	SizeClass           string
 	MinVendors          int
 	Benchmarks          []benchmarkRow
+	// BenchmarksPending: the network's figures were never computed yet.
+	BenchmarksPending bool
+	// BenchmarkDays and BenchmarksAsOf say which period and when.
+	BenchmarkDays  int
+	BenchmarksAsOf string
 }
 
 type cohortRow struct {
@@ -226,6 +231,10 @@ func (v *analyticsView) fill(r analytics.Report, out analyticsResponse) {
 			v.SizeClass = *out.Benchmarks.SizeClass
 		}
 		v.Benchmarks = benchmarkRows(out.Benchmarks)
+		v.BenchmarksPending, v.BenchmarkDays = out.Benchmarks.Pending, out.Benchmarks.PeriodDays
+		if out.Benchmarks.ComputedAt != nil {
+			v.BenchmarksAsOf = out.Benchmarks.ComputedAt.Format("2 Jan 2006, 15:04") + " UTC"
+		}
 	}
 	for _, m := range rt.Members {
 		v.Members = append(v.Members, memberFigureRow{Name: m.Name, Median: hours(m.FirstReplies.MedianHours), P90: hours(m.FirstReplies.P90Hours),

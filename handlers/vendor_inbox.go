@@ -272,7 +272,7 @@ func (s *Server) threadQueue(ctx context.Context, vendorID int64, kind string, n
 	if err != nil {
 		return nil, err
 	}
-	target := replyTarget{hours}
+	target := replyTarget{hours, s.vendorLocation(ctx, vendorID)}
 	views = f.apply(views, assignees)
 	out := make([]queueThread, len(views))
 	for i, v := range views {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/threads"
+	"github.com/duehub/duehub/vendors"
 )
 
 // The inbox as a helpdesk queue: tabs, a search, and which way to sort.
@@ -139,14 +139,17 @@ func searchText(v threads.VendorThreadView) string {
 
 // replyTarget is the vendor's response-time target (issue 12) as the queue
 // applies it: a thread awaiting the team's reply is late once
-// analytics.Deadline of the moment its customer started waiting has passed,
-// the deadline by which the analytics count threads past target (0 hours:
-// one business day).
-type replyTarget struct{ hours int }
+// vendors.ReplyDeadline of the moment its customer started waiting has
+// passed, the deadline by which the analytics count threads past target
+// (0 hours: one business day in the vendor's time zone, loc).
+type replyTarget struct {
+	hours int
+	loc   *time.Location
+}
 
 // late reports whether the thread awaits the team's reply past the target.
 func (r replyTarget) late(t threads.Thread, now time.Time) bool {
-	return t.State == threads.ThreadOpen && now.After(analytics.Deadline(t.WaitingSince(), r.hours))
+	return t.State == threads.ThreadOpen && now.After(vendors.ReplyDeadline(t.WaitingSince(), r.hours, r.loc))
 }
 
 // text is how the queue flags a late thread.

@@ -106,6 +106,9 @@ type Config struct {
 	WeeklyEvery time.Duration
 	// Retention, when set with Days > 0, empties old message bodies (issue 15).
 	Retention *Retention
+	// Network, when set, computes the network's analytics benchmarks
+	// nightly and when the hub starts (issue 12).
+	Network NetworkFunc
 }
 
 // Client is a started River client, whatever its driver.
@@ -156,6 +159,7 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addRisk(cfg, workers, rc)          // issue 16
 	addWeeklySummary(cfg, workers, rc) // issue 12
 	addRetention(cfg, workers, rc)     // issue 15
+	addNetwork(cfg, workers, rc)       // issue 12
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)

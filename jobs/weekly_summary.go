@@ -24,9 +24,10 @@ import (
 
 // The weekly summary (issue 12): on Monday from 08:00 vendor-local, each
 // active admin of each vendor gets one email with the past week's figures
-// (Monday to Sunday, from package analytics, whose days are UTC), how they
-// changed against the week before, and the threads awaiting a reply past
-// the vendor's response-time target, linked to the web inbox. A row of
+// (Monday to Sunday in the vendor's time zone, as package analytics counts
+// a vendor's days), how they changed against the week before, and the
+// threads awaiting a reply past the vendor's response-time target (business
+// days in the vendor's time zone too), linked to the web inbox. A row of
 // weekly_summaries per vendor, week and admin, claimed before the send,
 // makes it once per week even with several hubs; a hub down all Monday
 // skips that week rather than mailing mid-week.
@@ -83,7 +84,7 @@ func (w *WeeklySummary) Send(ctx context.Context) (int, error) {
 		if local.Weekday() != time.Monday || local.Hour() < WeeklySummaryHour {
 			continue
 		}
-		n, err := w.sendVendor(ctx, v, civil.Of(local), now)
+		n, err := w.sendVendor(ctx, v, civil.Of(local), now, loc)
 		sent += n
 		if err != nil {
 			errs = append(errs, fmt.Errorf("jobs: weekly summary of vendor %d: %w", v.ID, err))
@@ -94,7 +95,7 @@ func (w *WeeklySummary) Send(ctx context.Context) (int, error) {
 
 // sendVendor emails the vendor's admins the summary of the week before
 // monday, each once.
-func (w *WeeklySummary) sendVendor(ctx context.Context, v vendors.SummaryVendorRow, monday civil.Date, now time.Time) (int, error) {
+func (w *WeeklySummary) sendVendor(ctx context.Context, v vendors.SummaryVendorRow, monday civil.Date, now time.Time, loc *time.Location) (int, error) {
 	admins, err := w.cfg.Vendors.WeeklySummaryAdmins(ctx, v.ID)
 	if err != nil || len(admins) == 0 {
 		return 0, err
@@ -113,7 +114,7 @@ func (w *WeeklySummary) sendVendor(ctx context.Context, v vendors.SummaryVendorR
 			continue
 		}
 		if mail == nil {
-			if mail, err = w.compose(ctx, v, monday, now); err != nil {
+			if mail, err = w.compose(ctx, v, monday, now, loc); err != nil {
 				errs = append(errs, err)
 				if rerr := w.cfg.Vendors.ReleaseWeeklySummary(ctx, v.ID, m.ID, week); rerr != nil {
 					errs = append(errs, rerr)
@@ -155,7 +156,7 @@ type weeklyView struct {
 type weeklyLine struct{ Label, This, Before, Change string }
 
 // compose writes one vendor's summary (To and ID are the caller's).
-func (w *WeeklySummary) compose(ctx context.Context, v vendors.SummaryVendorRow, monday civil.Date, now time.Time) (*notify.Message, error) {
+func (w *WeeklySummary) compose(ctx context.Context, v vendors.SummaryVendorRow, monday civil.Date, now time.Time, loc *time.Location) (*notify.Message, error) {
 	this, err := w.cfg.Analytics.Compute(ctx, v.ID, analytics.Period{From: monday.AddDays(-7), To: monday.AddDays(-1)})
 	if err != nil {
 		return nil, err
@@ -168,7 +169,7 @@ func (w *WeeklySummary) compose(ctx context.Context, v vendors.SummaryVendorRow,
 	if err != nil {
 		return nil, err
 	}
-	late, err := w.pastTarget(ctx, v.ID, hours, now)
+	late, err := w.pastTarget(ctx, v.ID, hours, now, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -191,14 +192,14 @@ func (w *WeeklySummary) compose(ctx context.Context, v vendors.SummaryVendorRow,
 
 // pastTarget returns the vendor's threads awaiting its reply past the
 // target now, longest waiting first: those the web inbox flags.
-func (w *WeeklySummary) pastTarget(ctx context.Context, vendorID int64, hours int, now time.Time) ([]threads.VendorThreadView, error) {
+func (w *WeeklySummary) pastTarget(ctx context.Context, vendorID int64, hours int, now time.Time, loc *time.Location) ([]threads.VendorThreadView, error) {
 	open, err := w.cfg.Threads.VendorThreads(ctx, vendorID, threads.VendorThreadFilter{State: threads.ThreadOpen})
 	if err != nil {
 		return nil, err
 	}
 	var out []threads.VendorThreadView
 	for _, th := range open {
-		if now.After(analytics.Deadline(th.WaitingSince(), hours)) {
+		if now.After(vendors.ReplyDeadline(th.WaitingSince(), hours, loc)) {
 			out = append(out, th)
 		}
 	}

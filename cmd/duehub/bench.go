@@ -34,6 +34,8 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&opt.Deliveries, "deliveries", 0, "digests delivered through River (default 5,000 × scale, at least 200)")
 	fs.IntVar(&opt.Workers, "workers", 4, "concurrent digest sends in the simulation")
 	fs.StringVar(&opt.ProfileDir, "cpuprofile-dir", "", "write one CPU profile per phase (ingest, digest, ceiling, delivery, latency, simulation) into this folder")
+	fs.IntVar(&opt.AnalyticsInvoices, "analytics-invoices", 0, "invoices of the largest vendor for the analytics figure, paid history over 3 years added up to it (default: as many paid as it has open)")
+	fs.BoolVar(&opt.AnalyticsOnly, "analytics-only", false, "after the ingest, measure only the analytics figure (with --analytics-invoices 100000: the issue's vendor, quickly)")
 	fs.BoolVar(&opt.Wipe, "i-understand-this-wipes", false, "wipe the database even though its name does not end in _bench")
 	fs.BoolVar(&asJSON, "json", false, `print one JSON object ({"ingest_ratio", "repush_speedup", "digest_ratio", "delivery_ratio", "put_p99_ms", "inbox_p99_ms", "peak_rss_mb", "message_reduction", "coverage", "digest_ceiling_ratio", "delivery_render_post_ratio", "api_during_pass_p99_ms", "message_reduction_4plus", "max_messages_7d", "coverage_before_due", "coverage_overdue", "urgent_messages", ...})`)
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
@@ -50,7 +52,7 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if opt.Duration == 0 && opt.Scale <= 0.01 {
 		opt.Duration = 3 * time.Second
 	}
-	if opt.Scale <= 0 || opt.Rate < 0 || opt.PassRate <= 0 || opt.Clients <= 0 || opt.SimDays <= 0 {
+	if opt.Scale <= 0 || opt.AnalyticsInvoices < 0 || opt.Rate < 0 || opt.PassRate <= 0 || opt.Clients <= 0 || opt.SimDays <= 0 {
 		return configError{"--scale, --pass-rate, --clients and --sim-days must be positive, --rate at least 0"}
 	}
 	switch dbKind {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -141,7 +143,8 @@ func demoHistoryCount(h [][]vendors.InvoiceInput) int {
 }
 
 // seedDemoHistory pushes the history as a vendor's backfill would, through
-// the batch push, and seeds the first vendor's threads.
+// the batch push, records the past digests that carried it, and seeds the
+// first vendor's threads.
 func (a *app) seedDemoHistory(ctx context.Context, seed uint64, now time.Time, vendorIDs []int64, history [][]vendors.InvoiceInput) error {
 	for i, invs := range history {
 		for batch := range slices.Chunk(invs, demoBatch) {
@@ -151,5 +154,100 @@ func (a *app) seedDemoHistory(ctx context.Context, seed uint64, now time.Time, v
 			}
 		}
 	}
+	if err := a.seedDemoDigests(ctx, seed, now); err != nil {
+		return err
+	}
 	return a.seedDemoThreads(ctx, seed, now, vendorIDs[0])
+}
+
+// demoDigestsUntil is how long before the demo's time the history's
+// digests stop: the payers' last digest a month back leaves every open
+// invoice's reminder points since then to the demo's own first run.
+const demoDigestsUntil = 30 * 24 * time.Hour
+
+// seedDemoDigests records the past year's weekly digests of every payer,
+// as the bundler's ledger would have (Tuesdays 09:00 UTC), carrying the
+// history invoices open then and due within 14 days or overdue, and the
+// payers' clicks on Pay for most invoices paid within the week after a
+// digest: so the reminder effect and the pay-link clicks per digest on
+// /vendor/analytics show values. Sent rows fill digest_invoices through
+// the database's trigger, as real sends do. A second run inserts nothing
+// (the ledger's unique slot), and so adds no clicks.
+func (a *app) seedDemoDigests(ctx context.Context, seed uint64, now time.Time) error {
+	var rows []struct {
+		ID, PayerID        int64
+		IssueDate, DueDate string
+		PaidAt             time.Time
+	}
+	err := a.db.Gorm.WithContext(ctx).Raw(`SELECT i.id, c.payer_id, i.issue_date, i.due_date, i.paid_at FROM invoices i
+JOIN customers c ON c.id = i.customer_id
+WHERE i.external_id LIKE 'H-%' AND i.status = 'paid' AND i.paid_at IS NOT NULL ORDER BY c.payer_id, i.id`).Scan(&rows).Error
+	if err != nil {
+		return fmt.Errorf("demo: history invoices: %w", err)
+	}
+	type hist struct {
+		id         int64
+		issue, due civil.Date
+		paid       time.Time
+	}
+	byPayer := map[int64][]hist{}
+	var payerIDs []int64
+	for _, r := range rows {
+		issue, err1 := civil.Parse(r.IssueDate[:10])
+		due, err2 := civil.Parse(r.DueDate[:10])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if _, ok := byPayer[r.PayerID]; !ok {
+			payerIDs = append(payerIDs, r.PayerID)
+		}
+		byPayer[r.PayerID] = append(byPayer[r.PayerID], hist{r.ID, issue, due, r.PaidAt.UTC()})
+	}
+	// The Tuesdays of the year before the demo's time, up to a month back.
+	first := civil.Of(now).AddDays(-365)
+	for first.In(time.UTC).Weekday() != time.Tuesday {
+		first = first.AddDays(1)
+	}
+	r := rand.New(rand.NewPCG(seed, 0x64696773))
+	db := a.db.Gorm.WithContext(ctx)
+	for _, payer := range payerIDs {
+		for day := first; ; day = day.AddDays(7) {
+			sent := day.In(time.UTC).Add(9 * time.Hour)
+			if sent.After(now.Add(-demoDigestsUntil)) {
+				break
+			}
+			var carried []hist
+			for _, h := range byPayer[payer] {
+				if !h.issue.After(day) && h.paid.After(sent) && !h.due.After(day.AddDays(14)) {
+					carried = append(carried, h)
+				}
+			}
+			if len(carried) == 0 {
+				continue
+			}
+			ids := make([]string, len(carried))
+			for i, h := range carried {
+				ids[i] = fmt.Sprint(h.id)
+			}
+			res := db.Exec(`INSERT INTO digests (payer_id, channel, slot, status, kind, subject, invoice_ids, attempts, created_at, updated_at, sent_at)
+VALUES (?, 'email', ?, 'sent', 'regular', 'Your invoices due', ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				payer, sent, strings.Join(ids, ","), sent, sent, sent)
+			if res.Error != nil {
+				return fmt.Errorf("demo: history digest: %w", res.Error)
+			}
+			if res.RowsAffected == 0 {
+				continue
+			}
+			for _, h := range carried {
+				if h.paid.Sub(sent) > analytics.ReminderWindow || r.IntN(3) == 0 {
+					continue
+				}
+				at := sent.Add(time.Duration(1+r.IntN(6)) * time.Hour)
+				if err := db.Exec(`INSERT INTO pay_clicks (payer_id, invoice_id, created_at) VALUES (?, ?, ?)`, payer, h.id, at).Error; err != nil {
+					return fmt.Errorf("demo: pay click: %w", err)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -64,6 +64,12 @@ func TestDemo(t *testing.T) {
 				len(rep.TopDisputeReasons) == 0 || len(rep.ResponseTime.Members) != 2 || rep.DSO[0].Value == nil {
 				t.Fatalf("the demo's analytics are thin: %d history invoices, %+v", first.History, rep)
 			}
+			// The past year's digests carried the history: some of it was
+			// paid within a week of one, with clicks on Pay.
+			if re := rep.ReminderEffect; re.Digests < 20 || re.Invoices < 20 || re.PaidWithin7Days == 0 || re.PaidWithin7Days == re.Invoices ||
+				re.PayClicks == 0 || re.ClicksPerDigest == nil {
+				t.Fatalf("the demo's reminder effect is empty: %+v", re)
+			}
 
 			var messages []struct{ Subject, TextBody string }
 			sql.Raw(`SELECT subject, text_body FROM outbox_messages WHERE channel = 'email' AND to_addrs LIKE ?`,

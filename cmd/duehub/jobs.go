@@ -31,6 +31,12 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 	cfg.Weekly = jobs.NewWeeklySummary(jobs.WeeklySummaryConfig{Vendors: a.vendors, Threads: a.threads,
 		Analytics: analytics.NewStore(a.db.Gorm, time.Now), Mailer: h.senders[notify.Email],
 		From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})
+	// Issue 12: the network's benchmarks, computed nightly and on start.
+	network := analytics.NewStore(a.db.Gorm, time.Now)
+	cfg.Network = func(ctx context.Context, maxAge time.Duration) (int, error) {
+		passes, err := network.RefreshNetwork(ctx, maxAge)
+		return len(passes), err
+	}
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {
