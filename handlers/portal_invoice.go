@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -36,6 +37,7 @@ type invoiceData struct {
 	RemainingNumber, Currency          string
 	Issued, Due, Memo, PDFURL, PayURL  string
 	DaysOverdue                        int
+	DueStatus                          string // locale.DueStatus: the digest's words
 	Open                               bool
 	Do                                 string
 	Form                               *formState
@@ -111,15 +113,15 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	}
 	d := invoiceData{
 		ID: inv.InvoiceID, VendorID: inv.VendorID, Number: inv.Number, VendorName: inv.VendorName, Domain: inv.VendorDomain,
-		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice), Currency: inv.Currency,
+		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice, payerLocale(c)), Currency: inv.Currency,
 		Remaining: money.Format(inv.AmountRemaining, inv.Currency), AmountDue: money.Format(inv.AmountDue, inv.Currency),
 		RemainingNumber: money.FormatNumber(inv.AmountRemaining, inv.Currency),
-		Issued:          formatDay(inv.IssueDate), Due: formatDay(inv.DueDate), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
-		DaysOverdue: inv.DueDate.DaysUntil(today),
-		Open:        inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
-		Do:          c.Query("do"),
-		Form:        form,
-		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
+		Issued:          portalDay(c, inv.IssueDate), Due: portalDay(c, inv.DueDate), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
+		DaysOverdue: inv.DueDate.DaysUntil(today), DueStatus: locale.DueStatus(inv.DueDate.DaysUntil(today)),
+		Open:  inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
+		Do:    c.Query("do"),
+		Form:  form,
+		Today: today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
 	// Issue 12: the payer may say in one click why the payment is late.
@@ -152,7 +154,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	}
 	d.Muted = inv.Muted
 	if inv.HoldKind == payers.HoldPromise && !inv.PromisedFor.IsZero() {
-		d.Promised = formatDay(inv.PromisedFor)
+		d.Promised = portalDay(c, inv.PromisedFor)
 	}
 	if d.Open {
 		credits, err := s.payers.Credits(c.Request.Context(), payerID(c), inv.InvoiceID)
