@@ -2,9 +2,11 @@ package bundler
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/vendors"
 )
 
 // emailView is what the email templates see: every string already worded
@@ -39,6 +41,9 @@ type vendorView struct {
 }
 
 type lineView struct {
+	// Title is "Invoice " before a number that does not say it is an
+	// invoice, "" before one that does ("INV-1001"): vendors.InvoiceTitle.
+	Title      string
 	Number     vendorText
 	Amount     string
 	DueDate    string
@@ -138,6 +143,7 @@ func newEmailView(d Digest) emailView {
 
 func newLineView(l Line, held bool, code string) lineView {
 	lv := lineView{
+		Title:      strings.TrimSuffix(vendors.InvoiceTitle(l.Number), l.Number),
 		Number:     newVendorText(l.Number, maxNumber),
 		Amount:     money.Format(l.AmountRemaining, l.Currency),
 		DueDate:    locale.Day(code, l.DueDate),

@@ -15,8 +15,8 @@ import (
 )
 
 var (
-	digestLine = regexp.MustCompile(`\nInvoice (\S+) · [^\n]*\nDue ([^\n]+?) · ([^\n]+)\n`)
-	portalLine = regexp.MustCompile(`>Invoice (\S+)</a>[^\n]*</td>\s*<td class="hide-sm">[^<]*</td>\s*<td>([^<]*)</td>\s*<td>(?:<span class="\w+">)?([^<]+)<`)
+	digestLine = regexp.MustCompile(`\n(?:Invoice )?(\S+) · [^\n]*\nDue ([^\n]+?) · ([^\n]+)\n`)
+	portalLine = regexp.MustCompile(`>(?:Invoice )?(\S+)</a>[^\n]*</td>\s*<td class="hide-sm">[^<]*</td>\s*<td>([^<]*)</td>\s*<td>(?:<span class="\w+">)?([^<]+)<`)
 )
 
 // The digest email and the portal inbox of one payer, on the same day,
@@ -35,11 +35,11 @@ func TestDueWordsAgreeInDigestAndPortal(t *testing.T) {
 		want := map[string]struct{ due, status string }{
 			"OLD-5":  {"19. Nov. 2026", "5 days overdue"},
 			"LATE-1": {"23. Nov. 2026", "1 day overdue"},
-			"TODAY":  {"24. Nov. 2026", "due today"},
+			"INV-0":  {"24. Nov. 2026", "due today"}, // names itself: never "Invoice INV-0"
 			"TMRW":   {"25. Nov. 2026", "due tomorrow"},
 			"SOON-3": {"27. Nov. 2026", "due in 3 days"},
 		}
-		offsets := map[string]int{"OLD-5": -5, "LATE-1": -1, "TODAY": 0, "TMRW": 1, "SOON-3": 3}
+		offsets := map[string]int{"OLD-5": -5, "LATE-1": -1, "INV-0": 0, "TMRW": 1, "SOON-3": 3}
 		for ext, off := range offsets {
 			h.invoice(north, ext, email, 10000, today.AddDays(off).String())
 		}
@@ -77,6 +77,9 @@ func TestDueWordsAgreeInDigestAndPortal(t *testing.T) {
 			if p[0] != w.due || p[1] != upperFirst(w.status) {
 				t.Errorf("portal: invoice %s reads due %q · %q, want %q · %q", number, p[0], p[1], w.due, upperFirst(w.status))
 			}
+		}
+		if strings.Contains(msgs[0].Text, "Invoice INV-0") || strings.Contains(page.body, "Invoice INV-0") {
+			t.Errorf("an invoice number that says it is an invoice is prefixed again")
 		}
 		if t.Failed() {
 			t.Logf("digest:\n%s\nportal:\n%s", msgs[0].Text, page.body)

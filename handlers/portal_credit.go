@@ -166,5 +166,5 @@ func (s *Server) renderCredit(c *gin.Context, status int, inv payers.InvoiceDeta
 			d.Code = form.code
 		}
 	}
-	s.renderPortal(c, status, "credit", portalPage{Title: "Apply a credit to invoice " + inv.Number, Error: summary, Data: d})
+	s.renderPortal(c, status, "credit", portalPage{Title: "Apply a credit to " + vendors.InvoiceName(inv.Number), Error: summary, Data: d})
 }

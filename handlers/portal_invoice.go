@@ -170,7 +170,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	if d.Open && (d.Do == "ask" || d.Do == "dispute" || d.Do == "promise") {
 		d.Focused = d.Do
 	}
-	title := "Invoice " + inv.Number
+	title := vendors.InvoiceTitle(inv.Number)
 	if form != nil {
 		title = "Error: " + title // a screen reader hears the failure first
 	}

@@ -196,13 +196,13 @@ func (s *Server) renderPayment(c *gin.Context, status int, form paymentForm, err
 			Due: portalDay(c, o.DueDate), Remaining: money.Format(o.AmountRemaining, o.Currency), Currency: o.Currency,
 			Hold: holdLabel(o, payerLocale(c)), Amount: amount, Overdue: o.DueDate.Before(local), Checked: form.checked[o.InvoiceID],
 			Error: d.Errors[payers.AmountField(o.InvoiceID)]})
-		named[o.InvoiceID] = o.Number + " (" + o.VendorName + ")"
+		named[o.InvoiceID] = vendors.InvoiceName(o.Number) + " (" + o.VendorName + ")"
 	}
 	msgs := make([]string, 0, len(errs))
 	for _, f := range errs {
 		label := paymentLabels[f.Field]
 		if id, ok := amountFieldID(f.Field); ok {
-			label = "Amount for invoice " + firstNonEmpty(named[id], strconv.FormatInt(id, 10))
+			label = "Amount for " + firstNonEmpty(named[id], "invoice "+strconv.FormatInt(id, 10))
 		}
 		msgs = append(msgs, firstNonEmpty(label, f.Field)+": "+f.Message+".")
 	}

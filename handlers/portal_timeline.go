@@ -7,6 +7,7 @@ import (
 	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
 )
 
 // timelineEntry is one line of an invoice's story as the payer reads it.
@@ -41,7 +42,7 @@ func (s *Server) invoiceTimeline(ctx context.Context, payerID int64, inv payers.
 				text = "Reminder sent to you by text message"
 			}
 		case payers.TimelinePayClick:
-			text = "You opened " + vendor + "'s payment page"
+			text = "You opened " + vendors.Possessive(vendor) + " payment page"
 		case payers.TimelinePromise:
 			text = "You promised to pay" + prefixed(" ", amount) + " by " + locale.Day(p.Locale, e.Date)
 		case payers.TimelinePromiseReplaced:
