@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/duehub/duehub/links"
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 )
@@ -34,7 +35,7 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 		}
 	}
 	var err error
-	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Due: money.Totals{}, OmittedDue: money.Totals{}}
+	d := Digest{ID: e.ID, PayerID: p.ID, PayerName: p.Name, Slot: e.Slot, Today: today, Locale: p.Locale, Due: money.Totals{}, OmittedDue: money.Totals{}}
 	link := func(action string, invoiceID int64) (string, error) {
 		return r.cfg.Links.URL(links.Link{PayerID: p.ID, Generation: p.TokenGeneration, DigestID: e.ID, Action: action, InvoiceID: invoiceID, Channel: e.Channel})
 	}
@@ -119,7 +120,7 @@ func (r *Runner) build(e Entry, p payers.Payer, open []payers.OpenInvoice, hist 
 		line := Line{InvoiceID: o.InvoiceID, Number: o.Number, Currency: o.Currency, AmountRemaining: o.AmountRemaining,
 			DueDate: o.DueDate, DaysOverdue: o.DueDate.DaysUntil(today), Memo: o.Memo}
 		if o.HoldKind != "" {
-			line.HoldReason = holdReason(o)
+			line.HoldReason = holdReason(o, p.Locale)
 			sec.Held = append(sec.Held, line)
 			continue
 		}
@@ -173,13 +174,13 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
-func holdReason(o payers.OpenInvoice) string {
+func holdReason(o payers.OpenInvoice, code string) string {
 	switch o.HoldKind {
 	case payers.HoldDispute:
 		return "Disputed — reminders paused until the vendor resolves it"
 	case payers.HoldPromise:
 		if !o.PromisedFor.IsZero() {
-			return "Payment promised for " + longDate(o.PromisedFor) // as the portal writes it (issue 13)
+			return "Payment promised for " + locale.Day(code, o.PromisedFor) // as the portal writes it (issue 13)
 		}
 		return "Payment promised"
 	case payers.HoldPaymentReported:

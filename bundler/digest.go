@@ -16,6 +16,7 @@ type Digest struct {
 	PayerName string
 	Slot      time.Time
 	Today     civil.Date // payer-local date the digest is built for
+	Locale    string     // the payer's: how days are written (locale.Day)
 	Vendors   []VendorSection
 	// Due is the amount due per currency over every vendor, held invoices excluded.
 	Due money.Totals

@@ -9,9 +9,7 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
-	"time"
 
-	"github.com/duehub/duehub/civil"
 	"github.com/duehub/duehub/money"
 )
 
@@ -142,25 +140,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// dueStatus says where an invoice stands against its due date.
-func dueStatus(daysOverdue int) string {
-	switch {
-	case daysOverdue > 0:
-		return plural(daysOverdue, "day") + " overdue"
-	case daysOverdue == 0:
-		return "due today"
-	case daysOverdue == -1:
-		return "due tomorrow"
-	}
-	return "due in " + plural(-daysOverdue, "day")
-}
-
-// longDate writes "1 Dec 2026": unambiguous in every locale, unlike 12/01.
-func longDate(d civil.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.In(time.UTC).Format("2 Jan 2006")
 }

@@ -141,7 +141,7 @@ func TestRenderEmailVendorTextIsPlain(t *testing.T) {
 	// The payer still reads what the vendor wrote.
 	read := strings.ReplaceAll(textOf(doc), wordJoiner, "")
 	for _, want := range []string{v.Invoices[0].Memo, "Pay here: https://evil.example/login · evil.example",
-		"Invoice INV@evil.example", "that bill ap@evil.example."} {
+		"INV@evil.example", "that bill ap@evil.example."} {
 		if !strings.Contains(read, want) {
 			t.Errorf("the page does not read %q", want)
 		}

@@ -56,7 +56,8 @@ func linesText(lines []lineView) string {
 
 // writeHTML writes the line's table rows for the HTML part.
 func (l *lineView) writeHTML(b *strings.Builder) {
-	b.WriteString("\n<tr>\n<td style=\"padding:12px 0 0 0; border-top:1px solid #e4e7eb; font-size:15px; line-height:22px; word-break:break-word;\"><strong>Invoice ")
+	b.WriteString("\n<tr>\n<td style=\"padding:12px 0 0 0; border-top:1px solid #e4e7eb; font-size:15px; line-height:22px; word-break:break-word;\"><strong>")
+	b.WriteString(l.Title)
 	b.WriteString(string(l.Number.HTML()))
 	b.WriteString("</strong></td>\n<td align=\"right\" style=\"padding:12px 0 0 12px; border-top:1px solid #e4e7eb; font-size:15px; line-height:22px; white-space:nowrap;\"><strong>")
 	htmlText(b, l.Amount)
@@ -112,7 +113,8 @@ func (l *lineView) writeHTML(b *strings.Builder) {
 // writeText writes the line for the plain-text part; nothing is escaped
 // there, vendor text is broken by vendorText.Text.
 func (l *lineView) writeText(b *strings.Builder) {
-	b.WriteString("\nInvoice ")
+	b.WriteString("\n")
+	b.WriteString(l.Title)
 	b.WriteString(l.Number.Text())
 	b.WriteString(" · ")
 	b.WriteString(l.Amount)

@@ -2,8 +2,11 @@ package bundler
 
 import (
 	"strconv"
+	"strings"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
+	"github.com/duehub/duehub/vendors"
 )
 
 // emailView is what the email templates see: every string already worded
@@ -40,6 +43,9 @@ type vendorView struct {
 }
 
 type lineView struct {
+	// Title is "Invoice " before a number that does not say it is an
+	// invoice, "" before one that does ("INV-1001"): vendors.InvoiceTitle.
+	Title      string
 	Number     vendorText
 	Amount     string
 	DueDate    string
@@ -78,7 +84,7 @@ func newEmailView(d Digest) emailView {
 	v := emailView{
 		Subject:        subject(d),
 		Totals:         dueOf(d).List(),
-		AsOf:           longDate(d.Today),
+		AsOf:           locale.Day(d.Locale, d.Today),
 		Payer:          newVendorText(d.PayerName, maxName),
 		InboxURL:       d.InboxURL,
 		PreferencesURL: d.PreferencesURL,
@@ -88,7 +94,7 @@ func newEmailView(d Digest) emailView {
 		OmittedTotal:   joinTotals(d.OmittedDue, " + "),
 	}
 	if c := d.Changes; !c.Since.IsZero() {
-		v.ChangedSince = longDate(c.Since)
+		v.ChangedSince = locale.Day(d.Locale, c.Since)
 		if c.New > 0 {
 			v.Changed = append(v.Changed, plural(c.New, "new invoice"))
 		}
@@ -128,22 +134,23 @@ func newEmailView(d Digest) emailView {
 		}
 		vv.HasDomain = vv.Domain.s != ""
 		for _, l := range s.Invoices {
-			vv.Invoices = append(vv.Invoices, newLineView(l, false))
+			vv.Invoices = append(vv.Invoices, newLineView(l, false, d.Locale))
 		}
 		for _, l := range s.Held {
-			vv.Held = append(vv.Held, newLineView(l, true))
+			vv.Held = append(vv.Held, newLineView(l, true, d.Locale))
 		}
 		v.Vendors = append(v.Vendors, vv)
 	}
 	return v
 }
 
-func newLineView(l Line, held bool) lineView {
+func newLineView(l Line, held bool, code string) lineView {
 	lv := lineView{
+		Title:      strings.TrimSuffix(vendors.InvoiceTitle(l.Number), l.Number),
 		Number:     newVendorText(l.Number, maxNumber),
 		Amount:     money.Format(l.AmountRemaining, l.Currency),
-		DueDate:    longDate(l.DueDate),
-		Status:     dueStatus(l.DaysOverdue),
+		DueDate:    locale.Day(code, l.DueDate),
+		Status:     locale.DueStatus(l.DaysOverdue), // the portal says it the same way
 		Memo:       newVendorText(l.Memo, maxMemo),
 		HoldReason: newVendorText(l.HoldReason, maxReason),
 	}

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -62,4 +64,69 @@ func checkAxe(t *testing.T, ctx context.Context, page string) {
 	for _, v := range res.Violations {
 		t.Errorf("axe-core on %s: %s (%s): %s at %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, ", "))
 	}
+	shootAxedPage(t, ctx, page)
+}
+
+// shootAxedPage keeps a full-page screenshot of every page axe-core checks,
+// at 1280 px and, when the test is looking at it on a phone, at its phone
+// width too, in DUEHUB_ARTIFACTS (CI keeps them): the README's tour and a
+// reviewer see every page as it is today (issue 13). The page is not
+// loaded again: the viewport is widened and put back, so the test goes on
+// where it was. Without DUEHUB_ARTIFACTS nothing is taken, and a local run
+// is not slowed.
+func shootAxedPage(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	dir := os.Getenv("DUEHUB_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	size, err := chromedp.Run(ctx, chromedp.Evaluate[[2]int64](`[window.innerWidth, window.innerHeight]`))
+	if err != nil {
+		t.Fatalf("viewport of %s: %v", page, err)
+	}
+	name := "axe-" + shotName(t.Name()+"-"+page)
+	shoot := func(width int64) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot of %s at %d px: %v", page, width, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if size[0] == 1280 {
+		shoot(1280)
+		return
+	}
+	if size[0] <= 414 {
+		shoot(size[0])
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("widen %s: %v", page, err)
+	}
+	shoot(1280)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(size[0], size[1])); err != nil {
+		t.Fatalf("put %s back to %d px: %v", page, size[0], err)
+	}
+}
+
+// shotName turns a test and page name into a file name: "TestX/sqlite-the
+// inbox, at 375 px" is "testx-sqlite-the-inbox-at-375-px".
+func shotName(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }

@@ -7,13 +7,25 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/duehub/duehub/vendors"
 )
+
+// pageFuncs word vendor text the same way on every page (issue 13):
+// {{invoiceTitle .Number}} "Invoice 1001" or "INV-1001", never "Invoice
+// INV-1001"; {{invoiceName .Number}} the same inside a sentence;
+// {{possessive .Name}} "Acme's", "Northwind Traders'".
+var pageFuncs = template.FuncMap{
+	"invoiceTitle": vendors.InvoiceTitle,
+	"invoiceName":  vendors.InvoiceName,
+	"possessive":   vendors.Possessive,
+}
 
 // pageSet parses the server-rendered pages under dir: one template set per
 // page, made of dir/layout.html plus the page's own file, which defines the
 // blocks the layout calls. Pages are found by file name, without ".html".
 func pageSet(fsys embed.FS, dir string) map[string]*template.Template {
-	layout := template.Must(template.New("layout").ParseFS(fsys, dir+"/layout.html"))
+	layout := template.Must(template.New("layout").Funcs(pageFuncs).ParseFS(fsys, dir+"/layout.html"))
 	files, err := fs.Glob(fsys, dir+"/*.html")
 	if err != nil {
 		panic(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -229,13 +230,13 @@ func (s *Server) threadsOfInvoice(ctx context.Context, payerID, invoiceID int64)
 	loc := p.Location()
 	views := make([]threadView, len(list))
 	for i, t := range list {
-		v := threadView{ID: t.ID, Kind: t.Kind, StateCode: t.State, Reason: t.Reason, Title: "Question", State: stateText[t.State], Opened: formatDay(civilOf(t.CreatedAt, loc))}
+		v := threadView{ID: t.ID, Kind: t.Kind, StateCode: t.State, Reason: t.Reason, Title: "Question", State: stateText[t.State], Opened: locale.Day(p.Locale, civilOf(t.CreatedAt, loc))}
 		if t.Kind == threads.ThreadDispute {
 			v.Title = "Dispute — " + reasonLabel(t.Reason)
 			v.State += " · " + money.Format(t.DisputedAmount, t.Currency) + " disputed"
 		}
 		for _, m := range t.Messages {
-			mv := messageView{Who: "You", At: formatMoment(m.CreatedAt, loc), Body: m.Body}
+			mv := messageView{Who: "You", At: locale.Moment(p.Locale, m.CreatedAt.In(loc)), Body: m.Body}
 			if m.Author == "vendor" {
 				mv.Who, mv.FromVendor = inv.VendorName, true
 			}

@@ -146,7 +146,7 @@ func (s *Server) renderCredit(c *gin.Context, status int, inv payers.InvoiceDeta
 	}
 	for i, cn := range credits {
 		d.Credits = append(d.Credits, creditChoice{ID: cn.CreditID, Number: cn.Number, Memo: cn.Memo,
-			Issued: formatDay(cn.IssueDate), Remaining: money.Format(cn.AmountRemaining, cn.Currency), Checked: i == checked})
+			Issued: portalDay(c, cn.IssueDate), Remaining: money.Format(cn.AmountRemaining, cn.Currency), Checked: i == checked})
 	}
 	if d.Amount == "" && checked >= 0 {
 		d.Amount = money.FormatNumber(min(credits[checked].AmountRemaining, inv.AmountRemaining), inv.Currency)
@@ -166,5 +166,5 @@ func (s *Server) renderCredit(c *gin.Context, status int, inv payers.InvoiceDeta
 			d.Code = form.code
 		}
 	}
-	s.renderPortal(c, status, "credit", portalPage{Title: "Apply a credit to invoice " + inv.Number, Error: summary, Data: d})
+	s.renderPortal(c, status, "credit", portalPage{Title: "Apply a credit to " + vendors.InvoiceName(inv.Number), Error: summary, Data: d})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
 )
 
 // The payer's data out: a CSV of its invoices across vendors for its AP
@@ -117,12 +118,12 @@ func calendarText(rows []payers.InvoiceDetail, now time.Time, host string) strin
 		}
 		amount := money.Format(r.AmountRemaining, r.Currency)
 		event(fmt.Sprintf("invoice-%d", r.InvoiceID), r.DueDate.String(),
-			"Due: invoice "+r.Number+" from "+r.VendorName+" ("+amount+")",
-			"Invoice "+r.Number+" from "+r.VendorName+": "+amount+" remaining, due "+r.DueDate.String()+".")
+			"Due: "+vendors.InvoiceName(r.Number)+" from "+r.VendorName+" ("+amount+")",
+			vendors.InvoiceTitle(r.Number)+" from "+r.VendorName+": "+amount+" remaining, due "+r.DueDate.String()+".")
 		if !r.PromisedFor.IsZero() {
 			event(fmt.Sprintf("promise-%d", r.InvoiceID), r.PromisedFor.String(),
-				"Promised: pay invoice "+r.Number+" to "+r.VendorName+" ("+amount+")",
-				"You promised "+r.VendorName+" to pay invoice "+r.Number+" by this day.")
+				"Promised: pay "+vendors.InvoiceName(r.Number)+" to "+r.VendorName+" ("+amount+")",
+				"You promised "+r.VendorName+" to pay "+vendors.InvoiceName(r.Number)+" by this day.")
 		}
 	}
 	line("END:VCALENDAR")

@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 )
@@ -74,9 +76,9 @@ var holdText = map[string]string{
 
 // holdLabel names the hold of one of the payer's invoices; a promise shows
 // the date promised, the same date the digest shows.
-func holdLabel(o payers.OpenInvoice) string {
+func holdLabel(o payers.OpenInvoice, code string) string {
 	if o.HoldKind == payers.HoldPromise && !o.PromisedFor.IsZero() {
-		return "Payment promised for " + formatDay(o.PromisedFor)
+		return "Payment promised for " + locale.Day(code, o.PromisedFor)
 	}
 	return holdText[o.HoldKind]
 }
@@ -179,8 +181,8 @@ func (s *Server) inbox(c *gin.Context) {
 		if v == nil {
 			continue // never: the query reads only these vendors' lines
 		}
-		status, class := lineStatus(o, today)
-		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: formatDay(o.IssueDate), Due: formatDay(o.DueDate),
+		status, class := lineStatus(o, today, payerLocale(c))
+		v.Lines = append(v.Lines, inboxLine{ID: o.InvoiceID, Number: o.Number, Issued: portalDay(c, o.IssueDate), Due: portalDay(c, o.DueDate),
 			Amount: money.Format(o.AmountRemaining, o.Currency), Status: status, StatusClass: class, Answered: answered[o.InvoiceID]})
 	}
 	for _, v := range onPage {
@@ -256,22 +258,25 @@ func summarize(groups []payers.InboxGroup, buckets []string, vendorFilter string
 
 // lineStatus says where an invoice stands: its hold, else how many days
 // overdue, due today, or in how many days.
-func lineStatus(o payers.OpenInvoice, today civil.Date) (text, class string) {
+func lineStatus(o payers.OpenInvoice, today civil.Date, code string) (text, class string) {
 	if o.HoldKind != "" {
-		return holdLabel(o), "hold"
+		return holdLabel(o, code), "hold"
 	}
-	switch days := o.DueDate.DaysUntil(today); {
-	case days == 1:
-		return "1 day overdue", "overdue"
-	case days > 1:
-		return strconv.Itoa(days) + " days overdue", "overdue"
-	case days == 0:
-		return "Due today", ""
-	case days == -1:
-		return "Due in 1 day", ""
-	default:
-		return "Due in " + strconv.Itoa(-days) + " days", ""
+	// The digest writes the same phrase (locale.DueStatus) from the same
+	// payer-local day, so an email and the portal never disagree.
+	days := o.DueDate.DaysUntil(today)
+	if days > 0 {
+		class = "overdue"
 	}
+	return upperFirst(locale.DueStatus(days)), class
+}
+
+// upperFirst starts a phrase with a capital, as it opens a table cell.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // pageVendors returns the vendors whose lines fall on the page starting at

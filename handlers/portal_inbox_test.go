@@ -192,16 +192,24 @@ func TestLineStatus(t *testing.T) {
 	for _, c := range []struct {
 		due         civil.Date
 		hold        string
+		locale      string
 		text, class string
 	}{
-		{today.AddDays(-12), "", "12 days overdue", "overdue"},
-		{today.AddDays(-1), "", "1 day overdue", "overdue"},
-		{today, "", "Due today", ""},
-		{today.AddDays(1), "", "Due in 1 day", ""},
-		{today.AddDays(5), "", "Due in 5 days", ""},
-		{today.AddDays(-3), payers.HoldDispute, "Disputed", "hold"},
+		{today.AddDays(-12), "", "", "12 days overdue", "overdue"},
+		{today.AddDays(-1), "", "", "1 day overdue", "overdue"},
+		{today, "", "", "Due today", ""},
+		{today.AddDays(1), "", "", "Due tomorrow", ""}, // as the digest says it
+		{today.AddDays(5), "", "", "Due in 5 days", ""},
+		{today.AddDays(-3), payers.HoldDispute, "", "Disputed", "hold"},
+		{today.AddDays(-3), payers.HoldPromise, "", "Payment promised for 30 Nov 2026", "hold"},
+		{today.AddDays(-3), payers.HoldPromise, "en-US", "Payment promised for Nov 30, 2026", "hold"},
+		{today.AddDays(-3), payers.HoldPromise, "de", "Payment promised for 30. Nov. 2026", "hold"},
 	} {
-		text, class := lineStatus(payers.OpenInvoice{DueDate: c.due, HoldKind: c.hold}, today)
+		o := payers.OpenInvoice{DueDate: c.due, HoldKind: c.hold}
+		if c.hold == payers.HoldPromise {
+			o.PromisedFor = today.AddDays(7)
+		}
+		text, class := lineStatus(o, today, c.locale)
 		if text != c.text || class != c.class {
 			t.Errorf("due %s, hold %q: %q %q, want %q %q", c.due, c.hold, text, class, c.text, c.class)
 		}

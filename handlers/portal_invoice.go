@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
@@ -37,6 +38,7 @@ type invoiceData struct {
 	RemainingNumber, Currency          string
 	Issued, Due, Memo, PDFURL, PayURL  string
 	DaysOverdue                        int
+	DueStatus                          string // locale.DueStatus: the digest's words
 	Open                               bool
 	Do                                 string
 	Form                               *formState
@@ -112,15 +114,15 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	}
 	d := invoiceData{
 		ID: inv.InvoiceID, VendorID: inv.VendorID, Number: inv.Number, VendorName: inv.VendorName, Domain: inv.VendorDomain,
-		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice), Currency: inv.Currency,
+		Status: inv.Status, Hold: holdLabel(inv.OpenInvoice, payerLocale(c)), Currency: inv.Currency,
 		Remaining: money.Format(inv.AmountRemaining, inv.Currency), AmountDue: money.Format(inv.AmountDue, inv.Currency),
 		RemainingNumber: money.FormatNumber(inv.AmountRemaining, inv.Currency),
-		Issued:          formatDay(inv.IssueDate), Due: formatDay(inv.DueDate), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
-		DaysOverdue: inv.DueDate.DaysUntil(today),
-		Open:        inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
-		Do:          c.Query("do"),
-		Form:        form,
-		Today:       today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
+		Issued:          portalDay(c, inv.IssueDate), Due: portalDay(c, inv.DueDate), Memo: inv.Memo, PDFURL: inv.PDFURL, PayURL: inv.PayURL,
+		DaysOverdue: inv.DueDate.DaysUntil(today), DueStatus: locale.DueStatus(inv.DueDate.DaysUntil(today)),
+		Open:  inv.Status == vendors.StatusOpen && inv.AmountRemaining > 0,
+		Do:    c.Query("do"),
+		Form:  form,
+		Today: today.AddDays(1).String(), PromiseMax: today.AddDays(PromiseWindow).String(),
 		Reasons: disputeReasons,
 	}
 	b := s.brandsOf(c.Request.Context(), []int64{inv.VendorID})[inv.VendorID] // issue 15
@@ -155,7 +157,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	}
 	d.Muted = inv.Muted
 	if inv.HoldKind == payers.HoldPromise && !inv.PromisedFor.IsZero() {
-		d.Promised = formatDay(inv.PromisedFor)
+		d.Promised = portalDay(c, inv.PromisedFor)
 	}
 	if d.Open {
 		credits, err := s.payers.Credits(c.Request.Context(), payerID(c), inv.InvoiceID)
@@ -171,7 +173,7 @@ func (s *Server) showInvoice(c *gin.Context, status int, inv payers.InvoiceDetai
 	if d.Open && (d.Do == "ask" || d.Do == "dispute" || d.Do == "promise") {
 		d.Focused = d.Do
 	}
-	title := "Invoice " + inv.Number
+	title := vendors.InvoiceTitle(inv.Number)
 	if form != nil {
 		title = "Error: " + title // a screen reader hears the failure first
 	}

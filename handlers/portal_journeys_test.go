@@ -284,7 +284,7 @@ VALUES (?, 'email', ?, 'sent', ?, ?, ?, ?)`, payer, h.now, itoa(other)+","+itoa(
 			"Your promise for 26 Nov 2026 was replaced by a new one",
 			"You promised to pay by 26 Nov 2026",
 			"You applied credit CN-1: USD 150.00",
-			"You opened Northwind Supplies&#39;s payment page",
+			"You opened Northwind Supplies&#39; payment page",
 			"Reminder sent to you by email",
 		}
 		last := -1

@@ -61,7 +61,7 @@ func (s *Server) paidPage(c *gin.Context) {
 		}
 		v := vendorOf(in.VendorID, in.VendorName)
 		v.Invoices = append(v.Invoices, paidLine{Number: in.Number, Amount: money.Format(in.AmountDue, in.Currency),
-			Closed: formatDay(civilOf(in.ClosedAt(), loc)), Status: status})
+			Closed: portalDay(c, civilOf(in.ClosedAt(), loc)), Status: status})
 	}
 	for _, r := range pays {
 		how := strings.ReplaceAll(r.Method, "_", " ")
@@ -70,7 +70,7 @@ func (s *Server) paidPage(c *gin.Context) {
 		}
 		v := vendorOf(r.VendorID, r.VendorName)
 		v.Confirmed = append(v.Confirmed, confirmedLine{Amount: money.Format(r.Amount, r.Currency),
-			Confirmed: formatDay(civilOf(r.ConfirmedAt, loc)), How: how})
+			Confirmed: portalDay(c, civilOf(r.ConfirmedAt, loc)), How: how})
 	}
 	s.renderPortal(c, http.StatusOK, "paid", portalPage{Title: "Paid and closed", Data: vs})
 }

@@ -176,6 +176,11 @@ func (s *Server) renderPayment(c *gin.Context, status int, form paymentForm, err
 	}
 	named := map[int64]string{}
 	byVendor := map[int64]int{}
+	// "Overdue" from the payer's own day, as the inbox and the digest say it.
+	local := today
+	if p, ok := c.Get(ctxPayer); ok {
+		local = civil.Of(s.now().In(p.(payers.Payer).Location()))
+	}
 	for _, o := range open {
 		i, ok := byVendor[o.VendorID]
 		if !ok {
@@ -188,16 +193,16 @@ func (s *Server) renderPayment(c *gin.Context, status int, form paymentForm, err
 			amount = money.FormatNumber(o.AmountRemaining, o.Currency)
 		}
 		d.Vendors[i].Invoices = append(d.Vendors[i].Invoices, paymentChoice{ID: o.InvoiceID, Number: o.Number,
-			Due: formatDay(o.DueDate), Remaining: money.Format(o.AmountRemaining, o.Currency), Currency: o.Currency,
-			Hold: holdLabel(o), Amount: amount, Overdue: o.DueDate.Before(today), Checked: form.checked[o.InvoiceID],
+			Due: portalDay(c, o.DueDate), Remaining: money.Format(o.AmountRemaining, o.Currency), Currency: o.Currency,
+			Hold: holdLabel(o, payerLocale(c)), Amount: amount, Overdue: o.DueDate.Before(local), Checked: form.checked[o.InvoiceID],
 			Error: d.Errors[payers.AmountField(o.InvoiceID)]})
-		named[o.InvoiceID] = o.Number + " (" + o.VendorName + ")"
+		named[o.InvoiceID] = vendors.InvoiceName(o.Number) + " (" + o.VendorName + ")"
 	}
 	msgs := make([]string, 0, len(errs))
 	for _, f := range errs {
 		label := paymentLabels[f.Field]
 		if id, ok := amountFieldID(f.Field); ok {
-			label = "Amount for invoice " + firstNonEmpty(named[id], strconv.FormatInt(id, 10))
+			label = "Amount for " + firstNonEmpty(named[id], "invoice "+strconv.FormatInt(id, 10))
 		}
 		msgs = append(msgs, firstNonEmpty(label, f.Field)+": "+f.Message+".")
 	}

@@ -45,7 +45,7 @@ func (s *Server) repliesPage(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		views = append(views, heldReplyView{ID: r.ID, Received: r.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), From: r.FromAddr,
+		views = append(views, heldReplyView{ID: r.ID, Received: s.payerMoment(c, r.CreatedAt), From: r.FromAddr,
 			Subject: r.Subject, Body: r.Body, Why: heldWhy[r.Reason], Vendors: choices})
 	}
 	flash := ""

@@ -13,6 +13,7 @@ import (
 
 	"github.com/duehub/duehub/bundler"
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/vendors"
 )
@@ -41,6 +42,7 @@ type settingsOption struct {
 // settingsForm is the schedule and channels form as typed.
 type settingsForm struct {
 	Timezone, Cadence, Weekday, RunDays string
+	Locale                              string // how days are written: locale.Supported
 	Hour, Minute, MinIntervalDays       string
 	Email, SMS, Urgent                  bool
 }
@@ -66,6 +68,7 @@ type settingsData struct {
 	Rhythm              string
 	RhythmLearned       bool
 	Timezones, Weekdays []settingsOption
+	Locales             []settingsOption
 	Phones              []phoneRow
 	Contacts            []contactRow
 	Add                 contactAdd
@@ -96,6 +99,7 @@ func (s *Server) saveSettings(c *gin.Context) {
 	ctx, payer := c.Request.Context(), payerID(c)
 	bad := checkForm(c)
 	form := settingsForm{Timezone: strings.TrimSpace(c.PostForm("timezone")), Cadence: c.PostForm("cadence"),
+		Locale:  strings.TrimSpace(c.PostForm("locale")),
 		Weekday: c.PostForm("weekday"), RunDays: strings.TrimSpace(c.PostForm("run_days")),
 		Hour: strings.TrimSpace(c.PostForm("hour")), Minute: strings.TrimSpace(c.PostForm("minute")),
 		MinIntervalDays: strings.TrimSpace(c.PostForm("min_interval")),
@@ -141,7 +145,10 @@ func (f settingsForm) preferences() (payers.Preferences, error) {
 	}
 	p := payers.Preferences{Timezone: f.Timezone, Cadence: f.Cadence, Weekday: number("weekday", f.Weekday),
 		SendHour: number("hour", f.Hour), SendMinute: number("minute", f.Minute),
-		EmailEnabled: f.Email, SMSEnabled: f.SMS, UrgentEnabled: f.Urgent}
+		EmailEnabled: f.Email, SMSEnabled: f.SMS, UrgentEnabled: f.Urgent, Locale: f.Locale}
+	if f.Locale != "" && !locale.Valid(f.Locale) {
+		bad("locale", "must be one of the date formats offered")
+	}
 	// Bounded before multiplying, so that no huge number wraps into range.
 	p.MinIntervalHours = min(max(number("min_interval", f.MinIntervalDays), -1), 1000) * 24
 	if (p.Weekday < 0 || p.Weekday > 6) && p.Cadence != string(bundler.CadenceWeekly) {
@@ -285,7 +292,7 @@ func (s *Server) settingsFailed(c *gin.Context, state settingsState, err error) 
 
 // settingsLabels name the fields in error messages.
 var settingsLabels = map[string]string{
-	"timezone": "Timezone", "cadence": "How often", "weekday": "Day of the week", "run_days": "Payment-run days",
+	"timezone": "Timezone", "locale": "Date format", "cadence": "How often", "weekday": "Day of the week", "run_days": "Payment-run days",
 	"hour": "Send time (hour)", "minute": "Send time (minute)", "min_interval": "Minimum time between reminders",
 	"kind": "Contact type", "value": "Address or number", "role": "Role", "code": "Code", "contact": "Contact",
 	"phone": "Phone number",
@@ -332,7 +339,7 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 		return
 	}
 	if since != nil {
-		d.CalendarSince = formatDay(civil.Of(since.In(p.Location())))
+		d.CalendarSince = portalDay(c, civil.Of(since.In(p.Location())))
 	}
 	if d.Add.Kind == "" {
 		d.Add = contactAdd{Kind: "email", Role: payers.RoleCC}
@@ -343,6 +350,12 @@ func (s *Server) renderSettings(c *gin.Context, status int, state settingsState)
 	}
 	for _, z := range zones {
 		d.Timezones = append(d.Timezones, settingsOption{Value: z, Label: strings.ReplaceAll(z, "_", " "), Selected: z == form.Timezone})
+	}
+	// Each choice shows itself: "English (US) — Dec 1, 2026", with today.
+	sample := civil.Of(s.now().In(p.Location()))
+	for _, o := range locale.Supported {
+		d.Locales = append(d.Locales, settingsOption{Value: o.Code, Label: o.Name + " — " + locale.Day(o.Code, sample),
+			Selected: o.Code == form.Locale || form.Locale == "" && o.Code == locale.Default})
 	}
 	for i, name := range weekdayNames {
 		v := strconv.Itoa(i)
@@ -400,5 +413,5 @@ func storedSettings(p payers.Payer) settingsForm {
 		Weekday: strconv.Itoa(p.Weekday), RunDays: strings.ReplaceAll(p.RunDays, ",", ", "),
 		Hour: strconv.Itoa(p.SendHour), Minute: strconv.Itoa(p.SendMinute),
 		MinIntervalDays: strconv.Itoa((p.MinIntervalHours + 23) / 24), Email: p.EmailEnabled, SMS: p.SMSEnabled,
-		Urgent: p.UrgentEnabled}
+		Urgent: p.UrgentEnabled, Locale: p.Locale}
 }

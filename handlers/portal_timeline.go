@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
+	"github.com/duehub/duehub/vendors"
 )
 
 // timelineEntry is one line of an invoice's story as the payer reads it.
@@ -40,17 +42,17 @@ func (s *Server) invoiceTimeline(ctx context.Context, payerID int64, inv payers.
 				text = "Reminder sent to you by text message"
 			}
 		case payers.TimelinePayClick:
-			text = "You opened " + vendor + "'s payment page"
+			text = "You opened " + vendors.Possessive(vendor) + " payment page"
 		case payers.TimelinePromise:
-			text = "You promised to pay" + prefixed(" ", amount) + " by " + formatDay(e.Date)
+			text = "You promised to pay" + prefixed(" ", amount) + " by " + locale.Day(p.Locale, e.Date)
 		case payers.TimelinePromiseReplaced:
-			text = "Your promise for " + formatDay(e.Date) + " was replaced by a new one"
+			text = "Your promise for " + locale.Day(p.Locale, e.Date) + " was replaced by a new one"
 		case payers.TimelinePromiseBroken:
-			text = "The promise for " + formatDay(e.Date) + " passed unpaid: reminders resumed"
+			text = "The promise for " + locale.Day(p.Locale, e.Date) + " passed unpaid: reminders resumed"
 		case payers.TimelineCredit:
 			text = "You applied credit " + e.Label + ": " + amount
 		case payers.TimelinePaymentReported:
-			text = "You reported a payment of " + amount + " (" + strings.ToLower(labelOf(paymentMethods, e.Label)) + ", paid " + formatDay(e.Date) + ")"
+			text = "You reported a payment of " + amount + " (" + strings.ToLower(labelOf(paymentMethods, e.Label)) + ", paid " + locale.Day(p.Locale, e.Date) + ")"
 		case payers.TimelinePaymentConfirmed:
 			text = vendor + " confirmed your payment of " + amount
 		case payers.TimelineQuestion:
@@ -66,7 +68,7 @@ func (s *Server) invoiceTimeline(ctx context.Context, payerID int64, inv payers.
 		default:
 			continue
 		}
-		out = append(out, timelineEntry{At: formatMoment(e.At, loc), Text: text, Thread: e.ThreadID})
+		out = append(out, timelineEntry{At: locale.Moment(p.Locale, e.At.In(loc)), Text: text, Thread: e.ThreadID})
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/duehub/duehub/civil"
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
 	"github.com/duehub/duehub/vendors"
@@ -76,16 +77,12 @@ func pausedUntil(p payers.Payer, now time.Time) string {
 	if p.PausedUntil == nil || !p.PausedUntil.After(now) {
 		return ""
 	}
-	return formatDay(civil.Of(p.PausedUntil.In(p.Location()).Add(-time.Nanosecond)))
+	return locale.Day(p.Locale, civil.Of(p.PausedUntil.In(p.Location()).Add(-time.Nanosecond)))
 }
 
-// formatDay is how the portal writes a day: "1 Dec 2026".
-func formatDay(d civil.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.In(time.UTC).Format("2 Jan 2006")
-}
+// formatDay is how vendor pages write a day: "1 Dec 2026" (the payer's
+// portal writes it in the payer's locale: portalDay).
+func formatDay(d civil.Date) string { return locale.Day(locale.Default, d) }
 
 // replyInThread answers POST /portal/invoices/:id/threads/:thread/reply: the
 // payer's message goes into that conversation, not a new one.

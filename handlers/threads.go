@@ -299,7 +299,7 @@ func (s *Server) answerMessage(n threads.AnswerNotice, generation int64) (notify
 	}
 	subject := vendor + " " + verb + " " + what
 	if n.InvoiceNumber != "" {
-		subject += " on invoice " + strings.Join(strings.Fields(n.InvoiceNumber), " ")
+		subject += " on " + vendors.InvoiceName(strings.Join(strings.Fields(n.InvoiceNumber), " "))
 	}
 	var b strings.Builder
 	b.WriteString(subject)

@@ -14,6 +14,7 @@ import (
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/payers"
 	"github.com/duehub/duehub/threads"
+	"github.com/duehub/duehub/vendors"
 )
 
 // The vendor's page of one customer (issue 13): what it owes, when it was
@@ -162,7 +163,7 @@ func (s *Server) customerActivity(ctx context.Context, vendorID, customerID int6
 	for i, a := range acts {
 		what := map[string]string{
 			payers.ActivityMuted: "Muted your reminders", payers.ActivityUnmuted: "Unmuted your reminders",
-			payers.ActivityResumed: "Resumed every reminder", payers.ActivityPayClick: "Went to pay invoice " + a.Detail,
+			payers.ActivityResumed: "Resumed every reminder", payers.ActivityPayClick: "Went to pay " + vendors.InvoiceName(a.Detail),
 			payers.ActivityUnsubscribed: "Unsubscribed " + a.Detail,
 		}[a.Kind]
 		switch a.Kind {
@@ -172,7 +173,7 @@ func (s *Server) customerActivity(ctx context.Context, vendorID, customerID int6
 				what += " until " + formatDay(day)
 			}
 		case payers.ActivityCredit:
-			what = "Applied " + money.Format(a.Amount, a.Currency) + " of credit to invoice " + a.Detail
+			what = "Applied " + money.Format(a.Amount, a.Currency) + " of credit to " + vendors.InvoiceName(a.Detail)
 		}
 		out[i] = activityView{At: formatMoment(a.CreatedAt, loc), What: what}
 	}

@@ -210,7 +210,7 @@ func (s *Server) vendorInbox(c *gin.Context) {
 	}
 	for _, ct := range contacts {
 		d.Contacts = append(d.Contacts, queueContact{CustomerID: ct.CustomerID, Customer: firstNonEmpty(ct.CustomerName, ct.ExternalID),
-			Address: ct.Address, Reason: suppressionText[ct.Reason], Since: formatDay(civilOf(ct.CreatedAt, loc))})
+			Address: ct.Address, Reason: payers.SuppressionLabel(ct.Reason), Since: formatDay(civilOf(ct.CreatedAt, loc))})
 	}
 	if d.Reminders, err = s.reminderQueue(ctx, m.VendorID, loc, now); err != nil {
 		s.fail(c, err)
@@ -238,11 +238,6 @@ func (s *Server) reminderQueue(ctx context.Context, vendorID int64, loc *time.Lo
 		out[i] = q
 	}
 	return out, nil
-}
-
-var suppressionText = map[string]string{
-	payers.SuppressBounce: "Bounced", payers.SuppressComplaint: "Marked as spam", payers.SuppressUnsubscribe: "Unsubscribed",
-	payers.SuppressSMSStop: "Replied STOP", payers.SuppressInvalid: "Invalid address",
 }
 
 // threadQueue lists the vendor's unresolved threads of a kind: those
@@ -295,7 +290,7 @@ var vendorStateText = map[string]string{threads.ThreadOpen: "Awaiting your reply
 
 func threadSubject(v threads.VendorThreadView) string {
 	if v.Invoice != nil {
-		return "Invoice " + v.Invoice.Number
+		return vendors.InvoiceTitle(v.Invoice.Number)
 	}
 	return "Account"
 }

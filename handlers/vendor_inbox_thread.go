@@ -118,7 +118,7 @@ func (s *Server) renderThread(c *gin.Context, status int, id int64, formError st
 		d.Outcome = outcomeLabel(v.Outcome)
 	}
 	if inv := v.Invoice; inv != nil {
-		d.Title += " on invoice " + inv.Number
+		d.Title += " on " + vendors.InvoiceName(inv.Number)
 		d.Invoice = &threadInvoiceView{Number: inv.Number, ExternalID: inv.ExternalID,
 			AmountDue: money.Format(inv.AmountDue, inv.Currency), Remaining: money.Format(inv.AmountRemaining, inv.Currency),
 			Due: formatDay(inv.DueDate), Status: inv.Status}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
@@ -187,11 +188,11 @@ func (t *TeamMail) summaryText(s summary, loc *time.Location, now time.Time) str
 			if amount == 0 {
 				amount = p.AmountRemaining
 			}
-			fmt.Fprintf(&b, "  - %s promised %s on invoice %s by %s and has not paid\n", oneLine(p.CustomerName),
-				money.Format(amount, p.Currency), oneLine(p.InvoiceNumber), p.Promised().String())
+			fmt.Fprintf(&b, "  - %s promised %s on %s by %s and has not paid\n", oneLine(p.CustomerName),
+				money.Format(amount, p.Currency), vendors.InvoiceName(oneLine(p.InvoiceNumber)), locale.Day(locale.Default, p.Promised()))
 		}
 		for _, c := range s.bounced {
-			fmt.Fprintf(&b, "  - %s cannot be reached at %s (%s)\n", oneLine(firstOf(c.CustomerName, c.ExternalID)), c.Address, c.Reason)
+			fmt.Fprintf(&b, "  - %s cannot be reached at %s (%s)\n", oneLine(firstOf(c.CustomerName, c.ExternalID)), c.Address, strings.ToLower(payers.SuppressionLabel(c.Reason)))
 		}
 	}
 	fmt.Fprintf(&b, "\nRESPONSE TIMES, last 30 days: first reply %s (median of %s), resolution %s (median of %s).\n",
@@ -209,7 +210,7 @@ func (t *TeamMail) threadLine(th threads.VendorThreadView, now time.Time) string
 		b.WriteString("Question")
 	}
 	if th.Invoice != nil {
-		b.WriteString(" on invoice " + oneLine(th.Invoice.Number))
+		b.WriteString(" on " + vendors.InvoiceName(oneLine(th.Invoice.Number)))
 	}
 	if th.Customer != nil {
 		b.WriteString(" from " + oneLine(firstOf(th.Customer.Name, th.Customer.ExternalID)))

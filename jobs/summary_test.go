@@ -325,8 +325,8 @@ func TestDailySummaryAt0800VendorLocal(t *testing.T) {
 			if m.Subject != "Northwind Supplies on duehub today: 1 open question, 1 open dispute, 1 broken promise" {
 				t.Errorf("Tuesday's subject: %q", m.Subject)
 			}
-			for _, want := range []string{"BROKE SINCE YESTERDAY", "Acme Corp promised USD 1,250.00 on invoice N-3 by 2026-11-23 and has not paid",
-				"Acme Corp cannot be reached at ap@acme.example (bounce)"} {
+			for _, want := range []string{"BROKE SINCE YESTERDAY", "Acme Corp promised USD 1,250.00 on invoice N-3 by 23 Nov 2026 and has not paid",
+				"Acme Corp cannot be reached at ap@acme.example (bounced)"} {
 				if !strings.Contains(m.Text, want) {
 					t.Errorf("Tuesday's summary lacks %q:\n%s", want, m.Text)
 				}

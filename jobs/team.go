@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/payers"
@@ -158,9 +159,9 @@ func newThreadMessage(th threads.VendorThreadView, to []string, from, baseURL st
 	subject := "New " + what + " from " + customer
 	var b strings.Builder
 	if inv := th.Invoice; inv != nil {
-		subject += " on invoice " + oneLine(inv.Number)
-		fmt.Fprintf(&b, "%s %s invoice %s (%s remaining of %s, due %s).\n", customer, verb, oneLine(inv.Number),
-			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), inv.DueDate.In(time.UTC).Format("2 Jan 2006"))
+		subject += " on " + vendors.InvoiceName(oneLine(inv.Number))
+		fmt.Fprintf(&b, "%s %s %s (%s remaining of %s, due %s).\n", customer, verb, vendors.InvoiceName(oneLine(inv.Number)),
+			money.Format(inv.AmountRemaining, inv.Currency), money.Format(inv.AmountDue, inv.Currency), locale.Day(locale.Default, inv.DueDate))
 	} else {
 		fmt.Fprintf(&b, "%s sent a %s about their account.\n", customer, what)
 	}

@@ -87,7 +87,7 @@ func (t *TeamMail) assignMessage(ctx context.Context, n threads.AssignNotice) (n
 	}
 	subject := by + " assigned you a " + what + " from " + customer
 	if th.Invoice != nil {
-		subject += " on invoice " + oneLine(th.Invoice.Number)
+		subject += " on " + vendors.InvoiceName(oneLine(th.Invoice.Number))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s.\n\nIt is yours to answer now:\n%s/vendor/threads/%d\n", subject, t.cfg.BaseURL, th.ID)

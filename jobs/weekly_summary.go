@@ -215,7 +215,7 @@ func (w *WeeklySummary) lateLine(th threads.VendorThreadView, now time.Time) str
 		b.WriteString("Question")
 	}
 	if th.Invoice != nil {
-		b.WriteString(" on invoice " + oneLine(th.Invoice.Number))
+		b.WriteString(" on " + vendors.InvoiceName(oneLine(th.Invoice.Number)))
 	}
 	if th.Customer != nil {
 		b.WriteString(" from " + oneLine(firstOf(th.Customer.Name, th.Customer.ExternalID)))

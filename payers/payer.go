@@ -21,6 +21,9 @@ type Payer struct {
 	Key      string // "email:ap@acme.example" or "phone:+15551230000"
 	Name     string
 	Timezone string // IANA; empty means derived from the phone, else UTC
+	// Locale is how days are written for the payer (locale.Supported);
+	// empty means not chosen: the default, "1 Dec 2026".
+	Locale string
 	// The digest schedule: cadence rhythm | smart | weekly | daily | payment_run.
 	Cadence          string
 	Weekday          int    // weekly: 0 = Sunday

@@ -105,9 +105,9 @@ func (s *Store) ReportPayment(ctx context.Context, payerID int64, r Report) ([]P
 			inv := invoices[l.InvoiceID]
 			switch {
 			case inv.Status != vendors.StatusOpen || inv.AmountRemaining == 0:
-				fe.add("invoices", fmt.Sprintf("invoice %s from %s is no longer open", inv.Number, inv.VendorName))
+				fe.add("invoices", fmt.Sprintf("%s from %s is no longer open", vendors.InvoiceName(inv.Number), inv.VendorName))
 			case l.Amount > inv.AmountRemaining:
-				fe.add(AmountField(l.InvoiceID), "must be at most the amount remaining on invoice "+inv.Number)
+				fe.add(AmountField(l.InvoiceID), "must be at most the amount remaining on "+vendors.InvoiceName(inv.Number))
 			}
 		}
 		if len(fe) > 0 {

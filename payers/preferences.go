@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/duehub/duehub/locale"
 	"github.com/duehub/duehub/vendors"
 )
 
@@ -29,6 +30,9 @@ type Preferences struct {
 	// UrgentEnabled allows the short "due now" message between two
 	// regular digests.
 	UrgentEnabled bool
+	// Locale is how days are written for the payer: one of
+	// locale.Supported, or "" for the default.
+	Locale string
 }
 
 // UpdatePreferences stores the payer's preferences. The schedule's rules
@@ -41,6 +45,9 @@ func (s *Store) UpdatePreferences(ctx context.Context, payerID int64, p Preferen
 	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
 		return vendors.Invalid("timezone", "must be a timezone like Europe/Paris or America/New_York")
 	}
+	if p.Locale != "" && !locale.Valid(p.Locale) {
+		return vendors.Invalid("locale", "must be one of the date formats offered")
+	}
 	days := make([]string, len(p.RunDays))
 	for i, d := range p.RunDays {
 		days[i] = strconv.Itoa(d)
@@ -50,7 +57,7 @@ func (s *Store) UpdatePreferences(ctx context.Context, payerID int64, p Preferen
 			"timezone": tz, "cadence": p.Cadence, "weekday": p.Weekday, "run_days": strings.Join(days, ","),
 			"send_hour": p.SendHour, "send_minute": p.SendMinute, "min_interval_hours": p.MinIntervalHours,
 			"email_enabled": p.EmailEnabled, "sms_enabled": p.SMSEnabled, "urgent_enabled": p.UrgentEnabled,
-			"updated_at": s.now().UTC(),
+			"locale": p.Locale, "updated_at": s.now().UTC(),
 		})
 		if res.Error != nil {
 			return res.Error

@@ -18,6 +18,26 @@ const (
 	SuppressInvalid     = "invalid"
 )
 
+// SuppressionLabel is a suppression reason as a vendor's team reads it
+// ("Bounced", not "bounce"), in the vendor inbox and team emails alike.
+func SuppressionLabel(reason string) string {
+	switch reason {
+	case SuppressBounce:
+		return "Bounced"
+	case SuppressComplaint:
+		return "Marked as spam"
+	case SuppressUnsubscribe:
+		return "Unsubscribed"
+	case SuppressSMSStop:
+		return "Replied STOP"
+	case SuppressInvalid:
+		return "Invalid address"
+	case SuppressPayerOptOut:
+		return "Turned off by the customer"
+	}
+	return "Cannot be reached"
+}
+
 // Suppression is an address or number nothing may be sent to again.
 type Suppression struct {
 	ID        int64

@@ -249,8 +249,8 @@ func printDemo(w io.Writer, out demoOutput, rep bundler.Report, seed uint64, cfg
 	fmt.Fprintf(w, "\nAPI key of %s, vendor %s (shown once, keep it secret):\n  %s\n", demoVendors[0].Name, out.VendorID, out.APIKey)
 	fmt.Fprintf(w, "\ninbox of %s, who buys from %d of the %d vendors:\n  %s\n", demoSharedEmail, demoSharedVendor, len(demoVendors), out.PortalURL)
 	fmt.Fprintf(w, "\ndigests as delivered (dev outbox):\n  %s\n", out.OutboxURL)
-	fmt.Fprintf(w, "\n%s's AR analytics (a year of history): sign in at %s/vendor/signin as %s, then open /vendor/analytics\n",
-		demoVendors[0].Name, cfg.BaseURL, demoAnalyticsMember)
+	fmt.Fprintf(w, "\n%s AR analytics (a year of history): sign in at %s/vendor/signin as %s, then open /vendor/analytics\n",
+		vendors.Possessive(demoVendors[0].Name), cfg.BaseURL, demoAnalyticsMember)
 	serve := "duehub serve --base-url " + cfg.BaseURL
 	if cfg.BaseURL == "http://"+cfg.Addr {
 		serve = "duehub serve --addr " + cfg.Addr
