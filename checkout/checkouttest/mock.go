@@ -142,4 +142,3 @@ func ChargeRefunded(eventID, chargeID, paymentIntent string, amount int64) []byt
 	return Event(eventID, "charge.refunded", map[string]any{"id": chargeID, "object": "charge", "amount": amount,
 		"amount_refunded": amount, "refunded": true, "payment_intent": paymentIntent})
 }
-
