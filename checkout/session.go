@@ -286,3 +286,17 @@ func (s *Store) Get(ctx context.Context, payerID, checkoutID int64) (Checkout, e
 
 // IsNotFound reports a checkout or invoice that is not the payer's.
 func IsNotFound(err error) bool { return errors.Is(err, payers.ErrNotFound) }
+
+// BySession returns the payer's checkout of a Checkout Session.
+func (s *Store) BySession(ctx context.Context, payerID int64, sessionID string) (Checkout, error) {
+	var rows []Checkout
+	if sessionID != "" {
+		if err := s.db.WithContext(ctx).Where("session_id = ? AND payer_id = ?", sessionID, payerID).Limit(1).Find(&rows).Error; err != nil {
+			return Checkout{}, fmt.Errorf("checkout: by session: %w", err)
+		}
+	}
+	if len(rows) == 0 {
+		return Checkout{}, fmt.Errorf("checkout session: %w", payers.ErrNotFound)
+	}
+	return rows[0], nil
+}

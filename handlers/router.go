@@ -89,6 +89,11 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/settings/calendar", s.newCalendar)
 		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
 		portal.GET("/paid", s.paidPage) // issue 13: the "Paid and closed" tab
+		if s.checkout != nil {          // issue 17
+			portal.GET("/checkout", s.checkoutPage)
+			portal.POST("/checkout", s.startCheckout)
+			portal.GET("/checkout/done", s.checkoutDone)
+		}
 		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
@@ -149,6 +154,10 @@ func (s *Server) routes() http.Handler {
 		if s.audit != nil {
 			vendor.GET("/audit", s.requireAdmin, s.vendorAuditPage) // issue 15
 		}
+		if s.checkout != nil { // issue 17
+			vendor.GET("/stripe", s.requireAdmin, s.stripePage)
+			vendor.POST("/stripe/connect", s.requireAdmin, s.connectStripe)
+		}
 	}
 
 	// Issue 15: the operator console.
@@ -176,6 +185,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.inbound != nil && len(s.inboundSecret) > 0 {
 		r.POST("/webhooks/sendgrid/inbound/:secret", s.sendgridInbound)
+	}
+	if s.checkout != nil {
+		r.POST("/webhooks/stripe", s.stripeWebhook) // issue 17
 	}
 	if s.twilioToken != "" && s.publicURL != "" {
 		r.POST("/webhooks/twilio/status", s.twilioStatus)

@@ -14,6 +14,7 @@ import (
 	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/audit"
+	"github.com/duehub/duehub/checkout"
 	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
@@ -101,6 +102,9 @@ type Config struct {
 	Console *console.Store
 	Audit   *audit.Store
 	Eraser  *privacy.Eraser
+	// Checkout, when set, turns on the multi-vendor Stripe checkout (issue
+	// 17): /webhooks/stripe, /portal/checkout, /vendor/stripe. Nil hides it.
+	Checkout *checkout.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -145,6 +149,8 @@ type Server struct {
 	console *console.Store
 	audit   *audit.Store
 	eraser  *privacy.Eraser
+	// Issue 17.
+	checkout *checkout.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -179,6 +185,8 @@ func New(cfg Config) http.Handler {
 		console:        cfg.Console, // issue 15
 		audit:          cfg.Audit,   // issue 15
 		eraser:         cfg.Eraser,  // issue 15
+
+		checkout: cfg.Checkout, // issue 17
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),
