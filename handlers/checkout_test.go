@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -157,6 +158,36 @@ func TestPortalCheckout(t *testing.T) {
 		}
 		done := b.get("/portal/checkout/done?session=" + url.QueryEscape(sessionID))
 		mustContain(t, "done", done.body, "Paid: USD 242.40")
+		// A full refund reopens the invoice and tells the vendor.
+		refund := checkouttest.ChargeRefunded("evt_portal_refund", "ch_portal", "pi_portal", 24240)
+		if status, _, _ := postStripe(t, h, refund, checkouttest.Sign(refund, stripeWebhookSecret)); status != http.StatusOK {
+			t.Fatalf("refund webhook: %d", status)
+		}
+		ids, _ = store.PendingEvents(context.Background(), 10)
+		for _, id := range ids {
+			if err := store.Process(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if inv, _ := h.vendors.GetInvoice(context.Background(), north, "N-1"); inv.AmountRemaining != 10000 || inv.Status != "open" {
+			t.Fatalf("N-1 after refund: %d %s", inv.AmountRemaining, inv.Status)
+		}
+		// Both events match their schemas in GET /v1/events.
+		key, _, err := h.vendors.CreateKey(context.Background(), contoso)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", h.srv.URL+"/v1/events?limit=100", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		checkOpenAPI(t, req, nil, resp.StatusCode, resp.Header, raw)
+		mustContain(t, "events", string(raw), `"type":"payment.received"`, `"type":"payment.refunded"`, `"transfer_group":"duehub_checkout_`)
+		mustNotContain(t, "contoso events", string(raw), "N-1")
 		// Another payer cannot see it.
 		other := h.invoice(north, "O-1", "ap@other.example", 100, "2026-11-30")
 		_ = other

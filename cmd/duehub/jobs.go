@@ -31,6 +31,7 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 	cfg.Weekly = jobs.NewWeeklySummary(jobs.WeeklySummaryConfig{Vendors: a.vendors, Threads: a.threads,
 		Analytics: analytics.NewStore(a.db.Gorm, time.Now), Mailer: h.senders[notify.Email],
 		From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})
+	cfg.Checkout = h.checkout // issue 17
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {
