@@ -25,6 +25,7 @@ require (
 	github.com/riverqueue/river/rivertype v0.31.0
 	github.com/sendgrid/rest v2.6.9+incompatible
 	github.com/sendgrid/sendgrid-go v3.16.1+incompatible
+	github.com/stripe/stripe-go/v82 v82.5.1
 	github.com/tsenart/vegeta/v12 v12.11.1
 	github.com/twilio/twilio-go v1.31.0
 	golang.org/x/net v0.61.0

@@ -136,7 +136,9 @@ func TestEventsOfEveryActionMatchTheDescription(t *testing.T) {
 			seen[e.Type] = true
 		}
 		for _, typ := range vendors.EventTypes {
-			if !seen[typ] && typ != vendors.EventDigestDelivered {
+			// payment.received and payment.refunded need Stripe: TestPortalCheckout
+			// reads them through GET /v1/events against the schemas.
+			if !seen[typ] && typ != vendors.EventDigestDelivered && typ != "payment.received" && typ != "payment.refunded" {
 				t.Errorf("no %s event was written (events: %v)", typ, slices.Sorted(maps.Keys(seen)))
 			}
 		}

@@ -34,6 +34,8 @@ type portalPage struct {
 	// Back is the current page, where a form in the layout returns.
 	Back string
 	Data any
+	// Checkout is true when the payer can pay online (issue 17).
+	Checkout bool
 }
 
 func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalPage) {
@@ -52,6 +54,7 @@ func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalP
 	}
 	p.Flash = firstNonEmpty(p.Flash, flashText[c.Query("done")])
 	p.Back = backTo(c.Request.URL.Path, "/portal")
+	p.Checkout = s.checkout != nil // issue 17
 	s.renderPage(c, status, t, page, p)
 }
 

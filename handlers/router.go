@@ -92,6 +92,11 @@ func (s *Server) routes() http.Handler {
 		portal.POST("/settings/calendar", s.newCalendar)
 		portal.POST("/settings/calendar/revoke", s.revokeCalendar)
 		portal.GET("/paid", s.paidPage) // issue 13: the "Paid and closed" tab
+		if s.checkout != nil {          // issue 17
+			portal.GET("/checkout", s.checkoutPage)
+			portal.POST("/checkout", s.startCheckout)
+			portal.GET("/checkout/done", s.checkoutDone)
+		}
 		r.GET("/portal/calendar/:file", linkFailures, s.calendarFeed)
 	}
 
@@ -158,6 +163,10 @@ func (s *Server) routes() http.Handler {
 			vendor.POST("/branding/logo/remove", s.requireAdmin, s.removeBrandLogo)
 			vendor.POST("/branding/accent", s.requireAdmin, s.setBrandAccent)
 		}
+		if s.checkout != nil { // issue 17
+			vendor.GET("/stripe", s.requireAdmin, s.stripePage)
+			vendor.POST("/stripe/connect", s.requireAdmin, s.connectStripe)
+		}
 	}
 
 	// Issue 15: the operator console.
@@ -185,6 +194,9 @@ func (s *Server) routes() http.Handler {
 	}
 	if s.inbound != nil && len(s.inboundSecret) > 0 {
 		r.POST("/webhooks/sendgrid/inbound/:secret", s.sendgridInbound)
+	}
+	if s.checkout != nil {
+		r.POST("/webhooks/stripe", s.stripeWebhook) // issue 17
 	}
 	if s.twilioToken != "" && s.publicURL != "" {
 		r.POST("/webhooks/twilio/status", s.twilioStatus)

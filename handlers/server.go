@@ -15,6 +15,7 @@ import (
 	"github.com/duehub/duehub/analytics"
 	"github.com/duehub/duehub/audit"
 	"github.com/duehub/duehub/branding"
+	"github.com/duehub/duehub/checkout"
 	"github.com/duehub/duehub/console"
 	"github.com/duehub/duehub/imports"
 	"github.com/duehub/duehub/inbound"
@@ -105,6 +106,9 @@ type Config struct {
 	// Branding serves /vendor/branding and the logos at /brand/..., and
 	// brands the portal's vendor sections (issue 15); nil turns it off.
 	Branding *branding.Store
+	// Checkout, when set, turns on the multi-vendor Stripe checkout (issue
+	// 17): /webhooks/stripe, /portal/checkout, /vendor/stripe. Nil hides it.
+	Checkout *checkout.Store
 }
 
 // Server holds the dependencies of the handlers.
@@ -151,6 +155,8 @@ type Server struct {
 	eraser  *privacy.Eraser
 	// Issue 15: vendor branding.
 	branding *branding.Store
+	// Issue 17.
+	checkout *checkout.Store
 }
 
 // New returns the hub's HTTP handler.
@@ -185,6 +191,8 @@ func New(cfg Config) http.Handler {
 		console:        cfg.Console, // issue 15
 		audit:          cfg.Audit,   // issue 15
 		eraser:         cfg.Eraser,  // issue 15
+
+		checkout: cfg.Checkout, // issue 17
 
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),

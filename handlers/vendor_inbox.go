@@ -37,6 +37,8 @@ type vendorPage struct {
 	Flash        string
 	Error        string
 	Data         any
+	// Stripe is true when vendors can connect Stripe (issue 17).
+	Stripe bool
 }
 
 func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorPage) {
@@ -54,6 +56,7 @@ func (s *Server) renderVendor(c *gin.Context, status int, page string, p vendorP
 		}
 	}
 	p.Flash = firstNonEmpty(p.Flash, vendorFlash[c.Query("done")])
+	p.Stripe = s.checkout != nil // issue 17
 	s.renderPage(c, status, t, page, p)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/checkout"
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/risk"
 	"github.com/duehub/duehub/webhooks"
@@ -109,6 +110,9 @@ type Config struct {
 	// Network, when set, computes the network's analytics benchmarks
 	// nightly and when the hub starts (issue 12).
 	Network NetworkFunc
+	// Checkout, when set, applies Stripe's webhook events and settles
+	// checkouts (issue 17).
+	Checkout *checkout.Store
 }
 
 // Client is a started River client, whatever its driver.
@@ -160,10 +164,12 @@ func Start[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Con
 	addWeeklySummary(cfg, workers, rc) // issue 12
 	addRetention(cfg, workers, rc)     // issue 15
 	addNetwork(cfg, workers, rc)       // issue 12
+	addCheckout[TTx](cfg, workers, rc) // issue 17
 	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
+	enqueueStripeEvents(cfg, client) // issue 17
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("jobs: start river: %w", err)
 	}

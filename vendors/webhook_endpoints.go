@@ -31,6 +31,7 @@ var EventTypes = []string{
 	"credit.applied", "promise.created", "promise.broken", "payment.reported", "payment.confirmed", "pay.clicked",
 	EventDigestDelivered, EventContactBounced, EventContactUnsubscribe,
 	EventPayerMuted, EventPayerUnmuted, EventPayerPaused, EventPayerResumed, // issue 13
+	"payment.received", "payment.refunded", // issue 17: paid through the Stripe checkout
 }
 
 // EventWebhookTest is the type of the test event a vendor sends to one

@@ -8,6 +8,7 @@ import (
 
 	"github.com/duehub/duehub/branding"
 	"github.com/duehub/duehub/bundler"
+	"github.com/duehub/duehub/checkout"
 	"github.com/duehub/duehub/database"
 	"github.com/duehub/duehub/inbound"
 	"github.com/duehub/duehub/links"
@@ -110,6 +111,8 @@ type hub struct {
 	webhooks *webhooks.Dispatcher
 	// replies issues Reply-To addresses (disabled with no inbound domain).
 	replies *inbound.Store
+	// checkout is the Stripe checkout, nil when not configured (issue 17).
+	checkout *checkout.Store
 }
 
 // newHub wires the bundler with the configured channels. clock is the

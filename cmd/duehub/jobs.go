@@ -37,6 +37,7 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 		passes, err := network.RefreshNetwork(ctx, maxAge)
 		return len(passes), err
 	}
+	cfg.Checkout = h.checkout // issue 17
 	var client jobs.Client
 	var closePool func()
 	if a.db.Postgres() {

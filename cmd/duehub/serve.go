@@ -53,6 +53,9 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	// that `digests run --now` refuses to plan on another one beside it.
 	stopHeartbeat := a.startHeartbeat(context.WithoutCancel(ctx))
 	defer stopHeartbeat()
+	if h.checkout, err = stripeCheckout(a.db.Gorm); err != nil { // issue 17
+		return err
+	}
 	// Jobs stop when serve stops them, gracefully, not when the signal arrives.
 	stopJobs, err := a.startJobs(context.WithoutCancel(ctx), h)
 	if err != nil {
@@ -98,6 +101,7 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		Audit:              audit.NewStore(a.db.Gorm),               // issue 15
 		Eraser:             privacy.NewEraser(a.db.Gorm, time.Now),  // issue 15
 		Branding:           branding.NewStore(a.db.Gorm, time.Now),  // issue 15
+		Checkout:           h.checkout,                              // issue 17
 		Log:                a.log,
 		Registry:           reg,
 		Ready: func(ctx context.Context) error {

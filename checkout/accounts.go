@@ -1,0 +1,157 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v82"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Account is a vendor's Stripe connected account as last read from Stripe.
+type Account struct {
+	VendorID        int64 `gorm:"primaryKey;autoIncrement:false"`
+	AccountID       string
+	ChargesEnabled  bool
+	PayoutsEnabled  bool
+	RequirementsDue string // comma-separated Stripe requirement names
+	Country         string
+	Currencies      string // comma-separated lower-case ISO codes
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// TableName names the table.
+func (Account) TableName() string { return "stripe_accounts" }
+
+// Requirements lists what Stripe still needs from the vendor.
+func (a Account) Requirements() []string {
+	if a.RequirementsDue == "" {
+		return nil
+	}
+	return strings.Split(a.RequirementsDue, ",")
+}
+
+// Accepts says whether the account takes payments in currency (ISO code).
+func (a Account) Accepts(currency string) bool {
+	return a.ChargesEnabled && slices.Contains(strings.Split(a.Currencies, ","), strings.ToLower(currency))
+}
+
+// ErrNoAccount means the vendor has not connected Stripe.
+var ErrNoAccount = errors.New("checkout: no Stripe account")
+
+// Account returns the vendor's connected account.
+func (s *Store) Account(ctx context.Context, vendorID int64) (Account, error) {
+	var rows []Account
+	if err := s.db.WithContext(ctx).Where("vendor_id = ?", vendorID).Limit(1).Find(&rows).Error; err != nil {
+		return Account{}, fmt.Errorf("checkout: account: %w", err)
+	}
+	if len(rows) == 0 {
+		return Account{}, ErrNoAccount
+	}
+	return rows[0], nil
+}
+
+// Accounts returns the connected accounts of the vendors, by vendor id.
+func (s *Store) Accounts(ctx context.Context, vendorIDs []int64) (map[int64]Account, error) {
+	out := map[int64]Account{}
+	if len(vendorIDs) == 0 {
+		return out, nil
+	}
+	var rows []Account
+	if err := s.db.WithContext(ctx).Where("vendor_id IN ?", vendorIDs).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("checkout: accounts: %w", err)
+	}
+	for _, a := range rows {
+		out[a.VendorID] = a
+	}
+	return out, nil
+}
+
+// OnboardingLink creates the vendor's connected account on first use (an
+// Express account) and returns a fresh Account Link to Stripe's onboarding.
+// returnURL is where Stripe sends the vendor back, refreshURL where an
+// expired link leads.
+func (s *Store) OnboardingLink(ctx context.Context, vendorID int64, returnURL, refreshURL string) (string, error) {
+	acct, err := s.Account(ctx, vendorID)
+	if errors.Is(err, ErrNoAccount) {
+		params := &stripe.AccountCreateParams{Type: stripe.String(string(stripe.AccountTypeExpress)),
+			Capabilities: &stripe.AccountCreateCapabilitiesParams{
+				Transfers: &stripe.AccountCreateCapabilitiesTransfersParams{Requested: stripe.Bool(true)}},
+			Metadata: map[string]string{"duehub_vendor": strconv.FormatInt(vendorID, 10)}}
+		// Two admins clicking at once get the same account from Stripe.
+		params.SetIdempotencyKey("duehub-account-" + strconv.FormatInt(vendorID, 10))
+		created, err := s.sc.V1Accounts.Create(ctx, params)
+		if err != nil {
+			return "", fmt.Errorf("checkout: create Stripe account: %w", err)
+		}
+		now := s.stamp()
+		acct = Account{VendorID: vendorID, AccountID: created.ID, CreatedAt: now, UpdatedAt: now}
+		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&acct).Error; err != nil {
+			return "", fmt.Errorf("checkout: save Stripe account: %w", err)
+		}
+		if acct, err = s.Account(ctx, vendorID); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	link, err := s.sc.V1AccountLinks.Create(ctx, &stripe.AccountLinkCreateParams{Account: stripe.String(acct.AccountID),
+		RefreshURL: stripe.String(refreshURL), ReturnURL: stripe.String(returnURL),
+		Type: stripe.String("account_onboarding")})
+	if err != nil {
+		return "", fmt.Errorf("checkout: account link: %w", err)
+	}
+	return link.URL, nil
+}
+
+// RefreshAccount reads the vendor's account from Stripe and stores its
+// status: whether it takes charges, what Stripe still needs, and the
+// payment currencies of its country.
+func (s *Store) RefreshAccount(ctx context.Context, vendorID int64) (Account, error) {
+	acct, err := s.Account(ctx, vendorID)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.sc.V1Accounts.GetByID(ctx, acct.AccountID, nil)
+	if err != nil {
+		return Account{}, fmt.Errorf("checkout: read Stripe account: %w", err)
+	}
+	acct.ChargesEnabled, acct.PayoutsEnabled, acct.Country = a.ChargesEnabled, a.PayoutsEnabled, a.Country
+	acct.RequirementsDue = ""
+	if a.Requirements != nil {
+		acct.RequirementsDue = strings.Join(a.Requirements.CurrentlyDue, ",")
+	}
+	acct.Currencies = ""
+	if a.Country != "" {
+		spec, err := s.sc.V1CountrySpecs.Retrieve(ctx, a.Country, nil)
+		if err != nil {
+			return Account{}, fmt.Errorf("checkout: read Stripe country spec: %w", err)
+		}
+		codes := make([]string, 0, len(spec.SupportedPaymentCurrencies))
+		for _, c := range spec.SupportedPaymentCurrencies {
+			codes = append(codes, strings.ToLower(string(c)))
+		}
+		acct.Currencies = strings.Join(codes, ",")
+	}
+	acct.UpdatedAt = s.stamp()
+	err = s.db.WithContext(ctx).Model(&Account{}).Where("vendor_id = ?", vendorID).Updates(map[string]any{
+		"charges_enabled": acct.ChargesEnabled, "payouts_enabled": acct.PayoutsEnabled,
+		"requirements_due": acct.RequirementsDue, "country": acct.Country, "currencies": acct.Currencies,
+		"updated_at": acct.UpdatedAt}).Error
+	if err != nil {
+		return Account{}, fmt.Errorf("checkout: save Stripe account: %w", err)
+	}
+	return acct, nil
+}
+
+// withTx is db.Transaction with the context.
+func (s *Store) withTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
