@@ -151,12 +151,15 @@ func (s *Server) requireAdmin(c *gin.Context) {
 	c.Next()
 }
 
-// postedCSRF is the CSRF token of a POST. A file upload (issue 15: the CSV
-// import) carries it in the URL, so that checking it does not read, and
-// buffer, the whole multipart body before the handler streams it.
+// postedCSRF is the CSRF token of a POST. A file upload (issue 15: the
+// import) carries it in the multipart body as the first field, before the
+// file, so that checking it reads a few bytes, never the file: the rest of
+// the body is left to the handler (multipartUpload) to stream. The token
+// is never in the URL, where proxies' access logs and Referer headers
+// would carry it.
 func postedCSRF(c *gin.Context) string {
-	if q := c.Query("csrf"); q != "" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		return q
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		return multipartCSRF(c)
 	}
 	return c.PostForm("csrf")
 }
