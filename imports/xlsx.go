@@ -282,9 +282,13 @@ func (x *xlsxSource) sharedString(i int) (string, bool) {
 	return c.s, true
 }
 
-// richText is the text of a string item (<si> or <is>): its <t> runs,
-// without phonetic guides (<rPh>).
-func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
+// richText is the text of a string item (<si> or <is>) just started: its
+// <t> runs, without phonetic guides (<rPh>).
+func richText(dec *xml.Decoder, _ xml.StartElement) (string, error) { return itemText(dec, false) }
+
+// itemText reads to the end of the element just started and returns its
+// text: all of it, or only its <t> runs outside <rPh>.
+func itemText(dec *xml.Decoder, all bool) (string, error) {
 	var b strings.Builder
 	depth, inT, inRPh := 0, 0, 0
 	for {
@@ -313,7 +317,7 @@ func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
 				inRPh--
 			}
 		case xml.CharData:
-			if inT > 0 && inRPh == 0 {
+			if all || inT > 0 && inRPh == 0 {
 				b.Write(t)
 			}
 		}
@@ -321,27 +325,7 @@ func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
 }
 
 // elemText is all the text up to the end of the element just started.
-func elemText(dec *xml.Decoder) (string, error) {
-	var b strings.Builder
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			if depth == 0 {
-				return b.String(), nil
-			}
-			depth--
-		case xml.CharData:
-			b.Write(t)
-		}
-	}
-}
+func elemText(dec *xml.Decoder) (string, error) { return itemText(dec, true) }
 
 // next reads the next <row> of the sheet.
 func (x *xlsxSource) next() ([]string, int, error) {
