@@ -238,7 +238,7 @@ func (x *xlsxSource) spoolStrings(f *zip.File) error {
 	var off int64
 	for {
 		budget.reset()
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -292,7 +292,7 @@ func itemText(dec *xml.Decoder, all bool) (string, error) {
 	var b strings.Builder
 	depth, inT, inRPh := 0, 0, 0
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if err != nil {
 			return "", err
 		}
@@ -331,7 +331,7 @@ func elemText(dec *xml.Decoder) (string, error) { return itemText(dec, true) }
 func (x *xlsxSource) next() ([]string, int, error) {
 	x.budget.reset()
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			return nil, 0, io.EOF
 		}
@@ -365,14 +365,14 @@ func (x *xlsxSource) readRow(start xml.StartElement) ([]string, int, error) {
 	}
 	x.cells = x.cells[:0]
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if err != nil {
 			return nil, 0, x.readErr(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if t.Name.Local != "c" {
-				if err := x.dec.Skip(); err != nil {
+				if _, err := elemText(x.dec); err != nil { // skipped
 					return nil, 0, x.readErr(err)
 				}
 				continue
@@ -407,7 +407,7 @@ func (x *xlsxSource) readCell(start xml.StartElement) (string, error) {
 	typ, style := attr(start, "t"), attr(start, "s")
 	var v, inline string
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if err != nil {
 			return "", err
 		}
@@ -423,7 +423,7 @@ func (x *xlsxSource) readCell(start xml.StartElement) (string, error) {
 					return "", err
 				}
 			default:
-				if err := x.dec.Skip(); err != nil {
+				if _, err := elemText(x.dec); err != nil { // skipped
 					return "", err
 				}
 			}
