@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"crypto/hmac"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -67,44 +65,22 @@ func (s *Server) adminCSRF(as adminSession) string {
 // account, and POSTs only with the session's CSRF token. What the operator
 // does is audited in their name, from their address.
 func (s *Server) adminAuth(c *gin.Context) {
-	as, ok := s.readAdminSession(c)
+	var as adminSession
 	var a admins.Admin
-	if ok {
+	s.sessionGate(c, adminSigninSurface, func() (bool, error) {
+		var ok bool
+		if as, ok = s.readAdminSession(c); !ok {
+			return false, nil
+		}
 		var err error
 		a, err = s.admins.Get(c.Request.Context(), as.AdminID)
-		switch {
-		case errors.Is(err, admins.ErrNotFound):
-			ok = false
-		case err != nil:
-			s.fail(c, err)
-			return
-		case !a.Active(), a.SessionGeneration != as.Generation:
-			ok = false
-		}
-	}
-	if !ok {
-		s.clearAdminSession(c)
-		if c.Request.Method == http.MethodGet {
-			c.Redirect(http.StatusSeeOther, "/admin/signin")
-		} else {
-			s.renderAdmin(c, http.StatusUnauthorized, "signin", adminPage{Title: "Sign in to the operator console",
-				Error: "Your session has ended. Sign in again."})
-		}
-		c.Abort()
-		return
-	}
-	csrf := s.adminCSRF(as)
-	c.Set(ctxAdmin, a)
-	c.Set(ctxCSRF, csrf)
-	c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(),
-		audit.Actor{Kind: audit.ByOperator, ID: a.ID, Label: a.Email, IP: c.ClientIP()}))
-	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(c.PostForm("csrf")), []byte(csrf)) {
-		s.renderAdmin(c, http.StatusForbidden, "message", adminPage{Title: "This form has expired",
-			Error: "Please go back, reload the page and try again."})
-		c.Abort()
-		return
-	}
-	c.Next()
+		return liveAccount(err, admins.ErrNotFound, a.Active(), a.SessionGeneration, as.Generation)
+	}, func() string {
+		c.Set(ctxAdmin, a)
+		c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(),
+			audit.Actor{Kind: audit.ByOperator, ID: a.ID, Label: a.Email, IP: c.ClientIP()}))
+		return s.adminCSRF(as)
+	})
 }
 
 // operatorAdmin is the signed-in operator of an /admin request.

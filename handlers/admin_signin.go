@@ -2,19 +2,10 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/duehub/duehub/admins"
 	"github.com/duehub/duehub/audit"
@@ -22,51 +13,35 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// Issue 15: operators sign in as vendor members do, by a magic link valid
-// 15 minutes and honoured once, whose GET only shows a button and whose
-// POST (with a nonce from a cookie) spends it. It is signed with a key and
-// audience of its own, so a member's link never opens the console.
+// Issue 15: operators sign in as vendor members do (signin_link.go), with
+// links of their own key and audience, so a member's link never opens the
+// console.
 
-const (
-	adminSigninAudience = "duehub-admin-signin"
-	adminSigninCookie   = "duehub_admin_signin"
-)
-
-func (s *Server) adminSigninKey() []byte {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte("admin-signin-link"))
-	return m.Sum(nil)
+var adminSigninSurface = signinSurface{
+	home: "/admin", signin: "/admin/signin", title: "Sign in to the operator console",
+	audience: "duehub-admin-signin", keyPurpose: "admin-signin-link", cookie: "duehub_admin_signin",
+	render: func(s *Server, c *gin.Context, status int, page string, v signinView) {
+		s.renderAdmin(c, status, page, adminPage{Title: v.Title, CSRF: v.CSRF, Error: v.Error, Data: v.Data})
+	},
+	clearSession: (*Server).clearAdminSession,
+	gone: func(err error) bool {
+		return errors.Is(err, admins.ErrNotFound) || errors.Is(err, admins.ErrSignInUsed)
+	},
+	posted: func(c *gin.Context) string { return c.PostForm("csrf") },
 }
 
 func (s *Server) adminSigninURL(a admins.Admin) (string, error) {
-	now := s.now()
-	jti := make([]byte, 16)
-	rand.Read(jti)
-	c := jwt.RegisteredClaims{
-		Issuer: s.publicURL, Subject: strconv.FormatInt(a.ID, 10), Audience: jwt.ClaimStrings{adminSigninAudience},
-		ExpiresAt: jwt.NewNumericDate(now.Add(signinTTL)), IssuedAt: jwt.NewNumericDate(now),
-		ID: base64.RawURLEncoding.EncodeToString(jti),
-	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.adminSigninKey())
-	if err != nil {
-		return "", fmt.Errorf("handlers: admin sign-in link: %w", err)
-	}
-	return s.publicURL + "/admin/signin/" + tok, nil
+	return s.signLink(adminSigninSurface, a.ID, 0)
 }
 
 // parseAdminSignin checks a link strictly; used, unknown and disabled
 // admins' links are admins.ErrNotFound.
-func (s *Server) parseAdminSignin(ctx context.Context, token string) (jwt.RegisteredClaims, admins.Admin, error) {
-	var c jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.adminSigninKey(), nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
-		jwt.WithIssuer(s.publicURL), jwt.WithAudience(adminSigninAudience), jwt.WithLeeway(30*time.Second),
-		jwt.WithTimeFunc(s.now))
-	id, _ := strconv.ParseInt(c.Subject, 10, 64)
-	if err != nil || id <= 0 || c.ID == "" {
+func (s *Server) parseAdminSignin(ctx context.Context, token string) (signinClaims, admins.Admin, error) {
+	c, err := s.parseLink(adminSigninSurface, token)
+	if err != nil {
 		return c, admins.Admin{}, admins.ErrNotFound
 	}
-	a, err := s.admins.Get(ctx, id)
+	a, err := s.admins.Get(ctx, c.subjectID())
 	if err != nil {
 		return c, admins.Admin{}, err
 	}
@@ -130,47 +105,24 @@ func (s *Server) adminSigninConfirm(c *gin.Context) {
 		s.adminSigninFailed(c, err)
 		return
 	}
-	nonce := make([]byte, 16)
-	rand.Read(nonce)
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: adminSigninCookie, Value: hex.EncodeToString(nonce), Path: "/admin/signin", MaxAge: int(signinTTL.Seconds()),
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
-	})
-	s.renderAdmin(c, http.StatusOK, "confirm", adminPage{Title: "Sign in to the operator console", CSRF: hex.EncodeToString(nonce),
-		Data: signinData{Token: c.Param("token"), Email: a.Email}})
+	s.confirmLink(c, adminSigninSurface, "Sign in to the operator console", signinData{Email: a.Email})
 }
 
 // adminSignin answers POST /admin/signin/:token: it spends the link, audits
 // the sign-in and opens the session.
 func (s *Server) adminSignin(c *gin.Context) {
-	nonce, err := c.Cookie(adminSigninCookie)
-	if err != nil || nonce == "" || !hmac.Equal([]byte(nonce), []byte(c.PostForm("csrf"))) {
-		s.renderAdmin(c, http.StatusForbidden, "message", adminPage{Title: "This form has expired",
-			Error: "Open the link from your email again, in this browser."})
-		return
-	}
-	ctx := c.Request.Context()
-	claims, a, err := s.parseAdminSignin(ctx, c.Param("token"))
-	if err == nil {
-		ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ByOperator, ID: a.ID, Label: a.Email, IP: c.ClientIP()})
-		err = s.admins.SignIn(ctx, a.ID, claims.ID, claims.ExpiresAt.Time)
-	}
-	if err != nil {
-		s.adminSigninFailed(c, err)
-		return
-	}
-	s.clearCookie(c, adminSigninCookie, "/admin/signin")
-	s.issueAdminSession(c, a)
-	c.Redirect(http.StatusSeeOther, "/admin")
+	s.spendLink(c, adminSigninSurface, func(ctx context.Context, token string) (func(), error) {
+		claims, a, err := s.parseAdminSignin(ctx, token)
+		if err == nil {
+			ctx = audit.WithActor(ctx, audit.Actor{Kind: audit.ByOperator, ID: a.ID, Label: a.Email, IP: c.ClientIP()})
+			err = s.admins.SignIn(ctx, a.ID, claims.ID, claims.ExpiresAt.Time)
+		}
+		return func() { s.issueAdminSession(c, a) }, err
+	})
 }
 
 func (s *Server) adminSigninFailed(c *gin.Context, err error) {
-	if errors.Is(err, admins.ErrNotFound) || errors.Is(err, admins.ErrSignInUsed) {
-		s.renderAdmin(c, http.StatusNotFound, "signin", adminPage{Title: "This link has expired",
-			Error: "Sign-in links work once, within 15 minutes. Ask for a new one below."})
-		return
-	}
-	s.fail(c, err)
+	s.linkFailed(c, adminSigninSurface, err)
 }
 
 // adminSignout answers POST /admin/signout: it ends every session of the

@@ -17,16 +17,19 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// Issue 15: CSV import in the web inbox (admins). Preview reads the header
-// and the first rows of an upload and shows them with the mapping and each
-// row's errors; the mapping is saved once per vendor; an import streams the
-// upload through imports.Run, which pushes ChunkRows at a time through the
-// API's push path. Uploads carry their CSRF token in the URL (postedCSRF),
-// so the body is read once, as a stream, never buffered whole.
+// Issue 15: CSV and XLSX import in the web inbox (admins). Preview reads
+// the header and the first rows of an upload and shows them with the
+// mapping and each row's errors; the mapping is saved once per vendor; an
+// import streams the upload through imports.Run, which pushes ChunkRows at
+// a time through the API's push path, into the live vendor or, when the
+// admin chooses test mode, into its sandbox (the vendor row its dh_test_
+// keys write to). Uploads carry their CSRF token as the first field of the
+// multipart body (postedCSRF), so the body is read once, as a stream, never
+// buffered whole.
 
 const (
-	maxImportBytes   = 64 << 20 // an accounting export of a few hundred thousand invoices
-	maxReportBytes   = 4 << 20  // the stored error report
+	maxImportBytes   = maxUploadBytes
+	maxReportBytes   = 4 << 20 // the stored error report
 	importPreviewRow = 10
 )
 
@@ -37,6 +40,7 @@ type importPage struct {
 	Saved    bool
 	Runs     []imports.ImportRun
 	Filename string
+	TestMode bool // the upload form's "test mode" choice, kept across a preview
 }
 
 type importField struct {
@@ -74,37 +78,37 @@ func (s *Server) renderImport(c *gin.Context, status int, d importPage, problem 
 	s.renderVendor(c, status, "import", vendorPage{Title: "Import invoices", Error: problem, Data: d})
 }
 
-// uploadedCSV finds the file part of a multipart upload, streaming.
-func uploadedCSV(c *gin.Context) (*multipart.Part, error) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxImportBytes)
-	mr, err := c.Request.MultipartReader()
+// openUpload opens the uploaded file, CSV or XLSX, and says whether the
+// admin chose to import it into the sandbox. The caller closes the reader.
+func openUpload(c *gin.Context) (*imports.Reader, *multipart.Part, bool, error) {
+	part, fields, err := multipartUpload(c)
 	if err != nil {
-		return nil, errors.New("choose a CSV file to upload")
+		return nil, nil, false, err
 	}
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			return nil, errors.New("choose a CSV file to upload")
-		}
-		if p.FormName() == "file" && p.FileName() != "" {
-			return p, nil
-		}
+	r, err := imports.Open(part)
+	return r, part, fields["mode"] == "test", err
+}
+
+// uploadProblem renders what is wrong with an upload that cannot be read.
+func (s *Server) uploadProblem(c *gin.Context, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.renderImport(c, http.StatusRequestEntityTooLarge, importPage{}, fmt.Sprintf("The file is larger than %d MB: split it.", maxImportBytes>>20))
+		return
 	}
+	s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "The file "+strings.TrimPrefix(err.Error(), "imports: ")+".")
 }
 
 // previewImport answers POST /vendor/import/preview: the header, the
 // mapping (saved, else guessed from the header) and the first rows checked.
 func (s *Server) previewImport(c *gin.Context) {
 	ctx, m := c.Request.Context(), member(c)
-	part, err := uploadedCSV(c)
-	var r *imports.Reader
-	if err == nil {
-		r, err = imports.NewReader(part)
-	}
+	r, part, testMode, err := openUpload(c)
 	if err != nil {
-		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "The file "+strings.TrimPrefix(err.Error(), "imports: ")+".")
+		s.uploadProblem(c, err)
 		return
 	}
+	defer r.Close()
 	mapping, err := s.imports.Mapping(ctx, m.VendorID)
 	if err != nil {
 		s.fail(c, err)
@@ -115,11 +119,11 @@ func (s *Server) previewImport(c *gin.Context) {
 	}
 	rows, err := imports.Preview(r, mapping, importPreviewRow)
 	if err != nil {
-		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "The file cannot be read: "+err.Error()+".")
+		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "The file cannot be read: "+strings.TrimPrefix(err.Error(), "imports: ")+".")
 		return
 	}
 	s.renderImport(c, http.StatusOK, importPage{Fields: s.importFields(mapping, mapping.Check(r.Header())), Header: r.Header(),
-		Rows: rows, Filename: part.FileName()}, "")
+		Rows: rows, Filename: part.FileName(), TestMode: testMode}, "")
 }
 
 // saveImportMapping answers POST /vendor/import/mapping.
@@ -179,29 +183,41 @@ func (s *Server) runImport(c *gin.Context) {
 		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "Preview a file and save its column mapping first.")
 		return
 	}
-	part, err := uploadedCSV(c)
-	var r *imports.Reader
-	if err == nil {
-		r, err = imports.NewReader(part)
-	}
+	r, part, testMode, err := openUpload(c)
 	if err != nil {
-		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, "The file "+strings.TrimPrefix(err.Error(), "imports: ")+".")
+		s.uploadProblem(c, err)
 		return
 	}
+	defer r.Close()
 	if problems := mapping.Check(r.Header()); len(problems) > 0 {
 		s.renderImport(c, http.StatusUnprocessableEntity, importPage{Fields: s.importFields(mapping, problems), Header: r.Header()},
 			"This file's columns do not match your saved mapping: preview it and save a new mapping.")
 		return
 	}
+	target := m.VendorID
+	if testMode {
+		sandbox, err := s.vendors.SandboxOf(ctx, m.VendorID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		target = sandbox.ID
+	}
 	report := &cappedBuffer{max: maxReportBytes}
 	push := func(ctx2 context.Context, items []vendors.InvoiceInput) ([]vendors.PushResult, error) {
-		return s.vendors.PushInvoices(ctx2, m.VendorID, items)
+		return s.vendors.PushInvoices(ctx2, target, items)
 	}
 	counts, err := imports.Run(ctx, r, mapping, push, report)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		s.renderImport(c, http.StatusRequestEntityTooLarge, importPage{}, fmt.Sprintf(
 			"The file is larger than %d MB: split it. The first %d rows were imported.", maxImportBytes>>20, counts.Rows))
+		return
+	}
+	var bad *imports.FileError
+	if errors.As(err, &bad) {
+		s.renderImport(c, http.StatusUnprocessableEntity, importPage{}, fmt.Sprintf(
+			"The file %s. The first %d rows were imported.", bad.Msg, counts.Rows))
 		return
 	}
 	if err != nil {
@@ -212,7 +228,7 @@ func (s *Server) runImport(c *gin.Context) {
 	if report.truncated {
 		text += "# the report stops here: more errors than fit\n"
 	}
-	run, err := s.imports.SaveRun(ctx, m.VendorID, m.ID, part.FileName(), counts, text)
+	run, err := s.imports.SaveRun(ctx, m.VendorID, m.ID, part.FileName(), counts, text, testMode)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -227,7 +243,11 @@ func (s *Server) importRunPage(c *gin.Context) {
 		return
 	}
 	run.ErrorCSV = ""
-	s.renderVendor(c, http.StatusOK, "import_run", vendorPage{Title: "Import of " + run.Filename, Data: run})
+	title := "Import of " + run.Filename
+	if run.TestMode {
+		title = "Test-mode import of " + run.Filename
+	}
+	s.renderVendor(c, http.StatusOK, "import_run", vendorPage{Title: title, Data: run})
 }
 
 // importErrorsCSV answers GET /vendor/import/runs/:id/errors.csv.

@@ -15,16 +15,24 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// upload posts a file as the import form does, CSRF token in the URL.
+// upload posts a file as the import form does, CSRF token the first field
+// of the body.
 func (b *browser) upload(path, filename, content string) webPage {
+	return b.uploadAs(path, filename, content, "live")
+}
+
+// uploadAs posts a file with the form's "Import into" choice (live, test).
+func (b *browser) uploadAs(path, filename, content, mode string) webPage {
 	b.h.t.Helper()
 	csrf := csrfOf(b.h.t, b.get("/vendor/import").body)
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", csrf)
+	w.WriteField("mode", mode)
 	fw, _ := w.CreateFormFile("file", filename)
 	fw.Write([]byte(content))
 	w.Close()
-	resp, err := b.client.Post(b.h.srv.URL+path+"?csrf="+csrf, w.FormDataContentType(), &body)
+	resp, err := b.client.Post(b.h.srv.URL+path, w.FormDataContentType(), &body)
 	if err != nil {
 		b.h.t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -91,46 +90,24 @@ func (s *Server) vendorCSRF(vs vendorSession) string {
 // POSTs only with the session's CSRF token. Every page behind it is scoped
 // by the member's vendor.
 func (s *Server) vendorAuth(c *gin.Context) {
-	vs, ok := s.readVendorSession(c)
+	var vs vendorSession
 	var m vendors.Member
-	if ok {
+	s.sessionGate(c, vendorSigninSurface, func() (bool, error) {
+		var ok bool
+		if vs, ok = s.readVendorSession(c); !ok {
+			return false, nil
+		}
 		var err error
 		m, err = s.vendors.SessionMember(c.Request.Context(), vs.MemberID)
-		switch {
-		case errors.Is(err, vendors.ErrNotFound):
-			ok = false
-		case err != nil:
-			s.fail(c, err)
-			return
-		case !m.Active(), m.SessionGeneration != vs.Generation:
-			ok = false
-		}
-	}
-	if !ok {
-		s.clearVendorSession(c)
-		if c.Request.Method == http.MethodGet {
-			c.Redirect(http.StatusSeeOther, "/vendor/signin")
-		} else {
-			s.renderVendor(c, http.StatusUnauthorized, "signin", vendorPage{Title: "Sign in to your team's inbox",
-				Error: "Your session has ended. Sign in again."})
-		}
-		c.Abort()
-		return
-	}
-	csrf := s.vendorCSRF(vs)
-	c.Set(ctxMember, m)
-	c.Set(ctxCSRF, csrf)
-	// The store records which member replied, assigned, resolved or confirmed.
-	c.Request = c.Request.WithContext(payers.WithActor(c.Request.Context(), m.ID))
-	c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(), // issue 15
-		audit.Actor{Kind: audit.ByMember, ID: m.ID, Label: m.Email, IP: c.ClientIP()}))
-	if c.Request.Method == http.MethodPost && !hmac.Equal([]byte(postedCSRF(c)), []byte(csrf)) {
-		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
-			Error: "Please go back, reload the page and try again."})
-		c.Abort()
-		return
-	}
-	c.Next()
+		return liveAccount(err, vendors.ErrNotFound, m.Active(), m.SessionGeneration, vs.Generation)
+	}, func() string {
+		c.Set(ctxMember, m)
+		// The store records which member replied, assigned, resolved or confirmed.
+		c.Request = c.Request.WithContext(payers.WithActor(c.Request.Context(), m.ID))
+		c.Request = c.Request.WithContext(audit.WithActor(c.Request.Context(), // issue 15
+			audit.Actor{Kind: audit.ByMember, ID: m.ID, Label: m.Email, IP: c.ClientIP()}))
+		return s.vendorCSRF(vs)
+	})
 }
 
 // member is the signed-in member of a /vendor request.
@@ -151,12 +128,15 @@ func (s *Server) requireAdmin(c *gin.Context) {
 	c.Next()
 }
 
-// postedCSRF is the CSRF token of a POST. A file upload (issue 15: the CSV
-// import) carries it in the URL, so that checking it does not read, and
-// buffer, the whole multipart body before the handler streams it.
+// postedCSRF is the CSRF token of a POST. A file upload (issue 15: the
+// import) carries it in the multipart body as the first field, before the
+// file, so that checking it reads a few bytes, never the file: the rest of
+// the body is left to the handler (multipartUpload) to stream. The token
+// is never in the URL, where proxies' access logs and Referer headers
+// would carry it.
 func postedCSRF(c *gin.Context) string {
-	if q := c.Query("csrf"); q != "" && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		return q
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		return multipartCSRF(c)
 	}
 	return c.PostForm("csrf")
 }

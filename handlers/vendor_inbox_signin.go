@@ -2,92 +2,49 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/duehub/duehub/notify"
 	"github.com/duehub/duehub/vendors"
 )
 
-// Members sign in with a magic link: a JWT for one member, valid 15
-// minutes, honoured once. Opening it (a GET, which mail scanners follow)
-// only shows a confirmation page; the POST of its button spends the link
-// and opens the session. The link is signed with a key of its own, for its
-// own audience, so neither a payer's digest link nor a session cookie can
-// pass for it.
+// Members sign in with a magic link (signin_link.go), signed with a key of
+// its own, for its own audience, so that neither a payer's digest link nor
+// a session cookie nor an operator's link can pass for it. A member's link
+// also names the member's vendor.
 
-const (
-	signinTTL      = 15 * time.Minute
-	signinAudience = "duehub-vendor-signin"
-	// signinCookie carries the nonce the confirmation form must echo: a
-	// sign-in POST forged from another site cannot log the victim in as
-	// the attacker.
-	signinCookie = "duehub_vendor_signin"
-)
-
-type signinClaims struct {
-	jwt.RegisteredClaims
-	VendorID int64 `json:"vid"`
-}
-
-func (c signinClaims) memberID() int64 {
-	id, _ := strconv.ParseInt(c.Subject, 10, 64)
-	return id
-}
-
-func (s *Server) signinKey() []byte {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte("vendor-signin-link"))
-	return m.Sum(nil)
+var vendorSigninSurface = signinSurface{
+	home: "/vendor", signin: "/vendor/signin", title: "Sign in to your team's inbox",
+	audience: "duehub-vendor-signin", keyPurpose: "vendor-signin-link", cookie: "duehub_vendor_signin",
+	render: func(s *Server, c *gin.Context, status int, page string, v signinView) {
+		s.renderVendor(c, status, page, vendorPage{Title: v.Title, CSRF: v.CSRF, Error: v.Error, Data: v.Data})
+	},
+	clearSession: (*Server).clearVendorSession,
+	gone: func(err error) bool {
+		return errors.Is(err, vendors.ErrNotFound) || errors.Is(err, vendors.ErrSignInUsed)
+	},
+	posted: postedCSRF,
 }
 
 // signinURL signs a link for the member.
 func (s *Server) signinURL(m vendors.Member) (string, error) {
-	now := s.now()
-	jti := make([]byte, 16)
-	rand.Read(jti)
-	c := signinClaims{RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: s.publicURL, Subject: strconv.FormatInt(m.ID, 10), Audience: jwt.ClaimStrings{signinAudience},
-		ExpiresAt: jwt.NewNumericDate(now.Add(signinTTL)), IssuedAt: jwt.NewNumericDate(now),
-		ID: base64.RawURLEncoding.EncodeToString(jti),
-	}, VendorID: m.VendorID}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.signinKey())
-	if err != nil {
-		return "", fmt.Errorf("handlers: sign in link: %w", err)
-	}
-	return s.publicURL + "/vendor/signin/" + tok, nil
+	return s.signLink(vendorSigninSurface, m.ID, m.VendorID)
 }
 
 // parseSignin checks a link strictly and returns the active member it signs
 // in. Used and unknown links, and those of disabled members, are
 // vendors.ErrNotFound.
 func (s *Server) parseSignin(ctx context.Context, token string) (signinClaims, vendors.Member, error) {
-	var c signinClaims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.signinKey(), nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithIssuer(s.publicURL),
-		jwt.WithAudience(signinAudience),
-		jwt.WithLeeway(30*time.Second),
-		jwt.WithTimeFunc(s.now),
-	)
-	if err != nil || c.memberID() <= 0 || c.ID == "" {
+	c, err := s.parseLink(vendorSigninSurface, token)
+	if err != nil {
 		return signinClaims{}, vendors.Member{}, vendors.ErrNotFound
 	}
-	m, err := s.vendors.SessionMember(ctx, c.memberID())
+	m, err := s.vendors.SessionMember(ctx, c.subjectID())
 	if err != nil {
 		return signinClaims{}, vendors.Member{}, err
 	}
@@ -188,10 +145,6 @@ func (s *Server) mailMember(ctx context.Context, to, subject, text string) error
 	return err
 }
 
-type signinData struct {
-	Token, VendorName, Email string
-}
-
 // signinConfirm answers GET /vendor/signin/:token with a button that signs
 // in; it changes nothing stored.
 func (s *Server) signinConfirm(c *gin.Context) {
@@ -206,47 +159,22 @@ func (s *Server) signinConfirm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	nonce := make([]byte, 16)
-	rand.Read(nonce)
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: signinCookie, Value: hex.EncodeToString(nonce), Path: "/vendor/signin", MaxAge: int(signinTTL.Seconds()),
-		HttpOnly: true, Secure: s.secureCookies(c), SameSite: http.SameSiteLaxMode,
-	})
-	s.renderVendor(c, http.StatusOK, "confirm", vendorPage{Title: "Sign in to " + v.Name, CSRF: hex.EncodeToString(nonce),
-		Data: signinData{Token: c.Param("token"), VendorName: v.Name, Email: m.Email}})
+	s.confirmLink(c, vendorSigninSurface, "Sign in to "+v.Name, signinData{VendorName: v.Name, Email: m.Email})
 }
 
 // signin answers POST /vendor/signin/:token: it spends the link and opens
 // the member's session.
 func (s *Server) signin(c *gin.Context) {
-	nonce, err := c.Cookie(signinCookie)
-	if err != nil || nonce == "" || !hmac.Equal([]byte(nonce), []byte(c.PostForm("csrf"))) {
-		s.renderVendor(c, http.StatusForbidden, "message", vendorPage{Title: "This form has expired",
-			Error: "Open the link from your email again, in this browser."})
-		return
-	}
-	ctx := c.Request.Context()
-	claims, m, err := s.parseSignin(ctx, c.Param("token"))
-	if err == nil {
-		err = s.vendors.UseSignIn(ctx, m.ID, claims.ID, claims.ExpiresAt.Time)
-	}
-	if err != nil {
-		s.signinFailed(c, err)
-		return
-	}
-	s.clearCookie(c, signinCookie, "/vendor/signin")
-	s.issueVendorSession(c, m)
-	c.Redirect(http.StatusSeeOther, "/vendor")
+	s.spendLink(c, vendorSigninSurface, func(ctx context.Context, token string) (func(), error) {
+		claims, m, err := s.parseSignin(ctx, token)
+		if err == nil {
+			err = s.vendors.UseSignIn(ctx, m.ID, claims.ID, claims.ExpiresAt.Time)
+		}
+		return func() { s.issueVendorSession(c, m) }, err
+	})
 }
 
-func (s *Server) signinFailed(c *gin.Context, err error) {
-	if errors.Is(err, vendors.ErrNotFound) || errors.Is(err, vendors.ErrSignInUsed) {
-		s.renderVendor(c, http.StatusNotFound, "signin", vendorPage{Title: "This link has expired",
-			Error: "Sign-in links work once, within 15 minutes. Ask for a new one below."})
-		return
-	}
-	s.fail(c, err)
-}
+func (s *Server) signinFailed(c *gin.Context, err error) { s.linkFailed(c, vendorSigninSurface, err) }
 
 // vendorSignout answers POST /vendor/signout: it ends the member's
 // sessions server side, so a copy of the cookie opens nothing either.

@@ -6,42 +6,112 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/duehub/duehub/money"
 	"github.com/duehub/duehub/vendors"
 )
 
-// Reader streams the rows of a CSV file as invoice inputs, one at a time.
+// Reader streams the rows of a CSV or XLSX file as invoice inputs, one at a
+// time.
 type Reader struct {
-	csv    *csv.Reader
+	src    rowSource
 	header []string
 	cols   map[string]int // field -> column index
-	line   int
+	xlsx   bool
+	// date1904 is an XLSX workbook's date system, for a date column
+	// whose cells are numbers without a date style.
+	date1904 bool
 }
+
+// rowSource is a file format's rows: next returns a record and its line in
+// the file, a *rowError for a row that cannot be read while reading may go
+// on, or io.EOF.
+type rowSource interface {
+	next() ([]string, int, error)
+	close() error
+}
+
+type rowError struct {
+	line int
+	msg  string
+}
+
+func (e *rowError) Error() string { return e.msg }
 
 // ErrNoHeader means the file is empty or its first row is not a header.
 var ErrNoHeader = errors.New("the file has no header row")
 
-// NewReader reads the header row of r. The delimiter is guessed from the
-// header: a semicolon (European exports) when it has more of them than commas.
+// NewReader reads the header row of a CSV file. The delimiter is guessed
+// from the header: a semicolon (European exports) when it has more of them
+// than commas.
 func NewReader(r io.Reader) (*Reader, error) {
+	return newReader(newCSVSource(newPeeker(r)), false)
+}
+
+// Open reads the header row of an upload, CSV or XLSX, told apart by its
+// content: an XLSX workbook is a zip (it starts "PK\x03\x04") holding
+// xl/workbook.xml. A workbook is spooled to a temporary file first (a zip
+// is read from its end); Close removes it.
+func Open(r io.Reader) (*Reader, error) {
 	br := newPeeker(r)
-	first, _ := br.peekLine()
-	cr := csv.NewReader(br)
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		cr.Comma = ';'
+	magic, _ := br.Peek(8)
+	switch {
+	case bytes.HasPrefix(magic, []byte("PK\x03\x04")):
+	case bytes.HasPrefix(magic, []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")):
+		return nil, fileErr("is an old Excel .xls workbook: save it as .xlsx or CSV")
+	default:
+		return NewReader(br)
 	}
-	cr.FieldsPerRecord = -1 // short and long rows are reported per row, not fatal
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	spool, err := os.CreateTemp("", "duehub-import-*.xlsx")
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, ErrNoHeader
-		}
-		return nil, fmt.Errorf("imports: header: %w", err)
+		return nil, fmt.Errorf("imports: spool: %w", err)
 	}
-	header = slicesClone(header)
+	os.Remove(spool.Name()) // unlinked: gone when closed, whatever happens
+	size, err := io.Copy(spool, br)
+	if err != nil {
+		spool.Close()
+		return nil, err
+	}
+	x, err := openXLSX(spool, size)
+	if err != nil {
+		spool.Close()
+		return nil, err
+	}
+	rd, err := newReader(x, true)
+	if err != nil {
+		x.close()
+		return nil, err
+	}
+	rd.date1904 = x.date1904
+	return rd, nil
+}
+
+// Close releases what the reader holds: an XLSX upload's temporary files.
+func (r *Reader) Close() error { return r.src.close() }
+
+func newReader(src rowSource, xlsx bool) (*Reader, error) {
+	var header []string
+	for header == nil {
+		rec, _, err := src.next()
+		var re *rowError
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil, ErrNoHeader
+		case errors.As(err, &re):
+			return nil, fmt.Errorf("imports: header: %w", err)
+		case err != nil:
+			return nil, err
+		}
+		header = slicesClone(rec)
+		if !xlsx {
+			break
+		}
+		if blank(header) {
+			header = nil // a workbook's rows may start below empty ones
+		}
+	}
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff") // a BOM from spreadsheet exports
 	}
@@ -53,8 +123,36 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if !nonEmpty {
 		return nil, ErrNoHeader
 	}
-	return &Reader{csv: cr, header: header, line: 1}, nil
+	return &Reader{src: src, header: header, xlsx: xlsx}, nil
 }
+
+type csvSource struct{ cr *csv.Reader }
+
+func newCSVSource(br peeker) *csvSource {
+	first, _ := br.peekLine()
+	cr := csv.NewReader(br)
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1 // short and long rows are reported per row, not fatal
+	cr.ReuseRecord = true
+	return &csvSource{cr: cr}
+}
+
+func (s *csvSource) next() ([]string, int, error) {
+	rec, err := s.cr.Read()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, pe.StartLine, &rowError{line: pe.StartLine, msg: "is not valid CSV: " + pe.Err.Error()}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := s.cr.FieldPos(0)
+	return rec, line, nil
+}
+
+func (s *csvSource) close() error { return nil }
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
 
@@ -83,20 +181,18 @@ type Row struct {
 	Errors []vendors.FieldError
 }
 
-// Next reads the next row; io.EOF at the end. A row that csv cannot parse
-// (a stray quote) is a Row with an error, and reading goes on.
+// Next reads the next row; io.EOF at the end. A row that cannot be parsed
+// (a stray quote in CSV) is a Row with an error, and reading goes on.
 func (r *Reader) Next() (Row, error) {
 	for {
-		rec, err := r.csv.Read()
-		r.line++
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Row{Line: pe.StartLine, Errors: []vendors.FieldError{{Field: "row", Message: "is not valid CSV: " + pe.Err.Error()}}}, nil
+		rec, line, err := r.src.next()
+		var re *rowError
+		if errors.As(err, &re) {
+			return Row{Line: re.line, Errors: []vendors.FieldError{{Field: "row", Message: re.msg}}}, nil
 		}
 		if err != nil {
 			return Row{}, err
 		}
-		line, _ := r.csv.FieldPos(0)
 		if blank(rec) {
 			continue
 		}
@@ -146,6 +242,13 @@ func (r *Reader) input(cells []string) (vendors.InvoiceInput, []vendors.FieldErr
 			in.Customer.Email = v
 		case "customer_phone":
 			in.Customer.Phone = v
+		}
+	}
+	if r.xlsx {
+		for _, d := range []*string{&in.IssueDate, &in.DueDate} {
+			if s, ok := serialDate(*d, r.date1904); ok && significant(*d) > 0 && strings.Trim(*d, "0123456789.") == "" {
+				*d = s
+			}
 		}
 	}
 	var fe []vendors.FieldError

@@ -75,12 +75,16 @@ type ImportRun struct {
 	Unchanged int64
 	Errors    int64
 	ErrorCSV  string `gorm:"column:error_csv"`
+	// TestMode: the rows went to the vendor's test-mode sandbox, where no
+	// payer is reached, not to its live invoices.
+	TestMode  bool
 	CreatedAt time.Time
 }
 
-// SaveRun records a finished import of the vendor.
-func (s *Store) SaveRun(ctx context.Context, vendorID int64, memberID int64, filename string, c Counts, report string) (ImportRun, error) {
-	r := ImportRun{VendorID: vendorID, Filename: filename, RowsTotal: int64(c.Rows), Created: int64(c.Created), Updated: int64(c.Updated),
+// SaveRun records a finished import of the vendor (the live vendor, also
+// for an import into its sandbox, which testMode says).
+func (s *Store) SaveRun(ctx context.Context, vendorID int64, memberID int64, filename string, c Counts, report string, testMode bool) (ImportRun, error) {
+	r := ImportRun{VendorID: vendorID, Filename: filename, TestMode: testMode, RowsTotal: int64(c.Rows), Created: int64(c.Created), Updated: int64(c.Updated),
 		Unchanged: int64(c.Unchanged), Errors: int64(c.Errors), ErrorCSV: report, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
 	if memberID > 0 {
 		r.MemberID = &memberID

@@ -38,7 +38,7 @@ func TestStoreIsPerVendor(t *testing.T) {
 		if m, _ := s.Mapping(ctx, b.ID); m != nil {
 			t.Errorf("B sees a mapping: %v", m)
 		}
-		run, err := s.SaveRun(ctx, a.ID, 0, "a.csv", imports.Counts{Rows: 2, Created: 1, Errors: 1}, "line,external_id,field,message\n")
+		run, err := s.SaveRun(ctx, a.ID, 0, "a.csv", imports.Counts{Rows: 2, Created: 1, Errors: 1}, "line,external_id,field,message\n", false)
 		if err != nil {
 			t.Fatal(err)
 		}
