@@ -15,7 +15,7 @@ import (
 
 // Issue 15: a vendor's admins set its logo and accent colour at
 // /vendor/branding. The logo upload, like the CSV import, is multipart with
-// its CSRF token in the URL (postedCSRF); the file is read whole, since it
+// its CSRF token as the body's first field (postedCSRF); the file is read whole, since it
 // is at most branding.MaxLogoBytes, and checked by its content. Every
 // change is to the signed-in member's own vendor: no route names a vendor.
 
@@ -68,36 +68,22 @@ func (s *Server) uploadBrandLogo(c *gin.Context) {
 	seeOther(c, "/vendor/branding?done=logo")
 }
 
-// uploadedLogo reads the "logo" file of a multipart upload, refusing one
-// over branding.MaxLogoBytes without reading further.
+// uploadedLogo reads the "logo" file of the multipart upload whose CSRF
+// token postedCSRF took, refusing one over branding.MaxLogoBytes without
+// reading further.
 func uploadedLogo(c *gin.Context) ([]byte, error) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, branding.MaxLogoBytes+64<<10)
-	tooBig := fmt.Errorf("%w: is larger than %d KB", branding.ErrLogo, branding.MaxLogoBytes>>10)
-	mr, err := c.Request.MultipartReader()
+	p, _, err := multipartUpload(c, "logo")
 	if err != nil {
 		return nil, fmt.Errorf("%w: was not received: choose a PNG or SVG file", branding.ErrLogo)
 	}
-	for {
-		p, err := mr.NextPart()
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return nil, tooBig
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: was not received: choose a PNG or SVG file", branding.ErrLogo)
-		}
-		if p.FormName() != "logo" || p.FileName() == "" {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(p, branding.MaxLogoBytes+1))
-		if errors.As(err, &maxErr) || len(b) > branding.MaxLogoBytes {
-			return nil, tooBig
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: was not received completely", branding.ErrLogo)
-		}
-		return b, nil
+	b, err := io.ReadAll(io.LimitReader(p, branding.MaxLogoBytes+1))
+	if len(b) > branding.MaxLogoBytes {
+		return nil, fmt.Errorf("%w: is larger than %d KB", branding.ErrLogo, branding.MaxLogoBytes>>10)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: was not received completely", branding.ErrLogo)
+	}
+	return b, nil
 }
 
 // removeBrandLogo answers POST /vendor/branding/logo/remove.

@@ -22,17 +22,18 @@ import (
 	"github.com/duehub/duehub/vendors"
 )
 
-// uploadLogo posts a logo as the branding form does, CSRF token in the URL
-// (from the page at from, which a non-admin can still read).
+// uploadLogo posts a logo as the branding form does, CSRF token first in
+// the body (from the page at from, which a non-admin can still read).
 func (b *browser) uploadLogo(from, filename string, content []byte) webPage {
 	b.h.t.Helper()
 	csrf := csrfOf(b.h.t, b.get(from).body)
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
+	w.WriteField("csrf", csrf)
 	fw, _ := w.CreateFormFile("logo", filename)
 	fw.Write(content)
 	w.Close()
-	resp, err := b.client.Post(b.h.srv.URL+"/vendor/branding/logo?csrf="+csrf, w.FormDataContentType(), &body)
+	resp, err := b.client.Post(b.h.srv.URL+"/vendor/branding/logo", w.FormDataContentType(), &body)
 	if err != nil {
 		b.h.t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func (s *Server) renderImport(c *gin.Context, status int, d importPage, problem 
 // openUpload opens the uploaded file, CSV or XLSX, and says whether the
 // admin chose to import it into the sandbox. The caller closes the reader.
 func openUpload(c *gin.Context) (*imports.Reader, *multipart.Part, bool, error) {
-	part, fields, err := multipartUpload(c)
+	part, fields, err := multipartUpload(c, "file")
 	if err != nil {
 		return nil, nil, false, err
 	}

@@ -49,9 +49,9 @@ func smallField(p *multipart.Part) (string, bool) {
 var errNoUpload = errors.New("choose a CSV or XLSX file to upload")
 
 // multipartUpload reads, after the csrf field postedCSRF took, the small
-// fields up to the file part named "file", which it returns unread with
-// the fields seen before it.
-func multipartUpload(c *gin.Context) (*multipart.Part, map[string]string, error) {
+// fields up to the file part named name, which it returns unread with the
+// fields seen before it.
+func multipartUpload(c *gin.Context, name string) (*multipart.Part, map[string]string, error) {
 	v, _ := c.Get(ctxMultipart)
 	mr, _ := v.(*multipart.Reader)
 	if mr == nil {
@@ -63,7 +63,7 @@ func multipartUpload(c *gin.Context) (*multipart.Part, map[string]string, error)
 		if err != nil {
 			return nil, nil, errNoUpload
 		}
-		if p.FormName() == "file" && p.FileName() != "" {
+		if p.FormName() == name && p.FileName() != "" {
 			return p, fields, nil
 		}
 		if p.FileName() == "" {
