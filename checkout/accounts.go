@@ -124,10 +124,7 @@ func (s *Store) RefreshAccount(ctx context.Context, vendorID int64) (Account, er
 		return Account{}, fmt.Errorf("checkout: read Stripe account: %w", err)
 	}
 	acct.ChargesEnabled, acct.PayoutsEnabled, acct.Country = a.ChargesEnabled, a.PayoutsEnabled, a.Country
-	acct.RequirementsDue = ""
-	if a.Requirements != nil {
-		acct.RequirementsDue = strings.Join(a.Requirements.CurrentlyDue, ",")
-	}
+	acct.RequirementsDue = requirementsDue(a)
 	acct.Currencies = ""
 	if a.Country != "" {
 		spec, err := s.sc.V1CountrySpecs.Retrieve(ctx, a.Country, nil)
@@ -149,6 +146,21 @@ func (s *Store) RefreshAccount(ctx context.Context, vendorID int64) (Account, er
 		return Account{}, fmt.Errorf("checkout: save Stripe account: %w", err)
 	}
 	return acct, nil
+}
+
+// accountStatus is the status columns an account.updated event sets: the
+// payment currencies stay as the last refresh read them, since the event
+// carries the account, not its country's specification.
+func accountStatus(a *stripe.Account, now time.Time) map[string]any {
+	return map[string]any{"charges_enabled": a.ChargesEnabled, "payouts_enabled": a.PayoutsEnabled,
+		"requirements_due": requirementsDue(a), "updated_at": now}
+}
+
+func requirementsDue(a *stripe.Account) string {
+	if a.Requirements == nil {
+		return ""
+	}
+	return strings.Join(a.Requirements.CurrentlyDue, ",")
 }
 
 // withTx is db.Transaction with the context.

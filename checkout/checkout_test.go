@@ -254,6 +254,39 @@ func TestThreeVendorCheckout(t *testing.T) {
 	})
 }
 
+// Stripe's account.updated event keeps a connected account's status
+// current without anyone opening the Stripe page: a vendor whose account
+// stops taking payments cannot be paid by checkout from then on.
+func TestAccountUpdatedEvent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newWorld(t, db, 0)
+		ctx := context.Background()
+		north := w.vendor("Northwind")
+		n1 := w.invoice(north, "N-1", "ap@acme.example", "USD", 10000)
+		acct, err := w.co.Account(ctx, north)
+		if err != nil || !acct.ChargesEnabled {
+			t.Fatalf("account before: %+v %v", acct, err)
+		}
+		if _, err := w.co.Quote(ctx, w.payer("ap@acme.example"), []checkout.Item{{n1, 10000}}); err != nil {
+			t.Fatalf("quote while enabled: %v", err)
+		}
+		w.deliver(checkouttest.Event("evt_acct_1", "account.updated", map[string]any{"id": acct.AccountID, "object": "account",
+			"charges_enabled": false, "payouts_enabled": false, "requirements": map[string]any{"currently_due": []string{"external_account"}}}))
+		after, err := w.co.Account(ctx, north)
+		if err != nil || after.ChargesEnabled || after.PayoutsEnabled || after.RequirementsDue != "external_account" || after.Currencies != acct.Currencies {
+			t.Fatalf("account after account.updated: %+v %v", after, err)
+		}
+		if _, err := w.co.Quote(ctx, w.payer("ap@acme.example"), []checkout.Item{{n1, 10000}}); err == nil {
+			t.Fatal("a checkout was quoted for a vendor whose account no longer takes payments")
+		}
+		// Another platform's account is nobody's here: nothing changes.
+		w.deliver(checkouttest.Event("evt_acct_2", "account.updated", map[string]any{"id": "acct_elsewhere", "object": "account", "charges_enabled": true}))
+		if again, _ := w.co.Account(ctx, north); again.ChargesEnabled {
+			t.Fatal("an unknown account's event changed a vendor's account")
+		}
+	})
+}
+
 func transferID(t *testing.T, w *world, vendorID int64) string {
 	ev := w.eventsOf(vendorID, checkout.EventPaymentReceived)[0]
 	return ev["stripe"].(map[string]any)["transfer"].(string)

@@ -23,6 +23,10 @@
 //     vendors' transfers and gives each applied line back to its invoice
 //     (reopened); a partial refund is told to the vendors and changes no
 //     invoice, the vendor reconciles it.
+//   - Account status: whether a connected account takes payments, its
+//     requirements and currencies are stored, never read from Stripe while
+//     a page renders: Stripe's account.updated events keep them current,
+//     and an admin's Check status (a POST) reads the account again.
 //   - Amounts are int64 minor units end to end; ISO 4217 exponents are
 //     what Stripe expects for the currencies a vendor's account accepts.
 package checkout

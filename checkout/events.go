@@ -30,7 +30,7 @@ func Handled(typ string) bool {
 	switch typ {
 	case "checkout.session.completed", "checkout.session.async_payment_succeeded",
 		"checkout.session.async_payment_failed", "charge.refunded", "payment_intent.payment_failed",
-		"transfer.created", "transfer.updated", "transfer.reversed":
+		"transfer.created", "transfer.updated", "transfer.reversed", "account.updated":
 		return true
 	}
 	return false

@@ -128,6 +128,12 @@ func (s *Store) apply(tx *gorm.DB, ev StripeEvent, now time.Time) (int64, error)
 			return 0, nil // partial: see doc.go
 		}
 		return co.ID, s.applyRefund(tx, co, now)
+	case "account.updated": // a connected account's status, pushed by Stripe
+		a, err := decode[stripe.Account](ev.Payload)
+		if err != nil || a.ID == "" {
+			return 0, err
+		}
+		return 0, tx.Model(&Account{}).Where("account_id = ?", a.ID).Updates(accountStatus(&a, now)).Error
 	case "transfer.created", "transfer.updated", "transfer.reversed":
 		tr, err := decode[stripe.Transfer](ev.Payload)
 		if err != nil {

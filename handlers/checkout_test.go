@@ -220,15 +220,38 @@ func TestVendorConnectStripe(t *testing.T) {
 			t.Fatalf("connect: %d %q %s", r.status, r.location, r.body)
 		}
 		links := mock.Requests("POST", "/v1/account_links")
-		if len(links) != 1 || links[0].Form.Get("type") != "account_onboarding" || !strings.HasSuffix(links[0].Form.Get("return_url"), "/vendor/stripe") {
+		if len(links) != 1 || links[0].Form.Get("type") != "account_onboarding" || !strings.HasSuffix(links[0].Form.Get("return_url"), "/vendor/stripe?returned=1") {
 			t.Fatalf("account links: %+v", links)
 		}
-		page = admin.get("/vendor/stripe")
-		mustContain(t, "connected", page.body, "Takes payments</dt><dd>Not yet", "Stripe still needs", "external_account", "Continue onboarding at Stripe")
-		// Agents cannot connect the vendor's account.
+		var acctID string
+		db.Gorm.Table("stripe_accounts").Where("vendor_id = ?", north).Pluck("account_id", &acctID)
+		// Back from Stripe: viewing the page asks Stripe nothing and
+		// changes nothing; a press of Check status reads the account.
+		var before string
+		db.Gorm.Table("stripe_accounts").Where("vendor_id = ?", north).Select("updated_at").Scan(&before)
+		page = admin.get("/vendor/stripe?returned=1")
+		mustContain(t, "back from Stripe", page.body, "Welcome back from Stripe", "Check status at Stripe", "Takes payments</dt><dd>Not yet")
+		var after string
+		db.Gorm.Table("stripe_accounts").Where("vendor_id = ?", north).Select("updated_at").Scan(&after)
+		if got := mock.Requests("GET", "/v1/accounts/"+acctID); len(got) != 0 || before != after {
+			t.Fatalf("viewing the page read the account %d times from Stripe and changed its row (%s -> %s)", len(got), before, after)
+		}
+		r = admin.post("/vendor/stripe/refresh", nil, "/vendor/stripe")
+		if r.status != http.StatusSeeOther || r.location != "/vendor/stripe?done=refreshed" {
+			t.Fatalf("refresh: %d %q", r.status, r.location)
+		}
+		if got := mock.Requests("GET", "/v1/accounts/"+acctID); len(got) != 1 {
+			t.Fatalf("refresh read the account %d times", len(got))
+		}
+		page = admin.get("/vendor/stripe?done=refreshed")
+		mustContain(t, "refreshed", page.body, "Status read from Stripe", "Takes payments</dt><dd>Not yet", "Stripe still needs", "external_account", "Continue onboarding at Stripe")
+		// Agents can neither connect the vendor's account nor refresh it.
 		agent := h.vendorSignIn("agent@north.example")
 		if r := agent.post("/vendor/stripe/connect", nil, "/vendor"); r.status == http.StatusSeeOther {
 			t.Fatalf("agent connected Stripe: %d", r.status)
+		}
+		if r := agent.post("/vendor/stripe/refresh", nil, "/vendor"); r.status == http.StatusSeeOther {
+			t.Fatalf("agent refreshed Stripe: %d", r.status)
 		}
 	})
 }

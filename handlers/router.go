@@ -166,6 +166,7 @@ func (s *Server) routes() http.Handler {
 		if s.checkout != nil { // issue 17
 			vendor.GET("/stripe", s.requireAdmin, s.stripePage)
 			vendor.POST("/stripe/connect", s.requireAdmin, s.connectStripe)
+			vendor.POST("/stripe/refresh", s.requireAdmin, s.refreshStripe)
 		}
 	}
 
