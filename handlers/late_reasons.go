@@ -116,7 +116,7 @@ func (s *Server) lateReasonsPage(c *gin.Context) {
 				others = append(others, o)
 			}
 		}
-		d.Invoices = append(d.Invoices, lateInvoice{ID: id, Number: inv.Number, Vendor: inv.VendorName, Due: inv.DueDate.String(), Others: others})
+		d.Invoices = append(d.Invoices, lateInvoice{ID: id, Number: inv.Number, Vendor: inv.VendorName, Due: portalDay(c, inv.DueDate), Others: others})
 	}
 	s.renderPortal(c, http.StatusOK, "late_reasons", portalPage{Title: "Why was the payment late?", Data: d})
 }

@@ -242,7 +242,7 @@ func (s *Server) renderCheckout(c *gin.Context, status int, sel checkoutSelectio
 		if !typed || amount == "" {
 			amount = money.FormatNumber(o.AmountRemaining, o.Currency)
 		}
-		v.Invoices = append(v.Invoices, checkoutChoice{ID: o.InvoiceID, Number: o.Number, Due: formatDay(o.DueDate),
+		v.Invoices = append(v.Invoices, checkoutChoice{ID: o.InvoiceID, Number: o.Number, Due: portalDay(c, o.DueDate),
 			Remaining: money.Format(o.AmountRemaining, o.Currency), Amount: amount, Checked: sel.checked[o.InvoiceID],
 			Payable: v.Why == "", Overdue: o.DueDate.String() < today, Error: d.Errors[payers.AmountField(o.InvoiceID)]})
 	}

@@ -101,7 +101,7 @@ func TestAdminManagesKeysAndTestMode(t *testing.T) {
 		mustNotContain(t, "the payer's inbox", inbox.body, "TEST-1", "7,777.00")
 		// The test digests page shows it.
 		sb := admin.get("/vendor/sandbox")
-		mustContain(t, "the test digests page", sb.body, "ap@acme.example", "TEST-1", "USD 7,777.00")
+		mustContain(t, "the test digests page", sb.body, "ap@acme.example", "TEST-1", "USD 7,777.00", "1 Dec 2026")
 		mustNotContain(t, "the test digests page", sb.body, "LIVE-1")
 
 		// Roll the live key with a 24-hour grace period.

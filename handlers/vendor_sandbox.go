@@ -51,7 +51,7 @@ func (s *Server) sandboxPage(c *gin.Context) {
 		d := sandboxDigest{To: firstNonEmpty(sc.Email, sc.Phone), Customer: firstNonEmpty(sc.Name, sc.ExternalID)}
 		due := money.Totals{}
 		for _, o := range open {
-			l := sandboxLine{Number: o.Number, Amount: money.Format(o.AmountRemaining, o.Currency), Due: o.DueDate.String(),
+			l := sandboxLine{Number: o.Number, Amount: money.Format(o.AmountRemaining, o.Currency), Due: formatDay(o.DueDate),
 				Hold: o.HoldKind, Overdue: o.DueDate.String() < today}
 			if o.HoldKind == "" {
 				due.Add(o.Currency, o.AmountRemaining)
