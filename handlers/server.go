@@ -91,10 +91,8 @@ type Config struct {
 	// serves /vendor/likely-late; nil leaves risk out and answers 404.
 	Risk *risk.Store
 	// Issue 15. VendorSignup is the sign-up policy: open, approval (the
-	// default, also for "") or closed. OnSecurityEvent, when set, receives
-	// each sign-up and each key created, rolled or revoked in the web inbox.
-	VendorSignup    string
-	OnSecurityEvent func(ctx context.Context, ev SecurityEvent)
+	// default, also for "") or closed.
+	VendorSignup string
 	// Imports serves the CSV import at /vendor/import; nil turns it off.
 	Imports *imports.Store
 	// Issue 15: the operator console at /admin (off when Admins is nil),
@@ -145,9 +143,8 @@ type Server struct {
 	analytics      *analytics.Store
 	risk           *risk.Store // issue 16
 	// Issue 15: vendor sign-up and security events.
-	signup          string
-	onSecurityEvent func(ctx context.Context, ev SecurityEvent)
-	imports         *imports.Store
+	signup  string
+	imports *imports.Store
 	// Issue 15.
 	admins  *admins.Store
 	console *console.Store
@@ -197,10 +194,9 @@ func New(cfg Config) http.Handler {
 		inbound:       cfg.Inbound,
 		inboundSecret: []byte(cfg.InboundSecret),
 
-		signup:          cfg.VendorSignup,
-		onSecurityEvent: cfg.OnSecurityEvent,
-		imports:         cfg.Imports,
-		branding:        cfg.Branding, // issue 15
+		signup:   cfg.VendorSignup,
+		imports:  cfg.Imports,
+		branding: cfg.Branding, // issue 15
 	}
 	if s.inbound != nil {
 		// An agent's emailed answer tells the payer as a web answer does.

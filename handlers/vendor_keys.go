@@ -103,7 +103,7 @@ func (s *Server) createKey(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.securityEvent(ctx, c, SecurityEvent{Action: "api_key.created", VendorID: m.VendorID, MemberID: m.ID, Target: k.Prefix})
+	s.logSecurity(c, "api_key.created", m.VendorID, m.ID, k.Prefix)
 	s.renderKeys(c, http.StatusCreated, keysData{NewKey: plain, NewMode: vendors.KeyMode(k.Prefix)})
 }
 
@@ -137,7 +137,7 @@ func (s *Server) rollKey(c *gin.Context) {
 		s.vendorFailed(c, err)
 		return
 	}
-	s.securityEvent(ctx, c, SecurityEvent{Action: "api_key.rolled", VendorID: m.VendorID, MemberID: m.ID, Target: old.Prefix + " -> " + fresh.Prefix})
+	s.logSecurity(c, "api_key.rolled", m.VendorID, m.ID, old.Prefix+" -> "+fresh.Prefix)
 	s.renderKeys(c, http.StatusCreated, keysData{NewKey: plain, NewMode: vendors.KeyMode(fresh.Prefix), Rolled: old.Prefix})
 }
 
@@ -154,6 +154,6 @@ func (s *Server) revokeKey(c *gin.Context) {
 		s.vendorFailed(c, err)
 		return
 	}
-	s.securityEvent(ctx, c, SecurityEvent{Action: "api_key.revoked", VendorID: m.VendorID, MemberID: m.ID, Target: k.Prefix})
+	s.logSecurity(c, "api_key.revoked", m.VendorID, m.ID, k.Prefix)
 	seeOther(c, "/vendor/keys?done=revoke")
 }

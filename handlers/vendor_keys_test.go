@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -56,10 +55,7 @@ func (h *portalHub) callAPI(method, path, key string, body any) (int, string) {
 // stops at once; agents and other vendors' admins reach none of it.
 func TestAdminManagesKeysAndTestMode(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		var events []string
-		h := newPortalHub(t, db, func(c *Config) {
-			c.OnSecurityEvent = func(_ context.Context, ev SecurityEvent) { events = append(events, ev.Action+" "+ev.Target[:16]) }
-		})
+		h := newPortalHub(t, db)
 		north := h.vendor("Northwind Supplies")
 		h.member(north, "ada@northwind.example", vendors.RoleAdmin)
 		h.member(north, "bo@northwind.example", vendors.RoleAgent)
@@ -139,10 +135,6 @@ func TestAdminManagesKeysAndTestMode(t *testing.T) {
 			t.Errorf("revoked test key: %d", st)
 		}
 
-		if len(events) != 4 || !strings.HasPrefix(events[0], "api_key.created dh_live_") || !strings.HasPrefix(events[2], "api_key.rolled") ||
-			!strings.HasPrefix(events[3], "api_key.revoked dh_test_") {
-			t.Errorf("security events = %v", events)
-		}
 		// The audit log holds each, by the member who acted (issue 15).
 		var audited []string
 		if err := db.Gorm.Raw(`SELECT action FROM audit_log WHERE actor_kind = 'member' AND action LIKE 'key.%' ORDER BY id`).

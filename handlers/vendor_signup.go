@@ -230,8 +230,7 @@ func (s *Server) signupVerified(c *gin.Context) {
 		s.signupFailed(c, err)
 		return
 	}
-	s.securityEvent(ctx, c, SecurityEvent{Action: "vendor.signed_up", VendorID: v.ID, MemberID: m.ID,
-		Target: fmt.Sprintf("vendor:%d", v.ID)})
+	s.logSecurity(c, "vendor.signed_up", v.ID, m.ID, fmt.Sprintf("vendor:%d", v.ID))
 	s.clearCookie(c, signupCookie, "/vendor/signup")
 	s.issueVendorSession(c, m)
 	c.Redirect(http.StatusSeeOther, "/vendor/keys?done=signup")
