@@ -20,7 +20,8 @@ import (
 // webhook then shows the payment as paid on the page Stripe returns to.
 // Both pages pass axe-core and fit the phone.
 func TestCheckoutInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	db := dbtest.SQLite(t)
 	h, store, mock := newCheckoutHub(t, db, 150)
 	bg := context.Background()
@@ -38,14 +39,7 @@ func TestCheckoutInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	do := b.do
 	fits := func(page string) {
 		t.Helper()
 		over, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))

@@ -27,37 +27,12 @@ import (
 // its customer's digest in the outbox carries the logo and the branded
 // portal inbox passes axe-core at 375 px. Every page passes axe-core.
 func TestVendorOnboardsInChromium(t *testing.T) {
-	ctx := browserContext(t)
+	b := newTab(t)
+	ctx := b.ctx
 	db := dbtest.SQLite(t)
 	brands := branding.NewStore(db.Gorm, time.Now)
 	h := newPortalHub(t, db, func(c *Config) { c.Imports = imports.NewStore(db.Gorm, time.Now); c.Branding = brands })
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	landed := func(want string) {
-		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, want) {
-				do("wait for the page after "+want, chromedp.WaitVisible(chromedp.CSS("h1")))
-				return
-			}
-		}
-		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("never reached %q; at %s:\n%s", want, loc, text("main"))
-	}
+	do, text, landed := b.do, b.text, b.landed
 
 	do("a sign-up with a bad email",
 		chromedp.Navigate(h.srv.URL+"/vendor/signup"),
