@@ -114,6 +114,21 @@ func (b *tab) waitURL(what string, ok func(loc string) bool) {
 	}
 }
 
+// waitText waits up to 15 seconds for the first element sel matches to
+// hold want: a form posted back to its own address changes no URL, and the
+// page before it may still show for a moment.
+func (b *tab) waitText(sel, want string) {
+	b.t.Helper()
+	var got string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		got, _ = chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+		if strings.Contains(got, want) {
+			return
+		}
+	}
+	b.t.Fatalf("%s says %q, want %q", sel, got, want)
+}
+
 // landed waits for an address holding want, then for the page's heading.
 func (b *tab) landed(want string) {
 	b.t.Helper()
