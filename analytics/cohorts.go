@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/duehub/duehub/civil"
@@ -33,24 +32,19 @@ type Cohort struct {
 }
 
 func (q *query) cohorts(r *Report) error {
-	cf, cargs := q.currencyFilter("i.currency")
-	paidWithin := func(n int) string {
-		return fmt.Sprintf("SUM(CASE WHEN i.paid_at IS NOT NULL AND %s <= %d THEN 1 ELSE 0 END)", q.daysAfter("i.paid_at", "i.billed_on"), n)
+	for _, b := range q.billed { // in month order
+		if n := len(r.Cohorts); n == 0 || r.Cohorts[n-1].Month != b.Month {
+			r.Cohorts = append(r.Cohorts, Cohort{Month: b.Month})
+		}
+		c := &r.Cohorts[len(r.Cohorts)-1]
+		c.Invoices += b.Invoices
+		for i := range c.Paid {
+			c.Paid[i] += b.Within[i]
+		}
 	}
-	var rows []struct {
-		Month                   string
-		Invoices, P30, P60, P90 int64
-	}
-	err := q.db.Raw(`SELECT `+q.dateMonth("i.billed_on")+` AS month, COUNT(*) AS invoices, `+
-		paidWithin(30)+` AS p30, `+paidWithin(60)+` AS p60, `+paidWithin(90)+` AS p90
-FROM invoices i WHERE i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf+`
-GROUP BY 1 ORDER BY 1`, append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)...).Scan(&rows).Error
-	if err != nil {
-		return fmt.Errorf("cohorts: %w", err)
-	}
-	for _, row := range rows {
-		c := Cohort{Month: row.Month, Invoices: row.Invoices, Paid: [3]int64{row.P30, row.P60, row.P90}}
-		last := q.monthLastDay(row.Month)
+	for i := range r.Cohorts {
+		c := &r.Cohorts[i]
+		last := q.monthLastDay(c.Month)
 		for i, n := range CohortDays {
 			if last.AddDays(n).Before(q.today) {
 				c.Share[i] = share(c.Paid[i], c.Invoices)
@@ -59,7 +53,6 @@ GROUP BY 1 ORDER BY 1`, append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)
 		if c.Share[2] != nil {
 			c.AtRisk = share(c.Invoices-c.Paid[2], c.Invoices)
 		}
-		r.Cohorts = append(r.Cohorts, c)
 	}
 	return nil
 }

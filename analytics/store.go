@@ -17,13 +17,23 @@ import (
 // Store reads a vendor's figures. It writes only the network's
 // benchmarks, in RefreshNetwork.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db        *gorm.DB
+	now       func() time.Time
+	noRollups bool // WithoutRollups
 }
 
 // NewStore returns a Store over db with the clock now.
 func NewStore(db *gorm.DB, now func() time.Time) *Store {
 	return &Store{db: db, now: now}
+}
+
+// WithoutRollups is s computing every figure from the invoices alone,
+// reading and writing no monthly rollup: the reference the rollups are
+// tested and benchmarked against.
+func (s *Store) WithoutRollups() *Store {
+	c := *s
+	c.noRollups = true
+	return &c
 }
 
 // MaxDays is the longest period a report covers: three years of history.
@@ -116,7 +126,8 @@ func (s *Store) Compute(ctx context.Context, vendorID int64, p Period) (Report, 
 		return Report{}, err
 	}
 	now := s.now().UTC()
-	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: vendorID, p: p, now: now, loc: loc}
+	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: vendorID, p: p, now: now, loc: loc,
+		noRollups: s.noRollups}
 	q.today = civil.Of(now.In(loc))
 	q.start = p.From.In(loc).UTC()
 	q.end = p.To.AddDays(1).In(loc).UTC()
@@ -125,6 +136,9 @@ func (s *Store) Compute(ctx context.Context, vendorID int64, p Period) (Report, 
 		q.end, q.lastDay = now, q.today
 	}
 	r := Report{Period: p, AsOf: now, Timezone: loc.String()}
+	if err := q.prepare(); err != nil {
+		return Report{}, fmt.Errorf("analytics: %w", err)
+	}
 	steps := []func(*Report) error{q.money, q.aging, q.latePayments, q.disputes, q.delinquent, q.responseTime, q.accuracy,
 		q.lateReasons, q.cohorts, q.reminders}
 	if !q.pg {
@@ -170,6 +184,16 @@ type query struct {
 	// capped at now. lastDay is the last day the period covers up to now.
 	start, end time.Time
 	lastDay    civil.Date
+	// noRollups computes every figure from the invoices alone, as the
+	// reference the rollups are tested against.
+	noRollups bool
+
+	// Set by prepare, read by the steps: the rollups of the vendor's
+	// ended months, the whole months of the period read from them, and
+	// the period's billing by month and currency.
+	months map[string]monthFigures
+	whole  []month
+	billed []billedMonth
 }
 
 // currencyFilter is an SQL condition on col and its arguments.

@@ -129,17 +129,21 @@ func durationsOf(hours []float64) Durations {
 func (q *query) accuracy(r *Report) error {
 	cf, cargs := q.currencyFilter("i.currency")
 	args := append([]any{q.vendorID, q.p.From, q.lastDay}, cargs...)
-	var a struct{ Invoices, WithThread int64 }
-	err := q.db.Raw(`SELECT COUNT(*) AS invoices, COUNT(t.invoice_id) AS with_thread FROM invoices i
-LEFT JOIN (SELECT DISTINCT invoice_id FROM threads WHERE vendor_id = ? AND invoice_id IS NOT NULL) t ON t.invoice_id = i.id
-WHERE i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf,
+	var invoices int64
+	for _, b := range q.billed {
+		invoices += b.Invoices
+	}
+	// Driven from the vendor's threads, far fewer than its invoices.
+	var a struct{ WithThread int64 }
+	err := q.db.Raw(`SELECT COUNT(DISTINCT t.invoice_id) AS with_thread FROM threads t JOIN invoices i ON i.id = t.invoice_id
+WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf,
 		append([]any{q.vendorID}, args...)...).Scan(&a).Error
 	if err != nil {
 		return fmt.Errorf("accuracy: %w", err)
 	}
-	r.InvoiceAccuracy = Accuracy{Invoices: a.Invoices, WithThread: a.WithThread}
-	if a.Invoices > 0 {
-		r.InvoiceAccuracy.Share = ptr(round1(float64(a.WithThread) / float64(a.Invoices) * 100))
+	r.InvoiceAccuracy = Accuracy{Invoices: invoices, WithThread: a.WithThread}
+	if invoices > 0 {
+		r.InvoiceAccuracy.Share = ptr(round1(float64(a.WithThread) / float64(invoices) * 100))
 	}
 	err = q.db.Raw(`SELECT CASE WHEN t.kind = 'question' THEN 'question' ELSE t.reason END AS reason,
     COUNT(DISTINCT t.invoice_id) AS count

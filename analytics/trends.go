@@ -1,36 +1,43 @@
 package analytics
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
-// latePayments groups the invoices paid in the period by UTC month and
-// currency, counting those paid after their due date; it also averages the
-// days from due date to payment of the late ones (the days to resolve a
-// delinquent invoice).
+// latePayments groups the invoices paid in the period by month (the
+// vendor's) and currency, counting those paid after their due date; it
+// also averages the days from due date to payment of the late ones (the
+// days to resolve a delinquent invoice). Whole months come from the
+// rollups, the rest of the period live.
 func (q *query) latePayments(r *Report) error {
-	cf, cargs := q.currencyFilter("i.currency")
-	late := q.day("i.paid_at") + " > i.due_date"
-	var rows []struct {
-		LateMonth
-		DaysLate int64
+	var rows []paidMonth
+	for _, in := range q.liveInstants() {
+		live, err := q.paidByMonth(in[0], in[1])
+		if err != nil {
+			return fmt.Errorf("late payments: %w", err)
+		}
+		rows = append(rows, live...)
 	}
-	err := q.db.Raw(`SELECT `+q.month("i.paid_at")+` AS month, i.currency, COUNT(*) AS paid,
-    SUM(CASE WHEN `+late+` THEN 1 ELSE 0 END) AS paid_late,
-    SUM(CASE WHEN `+late+` THEN i.amount_due ELSE 0 END) AS amount_paid_late,
-    SUM(CASE WHEN `+late+` THEN `+q.daysAfter("i.paid_at", "i.due_date")+` ELSE 0 END) AS days_late
-FROM invoices i WHERE i.vendor_id = ? AND i.status = 'paid' AND i.paid_at >= ? AND i.paid_at < ?`+cf+`
-GROUP BY 1, 2 ORDER BY 1, 2`, append([]any{q.vendorID, q.start, q.end}, cargs...)...).Scan(&rows).Error
-	if err != nil {
-		return fmt.Errorf("late payments: %w", err)
+	for _, m := range q.whole {
+		for cur, f := range q.months[m.Key].Paid {
+			if q.wanted(cur) {
+				rows = append(rows, paidMonth{Month: m.Key, Currency: cur, paidFigures: f})
+			}
+		}
 	}
+	slices.SortFunc(rows, func(a, b paidMonth) int {
+		return cmp.Or(strings.Compare(a.Month, b.Month), strings.Compare(a.Currency, b.Currency))
+	})
 	// The days to resolve a delinquent invoice average the days late of
 	// every late payment: the months' sums over their counts.
 	var daysLate, paidLate int64
 	for _, row := range rows {
-		r.LatePaymentsByMonth = append(r.LatePaymentsByMonth, row.LateMonth)
+		r.LatePaymentsByMonth = append(r.LatePaymentsByMonth, LateMonth{Month: row.Month, Currency: row.Currency,
+			Paid: row.Paid, PaidLate: row.PaidLate, AmountPaidLate: row.AmountPaidLate})
 		daysLate += row.DaysLate
 		paidLate += row.PaidLate
 	}
