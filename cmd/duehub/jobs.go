@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,10 +32,19 @@ func (a *app) startJobs(ctx context.Context, h *hub) (func(), error) {
 	cfg.Weekly = jobs.NewWeeklySummary(jobs.WeeklySummaryConfig{Vendors: a.vendors, Threads: a.threads,
 		Analytics: analytics.NewStore(a.db.Gorm, time.Now), Mailer: h.senders[notify.Email],
 		From: a.cfg.Channels.EmailFrom, BaseURL: a.cfg.BaseURL, Now: time.Now, Log: a.log})
-	// Issue 12: the network's benchmarks, computed nightly and on start.
+	// Issue 12: the network's benchmarks, computed nightly and on start,
+	// then the vendors' monthly rollups, so that no page computes an ended
+	// month.
 	network := analytics.NewStore(a.db.Gorm, time.Now)
 	cfg.Network = func(ctx context.Context, maxAge time.Duration) (int, error) {
 		passes, err := network.RefreshNetwork(ctx, maxAge)
+		if err != nil {
+			return len(passes), err
+		}
+		months, err := network.RollUp(ctx)
+		if months > 0 {
+			a.log.Info("analytics months rolled up", slog.Int("months", months))
+		}
 		return len(passes), err
 	}
 	cfg.Checkout = h.checkout // issue 17
