@@ -161,20 +161,30 @@ func (s *Store) RollUp(ctx context.Context) (int, error) {
 	}
 	computed := 0
 	for _, id := range ids {
-		loc, err := s.Location(ctx, id)
+		n, err := s.RollUpVendor(ctx, id)
+		computed += n
 		if err != nil {
 			return computed, err
 		}
-		now := s.now().UTC()
-		q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: id, now: now, loc: loc,
-			today: civil.Of(now.In(loc))}
-		_, n, err := q.rollups()
-		computed += n
-		if err != nil {
-			return computed, fmt.Errorf("analytics: vendor %d: %w", id, err)
-		}
 	}
 	return computed, nil
+}
+
+// RollUpVendor computes and stores the vendor's ended months no row holds
+// yet, and returns how many.
+func (s *Store) RollUpVendor(ctx context.Context, vendorID int64) (int, error) {
+	loc, err := s.Location(ctx, vendorID)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	q := &query{db: s.db.WithContext(ctx), pg: s.db.Dialector.Name() == "postgres", vendorID: vendorID, now: now, loc: loc,
+		today: civil.Of(now.In(loc))}
+	_, n, err := q.rollups()
+	if err != nil {
+		return n, fmt.Errorf("analytics: vendor %d: %w", vendorID, err)
+	}
+	return n, nil
 }
 
 // firstPaidMonth is the earliest month a paid invoice of the vendor was

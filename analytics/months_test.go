@@ -3,9 +3,11 @@ package analytics_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,8 +80,14 @@ var rollupPeriods = [][3]string{
 // rollups equals the one computed from the invoices alone.
 func sameAsReference(t *testing.T, store *analytics.Store, vendorID int64, when string) {
 	t.Helper()
+	sameOver(t, store, vendorID, when, rollupPeriods)
+}
+
+// sameOver is sameAsReference over the periods given.
+func sameOver(t *testing.T, store *analytics.Store, vendorID int64, when string, periods [][3]string) {
+	t.Helper()
 	ctx := context.Background()
-	for _, pr := range rollupPeriods {
+	for _, pr := range periods {
 		p := period(t, pr[0], pr[1], pr[2])
 		got, err := store.Compute(ctx, vendorID, p)
 		if err != nil {
@@ -123,7 +131,7 @@ func TestRollupsAddUp(t *testing.T) {
 		}
 		utc := w.vendor("Plain")
 		for _, v := range []int64{auck.ID, utc} {
-			items := history(w, v, 300, rng)
+			items := history(w, v, 200, rng)
 			sameAsReference(t, store, v, "first reports")
 			if n := storedMonths(t, db, v); n < 30 {
 				t.Fatalf("vendor %d: %d months rolled up, want the 34 ended months of its history", v, n)
@@ -150,7 +158,7 @@ func TestRollupsAddUp(t *testing.T) {
 				{"a paid invoice's amount changed", func() { it := paid[3]; it.amount += 777; w.push(v, it) }},
 				{"a paid invoice's due date moved", func() {
 					it := paid[4]
-					it.due = at(it.paidAt[:10]+" 00:00").AddDate(0, 0, -20).Format("2006-01-02")
+					it.due = max(it.issue, at(it.paidAt[:10]+" 00:00").AddDate(0, 0, -20).Format("2006-01-02"))
 					w.push(v, it)
 				}},
 				{"history pushed into a rolled-up month", func() {
@@ -168,7 +176,8 @@ func TestRollupsAddUp(t *testing.T) {
 				if storedMonths(t, db, v) >= before {
 					t.Fatalf("%s: no month's rollup dropped", wr.what)
 				}
-				sameAsReference(t, store, v, wr.what)
+				// Three years, and a period cut at both ends.
+				sameOver(t, store, v, wr.what, [][3]string{rollupPeriods[0], rollupPeriods[3]})
 			}
 			if err := db.Gorm.Exec(`UPDATE vendors SET timezone = 'America/Los_Angeles' WHERE id = ?`, v).Error; err != nil {
 				t.Fatal(err)
@@ -238,4 +247,66 @@ func cur(it inv) string {
 		return "USD"
 	}
 	return it.currency
+}
+
+// TestRollUpAhead: the nightly pass computes every vendor's ended months,
+// so the next report computes none; a second pass finds nothing to do.
+func TestRollUpAhead(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newWorld(t, db)
+		w.at("2026-11-20 15:00")
+		store := analytics.NewStore(db.Gorm, func() time.Time { return w.now })
+		a, b := w.vendor("A"), w.vendor("B")
+		rng := rand.New(rand.NewPCG(5, 6))
+		history(w, a, 60, rng)
+		history(w, b, 60, rng)
+		n, err := store.RollUp(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := storedMonths(t, db, a) + storedMonths(t, db, b); n < 60 || int64(n) != got {
+			t.Fatalf("rolled up %d months, %d stored; want the ~34 ended months of each vendor", n, got)
+		}
+		if again, err := store.RollUp(context.Background()); err != nil || again != 0 {
+			t.Fatalf("second pass computed %d months (%v), want 0", again, err)
+		}
+		sameAsReference(t, store, a, "after the nightly pass")
+	})
+}
+
+// TestWarmerRollsUpAfterPushes: pushes of paid history mark the vendor,
+// and the warmer rolls its months up once the pushes go quiet, before any
+// report asks; a push of open invoices alone marks nothing.
+func TestWarmerRollsUpAfterPushes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		w := newWorld(t, db)
+		w.at("2026-11-20 15:00")
+		store := analytics.NewStore(db.Gorm, func() time.Time { return w.now })
+		// Its own clock: history moves the world's while the warmer runs.
+		fixed := w.now
+		warmer := analytics.NewStore(db.Gorm, func() time.Time { return fixed }).
+			NewWarmer(50*time.Millisecond, time.Second, slog.New(slog.DiscardHandler))
+		var touched atomic.Int64
+		w.vendors.OnPaidChanged(func(id int64) { touched.Add(1); warmer.Touch(id) })
+		v := w.vendor("Warm")
+		w.push(v, inv{id: "open-only", customer: "c1", issue: "2026-01-05", due: "2026-02-04", amount: 100})
+		if touched.Load() != 0 {
+			t.Fatal("a push of a new open invoice marked the vendor")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan struct{})
+		go func() { warmer.Run(ctx); close(done) }()
+		history(w, v, 80, rand.New(rand.NewPCG(7, 8)))
+		deadline := time.Now().Add(20 * time.Second)
+		for storedMonths(t, db, v) < 30 {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 20 s the warmer had rolled up %d months (marked %d times)", storedMonths(t, db, v), touched.Load())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		sameAsReference(t, store, v, "after the warmer")
+	})
 }

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -104,7 +103,8 @@ func measureAnalytics(ctx context.Context, h Hub, s *server, vk vendorKeys, invo
 	var after []time.Duration
 	for i := range analyticsAfterPayment {
 		billed := today.AddDate(0, -2, -i)
-		if err := pushPaid(ctx, s, key, customer, fmt.Sprintf("bench-late-%d-%d", today.Unix(), i), billed, today); err != nil {
+		late := paidItem(fmt.Sprintf("bench-late-%d-%d", today.Unix(), i), customer, 12345, billed, today)
+		if err := pushHistory(ctx, client, s, key, []historyItem{late}); err != nil {
 			return err
 		}
 		d, err := timeRequest(ctx, client, url, key)
@@ -169,31 +169,6 @@ func timeRequest(ctx context.Context, client *http.Client, url, key string) (tim
 	return time.Since(start), nil
 }
 
-// pushPaid pushes one invoice of the customer, billed on billed and paid
-// at paid.
-func pushPaid(ctx context.Context, s *server, key, customer, externalID string, billed, paid time.Time) error {
-	body, _ := json.Marshal(map[string]any{"invoices": []map[string]any{{"external_id": externalID,
-		"customer": map[string]string{"external_id": customer}, "currency": "USD", "amount_due": 12345,
-		"issue_date": billed.Format("2006-01-02"), "due_date": billed.AddDate(0, 0, 30).Format("2006-01-02"),
-		"status": "paid", "paid_at": paid.Format(time.RFC3339)}}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.baseURL+"/v1/invoices/batch", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("bench: payment: %w", err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("bench: payment: %s", resp.Status)
-	}
-	return nil
-}
-
 // seedHistory pushes n paid invoices for the vendor, billed over the three
 // years before today (one every 1096/n days), each paid 10 to 69 days
 // after billing, to the vendor's existing customers; it returns how many
@@ -205,47 +180,58 @@ func seedHistory(ctx context.Context, h Hub, s *server, vendorID int64, key stri
 	if err != nil || len(customers) == 0 {
 		return 0, fmt.Errorf("bench: the vendor's customers: %v", err)
 	}
-	type item struct {
-		ExternalID string            `json:"external_id"`
-		Customer   map[string]string `json:"customer"`
-		Currency   string            `json:"currency"`
-		AmountDue  int64             `json:"amount_due"`
-		IssueDate  string            `json:"issue_date"`
-		DueDate    string            `json:"due_date"`
-		Status     string            `json:"status"`
-		PaidAt     string            `json:"paid_at"`
-	}
 	client := &http.Client{Timeout: 60 * time.Second}
 	defer client.CloseIdleConnections()
 	start := today.AddDate(0, 0, -1096)
 	for from := 0; from < n; from += vendors.MaxBatch {
-		var items []item
+		var items []historyItem
 		for i := from; i < min(from+vendors.MaxBatch, n); i++ {
 			billed := start.Add(time.Duration(float64(i) / float64(n) * 1096 * 24 * float64(time.Hour)))
 			paid := billed.AddDate(0, 0, 10+i%60)
 			if paid.After(today) {
 				paid = today
 			}
-			items = append(items, item{ExternalID: fmt.Sprintf("hist-%07d", i), Customer: map[string]string{"external_id": customers[i%len(customers)]},
-				Currency: "USD", AmountDue: int64(10000 + i%500*100), IssueDate: billed.Format("2006-01-02"),
-				DueDate: billed.AddDate(0, 0, 30).Format("2006-01-02"), Status: "paid", PaidAt: paid.Format(time.RFC3339)})
+			items = append(items, paidItem(fmt.Sprintf("hist-%07d", i), customers[i%len(customers)], int64(10000+i%500*100), billed, paid))
 		}
-		body, _ := json.Marshal(map[string]any{"invoices": items})
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.baseURL+"/v1/invoices/batch", bytes.NewReader(body))
-		if err != nil {
+		if err := pushHistory(ctx, client, s, key, items); err != nil {
 			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, fmt.Errorf("bench: history: %w", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("bench: history: %s", resp.Status)
 		}
 	}
 	return n, nil
+}
+
+// historyItem is a paid invoice as the batch API takes it.
+type historyItem struct {
+	ExternalID string            `json:"external_id"`
+	Customer   map[string]string `json:"customer"`
+	Currency   string            `json:"currency"`
+	AmountDue  int64             `json:"amount_due"`
+	IssueDate  string            `json:"issue_date"`
+	DueDate    string            `json:"due_date"`
+	Status     string            `json:"status"`
+	PaidAt     string            `json:"paid_at"`
+}
+
+// paidItem is an invoice of the customer in USD, billed on billed, due 30
+// days later, paid at paid.
+func paidItem(externalID, customer string, amount int64, billed, paid time.Time) historyItem {
+	return historyItem{ExternalID: externalID, Customer: map[string]string{"external_id": customer}, Currency: "USD",
+		AmountDue: amount, IssueDate: billed.Format("2006-01-02"), DueDate: billed.AddDate(0, 0, 30).Format("2006-01-02"),
+		Status: "paid", PaidAt: paid.Format(time.RFC3339)}
+}
+
+// pushHistory pushes items through the batch API with the vendor's key.
+func pushHistory(ctx context.Context, client *http.Client, s *server, key string, items []historyItem) error {
+	body, err := json.Marshal(map[string]any{"invoices": items})
+	if err != nil {
+		return err
+	}
+	status, _, _, err := postBatch(ctx, client, s.baseURL, key, body)
+	if err != nil {
+		return fmt.Errorf("bench: history: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("bench: history: %s", http.StatusText(status))
+	}
+	return nil
 }

@@ -110,5 +110,13 @@ func (s *Store) PushInvoices(ctx context.Context, vendorID int64, items []Invoic
 	if err != nil {
 		return nil, err
 	}
+	if s.paidChanged != nil {
+		for _, inv := range valid {
+			if r := results[inv.idx].Result; r == ResultUpdated || (r == ResultCreated && inv.row.Status == StatusPaid) {
+				s.paidChanged(vendorID)
+				break
+			}
+		}
+	}
 	return results, nil
 }

@@ -31,7 +31,17 @@ type Store struct {
 	secrets *secretBox
 	// sandboxes remembers which vendor ids are test-mode sandboxes (issue 15).
 	sandboxes sync.Map
+	// paidChanged, when set, hears of pushes that may have made, changed or
+	// unmade paid invoices (OnPaidChanged).
+	paidChanged func(vendorID int64)
 }
+
+// OnPaidChanged sets fn to be called, after the push commits, with the
+// vendor of every push that created a paid invoice or updated any invoice
+// (which may have been paid): the analytics roll the vendor's months up
+// again soon after (analytics.Warmer). fn must not block. Set it before
+// the store is used.
+func (s *Store) OnPaidChanged(fn func(vendorID int64)) { s.paidChanged = fn }
 
 // NewStore returns a Store. now is the clock (time.Now in production).
 func NewStore(db *gorm.DB, payers PayerLinker, now func() time.Time) *Store {
