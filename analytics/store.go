@@ -260,6 +260,18 @@ func (q *query) within(a, b string, days int) string {
 	return "(julianday(" + b + ") >= julianday(" + a + ") AND julianday(" + b + ") < julianday(" + a + ") + " + strconv.Itoa(days) + ")"
 }
 
+// notIndexed is col in a condition no index should serve on SQLite: its
+// planner, without statistics for the range, would rather walk the
+// vendor's due dates — nearly all its invoices — than the open book's
+// partial index ('+' makes the column an expression). PostgreSQL plans
+// from its statistics.
+func (q *query) notIndexed(col string) string {
+	if q.pg {
+		return col
+	}
+	return "+" + col
+}
+
 // float casts an aggregate to a float both drivers scan.
 func (q *query) float(sql string) string {
 	if q.pg {

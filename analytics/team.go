@@ -133,10 +133,12 @@ func (q *query) accuracy(r *Report) error {
 	for _, b := range q.billed {
 		invoices += b.Invoices
 	}
-	// Driven from the vendor's threads, far fewer than its invoices.
+	// Driven from the vendor's threads, far fewer than its invoices: CROSS
+	// JOIN keeps SQLite's planner from walking the invoices instead (as
+	// it does without statistics); PostgreSQL orders it freely.
 	var a struct{ WithThread int64 }
-	err := q.db.Raw(`SELECT COUNT(DISTINCT t.invoice_id) AS with_thread FROM threads t JOIN invoices i ON i.id = t.invoice_id
-WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf,
+	err := q.db.Raw(`SELECT COUNT(DISTINCT t.invoice_id) AS with_thread FROM threads t CROSS JOIN invoices i
+WHERE i.id = t.invoice_id AND t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf,
 		append([]any{q.vendorID}, args...)...).Scan(&a).Error
 	if err != nil {
 		return fmt.Errorf("accuracy: %w", err)
@@ -147,8 +149,8 @@ WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on
 	}
 	err = q.db.Raw(`SELECT CASE WHEN t.kind = 'question' THEN 'question' ELSE t.reason END AS reason,
     COUNT(DISTINCT t.invoice_id) AS count
-FROM threads t JOIN invoices i ON i.id = t.invoice_id
-WHERE t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf+`
+FROM threads t CROSS JOIN invoices i
+WHERE i.id = t.invoice_id AND t.vendor_id = ? AND i.vendor_id = ? AND i.status <> 'void' AND i.billed_on >= ? AND i.billed_on <= ?`+cf+`
 GROUP BY 1 ORDER BY count DESC, reason`, append([]any{q.vendorID}, args...)...).Scan(&r.InvoiceAccuracy.ByReason).Error
 	if err != nil {
 		return fmt.Errorf("accuracy by reason: %w", err)

@@ -138,7 +138,7 @@ func (q *query) delinquent(r *Report) error {
 	err := q.db.Raw(`SELECT c.id AS customer_id, c.external_id AS customer_external_id, c.name, i.currency,
     SUM(i.amount_remaining) AS overdue_amount, MIN(i.due_date) AS oldest_due
 FROM invoices i JOIN customers c ON c.id = i.customer_id
-WHERE i.vendor_id = ? AND c.vendor_id = ? AND i.status = 'open' AND i.amount_remaining > 0 AND i.due_date < ?`+cf+`
+WHERE i.vendor_id = ? AND c.vendor_id = ? AND i.status = 'open' AND i.amount_remaining > 0 AND `+q.notIndexed("i.due_date")+` < ?`+cf+`
 GROUP BY c.id, c.external_id, c.name, i.currency
 ORDER BY overdue_amount DESC, c.external_id, i.currency LIMIT 10`,
 		append([]any{q.vendorID, q.vendorID, q.today}, cargs...)...).Scan(&rows).Error

@@ -56,6 +56,8 @@ func serveCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if h.checkout, err = stripeCheckout(a.db.Gorm); err != nil { // issue 17
 		return err
 	}
+	// SQLite gathers no planner statistics by itself.
+	go a.db.KeepOptimized(ctx, time.Minute, a.log)
 	// Issue 12: a vendor's ended months are rolled up again a second after
 	// its pushes of paid invoices go quiet, not in the next report.
 	analyticsStore := analytics.NewStore(a.db.Gorm, time.Now)
