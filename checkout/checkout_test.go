@@ -392,3 +392,60 @@ func TestConcurrentCheckouts(t *testing.T) {
 		}
 	})
 }
+
+// TestStripeMinorUnits: a checkout in a currency whose Stripe units are
+// not ISO 4217's reaches Stripe in Stripe's units — 5,000 ISK as 500000,
+// 1,234.00 MGA as 1234 — for the session, the fee and the transfer, and
+// applies the ISO amount to the invoice; an amount Stripe cannot charge
+// exactly (12.34 MGA, 5.125 KWD) is refused with the step it takes.
+func TestStripeMinorUnits(t *testing.T) {
+	w := newWorld(t, dbtest.SQLite(t), 150)
+	ctx := context.Background()
+	north := w.vendor("Northwind")
+	w.db.Gorm.Exec("UPDATE stripe_accounts SET currencies = 'usd,isk,mga,kwd' WHERE vendor_id = ?", north)
+	isk := w.invoice(north, "ISK-1", "ap@acme.example", "ISK", 5000)   // 5,000 kr
+	mga := w.invoice(north, "MGA-1", "ap@acme.example", "MGA", 123456) // 1,234.56 Ar
+	kwd := w.invoice(north, "KWD-1", "ap@acme.example", "KWD", 5125)   // 5.125 KD
+	payer := w.payer("ap@acme.example")
+
+	started, err := w.co.Start(ctx, payer, []checkout.Item{{isk, 5000}}, "https://hub.example/done", "https://hub.example/portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := w.stripe.Requests("POST", "/v1/checkout/sessions")[0].Form
+	// The fee: 1.5 % of 5,000 kr is 75 kr, 7500 to Stripe.
+	if f.Get("line_items[0][price_data][unit_amount]") != "500000" || f.Get("line_items[1][price_data][unit_amount]") != "7500" ||
+		f.Get("line_items[0][price_data][currency]") != "isk" || started.Quote.Fee != 75 {
+		t.Fatalf("ISK session: %v, quote %+v", f, started.Quote)
+	}
+	w.deliver(checkouttest.SessionCompleted("evt_isk", *started.Checkout.SessionID, "pi_isk"))
+	tr := w.stripe.Requests("POST", "/v1/transfers")
+	if len(tr) != 1 || tr[0].Form.Get("amount") != "500000" {
+		t.Fatalf("ISK transfer: %+v", tr)
+	}
+	if left, status := w.remaining(north, "ISK-1"); left != 0 || status != "paid" {
+		t.Fatalf("ISK invoice after payment: %d %s", left, status)
+	}
+
+	refused := func(id, amount int64, want string) {
+		t.Helper()
+		_, err := w.co.Quote(ctx, payer, []checkout.Item{{id, amount}})
+		var ve *vendors.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Fields[0].Message, want) {
+			t.Fatalf("quote of %d: %v, want a refusal naming %q", amount, err, want)
+		}
+	}
+	refused(mga, 123456, "multiples of MGA 1.00: pay MGA 1,234.00 here")
+	refused(kwd, 5125, "multiples of KWD 0.010: pay KWD 5.120 here")
+
+	started, err = w.co.Start(ctx, payer, []checkout.Item{{mga, 123400}}, "https://hub.example/done", "https://hub.example/portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = w.stripe.Requests("POST", "/v1/checkout/sessions")[1].Form
+	// 1.5 % of 1,234.00 Ar is 18.51, rounded up to the whole ariary Stripe takes: 19.
+	if f.Get("line_items[0][price_data][unit_amount]") != "1234" || f.Get("line_items[1][price_data][unit_amount]") != "19" ||
+		started.Quote.Fee != 1900 || started.Quote.Total != 125300 {
+		t.Fatalf("MGA session: %v, quote %+v", f, started.Quote)
+	}
+}

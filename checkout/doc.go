@@ -27,6 +27,9 @@
 //     requirements and currencies are stored, never read from Stripe while
 //     a page renders: Stripe's account.updated events keep them current,
 //     and an admin's Check status (a POST) reads the account again.
-//   - Amounts are int64 minor units end to end; ISO 4217 exponents are
-//     what Stripe expects for the currencies a vendor's account accepts.
+//   - Amounts are int64 ISO 4217 minor units in the hub; what is sent to
+//     Stripe is converted to Stripe's units where they differ (amounts.go:
+//     ISK and UGX in hundredths, MGA in whole units, three-decimal
+//     currencies in steps of ten), and the quote refuses an amount Stripe
+//     cannot charge exactly, naming the step.
 package checkout

@@ -353,7 +353,11 @@ func (s *Store) Settle(ctx context.Context, checkoutID int64) error {
 }
 
 func (s *Store) createTransfer(ctx context.Context, co Checkout, t Transfer) (string, error) {
-	params := &stripe.TransferCreateParams{Amount: stripe.Int64(t.Amount), Currency: stripe.String(strings.ToLower(co.Currency)),
+	amount, err := toStripe(t.Amount, co.Currency)
+	if err != nil {
+		return "", err
+	}
+	params := &stripe.TransferCreateParams{Amount: stripe.Int64(amount), Currency: stripe.String(strings.ToLower(co.Currency)),
 		Destination: stripe.String(t.AccountID), SourceTransaction: stripe.String(co.ChargeID),
 		TransferGroup: stripe.String(co.TransferGroup),
 		Metadata:      map[string]string{"duehub_checkout": strconv.FormatInt(co.ID, 10), "duehub_vendor": strconv.FormatInt(t.VendorID, 10)}}
@@ -415,7 +419,11 @@ func (s *Store) refundExcess(ctx context.Context, co Checkout) error {
 	if excess == 0 {
 		return nil
 	}
-	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(co.PaymentIntentID), Amount: stripe.Int64(excess),
+	amount, err := toStripe(excess, co.Currency)
+	if err != nil {
+		return err
+	}
+	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(co.PaymentIntentID), Amount: stripe.Int64(amount),
 		Metadata: map[string]string{"duehub_checkout": strconv.FormatInt(co.ID, 10), "reason": "invoice already paid"}}
 	params.SetIdempotencyKey("duehub-excess-" + strconv.FormatInt(co.ID, 10))
 	ref, err := s.sc.V1Refunds.Create(ctx, params)

@@ -173,6 +173,11 @@ WHERE i.id IN ? AND c.payer_id = ?`, ids, payerID).Scan(&rows).Error
 		case it.Amount > r.AmountRemaining:
 			fe = append(fe, vendors.FieldError{Field: field, Message: "must be at most the " + money.Format(r.AmountRemaining, r.Currency) + " remaining"})
 			continue
+		case it.Amount%chargeStep(r.Currency) != 0:
+			fe = append(fe, vendors.FieldError{Field: field, Message: "card payments in " + r.Currency + " take multiples of " +
+				money.Format(chargeStep(r.Currency), r.Currency) + ": pay " + money.Format(it.Amount-it.Amount%chargeStep(r.Currency), r.Currency) +
+				" here and the rest on the vendor's own payment page"})
+			continue
 		}
 		i, ok := index[r.VendorID]
 		if !ok {
@@ -191,6 +196,9 @@ WHERE i.id IN ? AND c.payer_id = ?`, ids, payerID).Scan(&rows).Error
 	}
 	sort.SliceStable(q.Vendors, func(a, b int) bool { return q.Vendors[a].Name < q.Vendors[b].Name })
 	q.Fee = s.Fee(q.Amount)
+	if step := chargeStep(q.Currency); q.Fee%step != 0 {
+		q.Fee += step - q.Fee%step // up to what Stripe can charge
+	}
 	q.Total = q.Amount + q.Fee
 	return q, nil
 }
@@ -211,6 +219,14 @@ func (s *Store) Start(ctx context.Context, payerID int64, items []Item, successU
 	q, err := s.Quote(ctx, payerID, items)
 	if err != nil {
 		return Started{}, err
+	}
+	// In Stripe's units: each vendor's line, then the fee. The quote has
+	// refused what Stripe cannot take.
+	amounts := make([]int64, len(q.Vendors)+1)
+	for i, a := range append(vendorAmounts(q), q.Fee) {
+		if amounts[i], err = toStripe(a, q.Currency); err != nil {
+			return Started{}, err
+		}
 	}
 	now := s.stamp()
 	co := Checkout{PayerID: payerID, Currency: q.Currency, Amount: q.Amount, Fee: q.Fee, Status: StatusOpen,
@@ -243,19 +259,19 @@ func (s *Store) Start(ctx context.Context, payerID int64, items []Item, successU
 		Metadata: map[string]string{"duehub_checkout": ref},
 		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{TransferGroup: stripe.String(co.TransferGroup),
 			Metadata: map[string]string{"duehub_checkout": ref}}}
-	for _, v := range q.Vendors {
+	for i, v := range q.Vendors {
 		numbers := make([]string, len(v.Lines))
 		for i, l := range v.Lines {
 			numbers[i] = l.Number
 		}
 		params.LineItems = append(params.LineItems, &stripe.CheckoutSessionCreateLineItemParams{Quantity: stripe.Int64(1),
-			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(cur), UnitAmount: stripe.Int64(v.Amount),
+			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(cur), UnitAmount: stripe.Int64(amounts[i]),
 				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{
 					Name: stripe.String(v.Name + ": invoice " + strings.Join(numbers, ", "))}}})
 	}
 	if q.Fee > 0 {
 		params.LineItems = append(params.LineItems, &stripe.CheckoutSessionCreateLineItemParams{Quantity: stripe.Int64(1),
-			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(cur), UnitAmount: stripe.Int64(q.Fee),
+			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{Currency: stripe.String(cur), UnitAmount: stripe.Int64(amounts[len(q.Vendors)]),
 				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String("duehub service fee")}}})
 	}
 	params.SetIdempotencyKey("duehub-checkout-" + ref)
@@ -299,4 +315,12 @@ func (s *Store) BySession(ctx context.Context, payerID int64, sessionID string) 
 		return Checkout{}, fmt.Errorf("checkout session: %w", payers.ErrNotFound)
 	}
 	return rows[0], nil
+}
+
+func vendorAmounts(q Quote) []int64 {
+	out := make([]int64, len(q.Vendors))
+	for i, v := range q.Vendors {
+		out[i] = v.Amount
+	}
+	return out
 }
