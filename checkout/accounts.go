@@ -74,6 +74,28 @@ func (s *Store) Accounts(ctx context.Context, vendorIDs []int64) (map[int64]Acco
 	return out, nil
 }
 
+// PayerCanPay reports whether some open invoice of the payer is a
+// vendor's whose connected account takes payments in its currency: only
+// then does the portal offer to pay online.
+func (s *Store) PayerCanPay(ctx context.Context, payerID int64) (bool, error) {
+	var rows []struct {
+		Currency   string
+		Currencies string
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT i.currency, a.currencies FROM invoices i
+JOIN customers c ON c.id = i.customer_id JOIN stripe_accounts a ON a.vendor_id = i.vendor_id
+WHERE c.payer_id = ? AND i.status = 'open' AND i.amount_remaining > 0 AND a.charges_enabled = ?`, payerID, true).Scan(&rows).Error
+	if err != nil {
+		return false, fmt.Errorf("checkout: payer can pay: %w", err)
+	}
+	for _, r := range rows {
+		if (Account{ChargesEnabled: true, Currencies: r.Currencies}).Accepts(r.Currency) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // OnboardingLink creates the vendor's connected account on first use (an
 // Express account) and returns a fresh Account Link to Stripe's onboarding.
 // returnURL is where Stripe sends the vendor back, refreshURL where an

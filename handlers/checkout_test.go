@@ -75,8 +75,12 @@ func TestPortalCheckout(t *testing.T) {
 		theirs := h.invoice(contoso, "SECRET-9", "ap@other.example", 500, "2026-11-30")
 		b := h.signIn(acme)
 
-		// The inbox offers online payment of the ticked invoices.
+		// The inbox offers online payment of the ticked invoices; not to a
+		// payer none of whose vendors has connected Stripe.
 		mustContain(t, "inbox", b.get("/portal").body, `formaction="/portal/checkout"`)
+		h.invoice(plain, "P-2", "ap@plain-only.example", 700, "2026-11-30")
+		mustNotContain(t, "inbox of a payer of an unconnected vendor only", h.signIn("ap@plain-only.example").get("/portal").body,
+			`formaction="/portal/checkout"`, "Pay the selected invoices online")
 
 		// The page groups by currency; a vendor without Stripe cannot be ticked.
 		quoteURL := "/portal/checkout?invoice=" + itoa(n1) + "&invoice=" + itoa(c1) + "&amount%5B" + itoa(n1) + "%5D=40.00"

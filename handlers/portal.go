@@ -34,7 +34,9 @@ type portalPage struct {
 	// Back is the current page, where a form in the layout returns.
 	Back string
 	Data any
-	// Checkout is true when the payer can pay online (issue 17).
+	// Checkout is true on the inbox when the payer can pay some of its
+	// invoices online: a vendor of one has connected Stripe and takes its
+	// currency (issue 17).
 	Checkout bool
 }
 
@@ -54,7 +56,14 @@ func (s *Server) renderPortal(c *gin.Context, status int, page string, p portalP
 	}
 	p.Flash = firstNonEmpty(p.Flash, flashText[c.Query("done")])
 	p.Back = backTo(c.Request.URL.Path, "/portal")
-	p.Checkout = s.checkout != nil // issue 17
+	if s.checkout != nil && page == "inbox" && payerID(c) > 0 { // issue 17
+		can, err := s.checkout.PayerCanPay(c.Request.Context(), payerID(c))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Checkout = can
+	}
 	s.renderPage(c, status, t, page, p)
 }
 
