@@ -24,6 +24,11 @@ const (
 	PayerErased       = "payer.erased"
 	AdminCreated      = "admin.created"
 	AdminSignIn       = "admin.signin"
+	// What payers see of a vendor, and where their payments go.
+	BrandLogoSet         = "branding.logo_set"
+	BrandLogoRemoved     = "branding.logo_removed"
+	BrandAccentSet       = "branding.accent_set"
+	StripeAccountCreated = "stripe.account_created"
 )
 
 // Actor kinds.

@@ -1,6 +1,7 @@
 package branding
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/audit"
 )
 
 // ErrNotFound is returned for a logo that is not the vendor's current one.
@@ -93,7 +96,8 @@ func (s *Store) SetAccent(ctx context.Context, vendorID int64, accent string) er
 		return err
 	}
 	row := map[string]any{"vendor_id": vendorID, "accent": accent, "updated_at": s.now().UTC()}
-	return s.upsert(ctx, row, "accent", "updated_at")
+	return s.upsert(ctx, row, audit.Entry{Action: audit.BrandAccentSet, Detail: "accent " + cmp.Or(accent, "removed")},
+		"accent", "updated_at")
 }
 
 // SetLogo replaces the vendor's logo with l, which must come from CleanLogo.
@@ -102,28 +106,45 @@ func (s *Store) SetLogo(ctx context.Context, vendorID int64, l Logo) error {
 		return fmt.Errorf("branding: set logo: not a checked logo")
 	}
 	row := map[string]any{"vendor_id": vendorID, "logo_type": l.Type, "logo_hash": l.Hash, "logo": l.Data, "updated_at": s.now().UTC()}
-	return s.upsert(ctx, row, "logo_type", "logo_hash", "logo", "updated_at")
+	return s.upsert(ctx, row, audit.Entry{Action: audit.BrandLogoSet, Detail: l.Type + " " + l.Hash},
+		"logo_type", "logo_hash", "logo", "updated_at")
 }
 
-func (s *Store) upsert(ctx context.Context, row map[string]any, columns ...string) error {
-	err := s.db.WithContext(ctx).Table("vendor_brandings").Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "vendor_id"}},
-		DoUpdates: clause.AssignmentColumns(columns),
-	}).Create(row).Error
-	if err != nil {
-		return fmt.Errorf("branding: save: %w", err)
-	}
-	return nil
+// upsert saves the vendor's row and the audit row of the change, with the
+// actor of ctx, in one transaction.
+func (s *Store) upsert(ctx context.Context, row map[string]any, e audit.Entry, columns ...string) error {
+	vendorID := row["vendor_id"].(int64)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Table("vendor_brandings").Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "vendor_id"}},
+			DoUpdates: clause.AssignmentColumns(columns),
+		}).Create(row).Error
+		if err != nil {
+			return fmt.Errorf("branding: save: %w", err)
+		}
+		return s.audit(ctx, tx, vendorID, e)
+	})
+}
+
+// audit records e as a change of the vendor's branding.
+func (s *Store) audit(ctx context.Context, tx *gorm.DB, vendorID int64, e audit.Entry) error {
+	e.CreatedAt, e.TargetType, e.TargetID, e.VendorID = s.now(), "vendor", strconv.FormatInt(vendorID, 10), audit.Vendor(vendorID)
+	return audit.Record(ctx, tx, e)
 }
 
 // RemoveLogo removes the vendor's logo: its URL answers 404 from then on.
 func (s *Store) RemoveLogo(ctx context.Context, vendorID int64) error {
-	err := s.db.WithContext(ctx).Table("vendor_brandings").Where("vendor_id = ?", vendorID).
-		Updates(map[string]any{"logo_type": "", "logo_hash": "", "logo": nil, "updated_at": s.now().UTC()}).Error
-	if err != nil {
-		return fmt.Errorf("branding: remove logo: %w", err)
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Table("vendor_brandings").Where("vendor_id = ? AND logo_hash <> ''", vendorID).
+			Updates(map[string]any{"logo_type": "", "logo_hash": "", "logo": nil, "updated_at": s.now().UTC()})
+		if res.Error != nil {
+			return fmt.Errorf("branding: remove logo: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // no logo: nothing changed
+		}
+		return s.audit(ctx, tx, vendorID, audit.Entry{Action: audit.BrandLogoRemoved})
+	})
 }
 
 // Logo returns the vendor's current logo if its hash and type are the

@@ -12,6 +12,8 @@ import (
 	"github.com/stripe/stripe-go/v82"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/duehub/duehub/audit"
 )
 
 // Account is a vendor's Stripe connected account as last read from Stripe.
@@ -115,7 +117,16 @@ func (s *Store) OnboardingLink(ctx context.Context, vendorID int64, returnURL, r
 		}
 		now := s.stamp()
 		acct = Account{VendorID: vendorID, AccountID: created.ID, CreatedAt: now, UpdatedAt: now}
-		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&acct).Error; err != nil {
+		// Where the vendor's payments will go: audited with who connected it.
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&acct)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			return audit.Record(ctx, tx, audit.Entry{CreatedAt: now, Action: audit.StripeAccountCreated, TargetType: "stripe_account",
+				TargetID: created.ID, Target: created.ID, VendorID: audit.Vendor(vendorID)})
+		})
+		if err != nil {
 			return "", fmt.Errorf("checkout: save Stripe account: %w", err)
 		}
 		if acct, err = s.Account(ctx, vendorID); err != nil {

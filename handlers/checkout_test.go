@@ -229,6 +229,12 @@ func TestVendorConnectStripe(t *testing.T) {
 		}
 		var acctID string
 		db.Gorm.Table("stripe_accounts").Where("vendor_id = ?", north).Pluck("account_id", &acctID)
+		// Where the vendor's payments will go is audited, with who connected it.
+		var audited []struct{ Action, Actor, TargetID string }
+		db.Gorm.Raw(`SELECT action, actor, target_id FROM audit_log WHERE vendor_id = ? AND action LIKE 'stripe.%'`, north).Scan(&audited)
+		if len(audited) != 1 || audited[0].Action != "stripe.account_created" || audited[0].Actor != "admin@north.example" || audited[0].TargetID != acctID {
+			t.Fatalf("audit rows of the connection: %+v (account %s)", audited, acctID)
+		}
 		// Back from Stripe: viewing the page asks Stripe nothing and
 		// changes nothing; a press of Check status reads the account.
 		var before string

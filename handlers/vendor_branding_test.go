@@ -179,6 +179,12 @@ func TestVendorBranding(t *testing.T) {
 		if b, _ := store.Get(context.Background(), north); b.Accent != "#0f5132" {
 			t.Errorf("stored accent %q", b.Accent)
 		}
+		// Every change is in the vendor's audit log, with who made it; the
+		// refused ones are not.
+		if got := auditedOf(t, h, north); got != "branding.logo_set ada@northwind.example png, branding.logo_set ada@northwind.example svg, "+
+			"branding.accent_set ada@northwind.example accent #0f5132" {
+			t.Errorf("Northwind's audit log: %s", got)
+		}
 
 		// The payer sees each vendor's own branding on its section.
 		payer := h.signIn("ap@acme.example")
@@ -233,4 +239,24 @@ func TestVendorBranding(t *testing.T) {
 			}
 		}
 	})
+}
+
+// auditedOf lists the vendor's audit rows in order as "action actor
+// detail", the detail cut at its first space-separated hash.
+func auditedOf(t *testing.T, h *portalHub, vendorID int64) string {
+	t.Helper()
+	var rows []struct{ Action, Actor, Detail string }
+	if err := h.db.Gorm.Raw(`SELECT action, actor, detail FROM audit_log WHERE vendor_id = ? AND action LIKE 'branding.%' ORDER BY id`, vendorID).
+		Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		detail, _, _ := strings.Cut(r.Detail, " ")
+		if strings.HasPrefix(r.Detail, "accent ") {
+			detail = r.Detail
+		}
+		out[i] = strings.TrimSpace(r.Action + " " + r.Actor + " " + detail)
+	}
+	return strings.Join(out, ", ")
 }
