@@ -255,7 +255,7 @@ func TestVendorConnectStripe(t *testing.T) {
 			t.Fatalf("refresh read the account %d times", len(got))
 		}
 		page = admin.get("/vendor/stripe?done=refreshed")
-		mustContain(t, "refreshed", page.body, "Status read from Stripe", "Takes payments</dt><dd>Not yet", "Stripe still needs", "external_account", "Continue onboarding at Stripe")
+		mustContain(t, "refreshed", page.body, "Status read from Stripe", "Takes payments</dt><dd>Not yet", "Stripe still needs", "A bank account for payouts", "<code>external_account</code>", "Continue onboarding at Stripe")
 		// Agents can neither connect the vendor's account nor refresh it.
 		agent := h.vendorSignIn("agent@north.example")
 		if r := agent.post("/vendor/stripe/connect", nil, "/vendor"); r.status == http.StatusSeeOther {

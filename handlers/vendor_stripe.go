@@ -17,7 +17,7 @@ import (
 type stripePageData struct {
 	Connected, ChargesEnabled, PayoutsEnabled bool
 	AccountID, Country, Currencies            string
-	Requirements                              []string
+	Requirements                              []checkout.Requirement
 	Expired, Returned, Refreshed              bool
 	FeeBPS                                    int64
 	AsOf                                      string // when the status was last read from Stripe
@@ -39,7 +39,7 @@ func (s *Server) stripePage(c *gin.Context) {
 	default:
 		d.AsOf = locale.Moment(locale.Default, acct.UpdatedAt.UTC()) + " UTC"
 		d.Connected, d.AccountID, d.ChargesEnabled, d.PayoutsEnabled = true, acct.AccountID, acct.ChargesEnabled, acct.PayoutsEnabled
-		d.Country, d.Requirements = acct.Country, acct.Requirements()
+		d.Country, d.Requirements = acct.Country, acct.Needs()
 		d.Currencies = strings.ToUpper(strings.ReplaceAll(acct.Currencies, ",", ", "))
 	}
 	s.renderVendor(c, http.StatusOK, "stripe", vendorPage{Title: "Stripe payments", Data: d})
