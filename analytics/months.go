@@ -291,16 +291,17 @@ type paidMonth struct {
 // of payment and currency (the currency filter applies).
 func (q *query) paidByMonth(from, to time.Time) ([]paidMonth, error) {
 	cf, cargs := q.currencyFilter("i.currency")
-	late := q.day("i.paid_at") + " > i.due_date"
+	const late = "d.paid_day > d.due_date"
 	var rows []struct {
 		Month, Currency                          string
 		Paid, PaidLate, AmountPaidLate, DaysLate int64
 	}
-	err := q.db.Raw(`SELECT `+q.month("i.paid_at")+` AS month, i.currency, COUNT(*) AS paid,
+	err := q.db.Raw(`SELECT `+q.dateMonth("d.paid_day")+` AS month, d.currency, COUNT(*) AS paid,
     SUM(CASE WHEN `+late+` THEN 1 ELSE 0 END) AS paid_late,
-    SUM(CASE WHEN `+late+` THEN i.amount_due ELSE 0 END) AS amount_paid_late,
-    SUM(CASE WHEN `+late+` THEN `+q.daysAfter("i.paid_at", "i.due_date")+` ELSE 0 END) AS days_late
-FROM invoices i WHERE i.vendor_id = ? AND i.status = 'paid' AND i.paid_at >= ? AND i.paid_at < ?`+cf+`
+    SUM(CASE WHEN `+late+` THEN d.amount_due ELSE 0 END) AS amount_paid_late,
+    SUM(CASE WHEN `+late+` THEN `+q.daysBetween("d.paid_day", "d.due_date")+` ELSE 0 END) AS days_late
+FROM (SELECT `+q.day("i.paid_at")+` AS paid_day, i.due_date, i.amount_due, i.currency FROM invoices i
+    WHERE i.vendor_id = ? AND i.status = 'paid' AND i.paid_at >= ? AND i.paid_at < ?`+cf+q.kept()+`) d
 GROUP BY 1, 2`, append([]any{q.vendorID, from, to}, cargs...)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("payments by month: %w", err)
@@ -325,21 +326,22 @@ type billedMonth struct {
 func (q *query) billedByMonth(cond string, args ...any) ([]billedMonth, error) {
 	cf, cargs := q.currencyFilter("i.currency")
 	paidWithin := func(n int) string {
-		return fmt.Sprintf("SUM(CASE WHEN i.paid_at IS NOT NULL AND %s <= %d THEN 1 ELSE 0 END)", q.daysAfter("i.paid_at", "i.billed_on"), n)
+		return fmt.Sprintf("SUM(CASE WHEN d.paid_day IS NOT NULL AND %s <= %d THEN 1 ELSE 0 END)", q.daysBetween("d.paid_day", "d.billed_on"), n)
 	}
-	lastPaid := "COALESCE(" + q.day("MAX(i.paid_at)") + ", '')"
+	lastPaid := "COALESCE(MAX(d.paid_day), '')"
 	if q.pg {
-		lastPaid = "COALESCE(to_char(" + q.day("MAX(i.paid_at)") + ", 'YYYY-MM-DD'), '')"
+		lastPaid = "COALESCE(to_char(MAX(d.paid_day), 'YYYY-MM-DD'), '')"
 	}
 	var rows []struct {
 		Month, Currency                string
 		Invoices, P30, P60, P90, Sales int64
 		LastPaid                       string
 	}
-	err := q.db.Raw(`SELECT `+q.dateMonth("i.billed_on")+` AS month, i.currency, COUNT(*) AS invoices, `+
+	err := q.db.Raw(`SELECT `+q.dateMonth("d.billed_on")+` AS month, d.currency, COUNT(*) AS invoices, `+
 		paidWithin(CohortDays[0])+` AS p30, `+paidWithin(CohortDays[1])+` AS p60, `+paidWithin(CohortDays[2])+` AS p90,
-    SUM(i.amount_due) AS sales, `+lastPaid+` AS last_paid
-FROM invoices i WHERE i.vendor_id = ? AND `+cond+cf+`
+    SUM(d.amount_due) AS sales, `+lastPaid+` AS last_paid
+FROM (SELECT i.billed_on, i.currency, i.amount_due, `+q.day("i.paid_at")+` AS paid_day FROM invoices i
+    WHERE i.vendor_id = ? AND `+cond+cf+q.kept()+`) d
 GROUP BY 1, 2`, append(append([]any{q.vendorID}, args...), cargs...)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("billing by month: %w", err)

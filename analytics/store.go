@@ -245,10 +245,27 @@ func (q *query) day(col string) string {
 // daysAfter is the SQL of the whole days from the DATE column due to the
 // vendor's date of the timestamp column at.
 func (q *query) daysAfter(at, due string) string {
+	return q.daysBetween(q.day(at), due)
+}
+
+// daysBetween is the SQL of the whole days from the date b to the date a.
+func (q *query) daysBetween(a, b string) string {
 	if q.pg {
-		return "(" + q.day(at) + " - " + due + ")"
+		return "(" + a + " - " + b + ")"
 	}
-	return "CAST(julianday(" + q.day(at) + ") - julianday(" + due + ") AS INTEGER)"
+	return "CAST(julianday(" + a + ") - julianday(" + b + ") AS INTEGER)"
+}
+
+// kept ends a subquery in FROM that computes a per-row value (the
+// vendor's day of a time) for the outer query's aggregates to use many
+// times: SQLite would otherwise flatten it into the outer query and call
+// duehub_local_date, a call into Go, once per use rather than once per
+// row. PostgreSQL computes AT TIME ZONE natively.
+func (q *query) kept() string {
+	if q.pg {
+		return ""
+	}
+	return " LIMIT -1"
 }
 
 // within is the SQL of "the timestamp column b falls in the days days
