@@ -23,25 +23,30 @@ CREATE TABLE analytics_months (
 -- A write that changes a paid invoice (or makes one) drops the rows of the
 -- months it was paid and billed in, before and after; the next report
 -- computes them again. The shared advisory lock pairs with the exclusive
--- one a report takes while it computes months (analytics.lockMonths): a
--- report never stores a month from before a write whose trigger has run
--- and not yet committed, and a write committed after the report read its
--- snapshot finds the stored row and drops it. Writers run at READ
--- COMMITTED, so the DELETE sees rows committed while it waited.
+-- one a report takes while it computes months (monthsLock in package
+-- analytics, months.go): a report never stores a month from before a
+-- write whose trigger has run and not yet committed, and a write committed
+-- after the report read its snapshot finds the stored row and drops it.
+-- Writers run at READ COMMITTED, so the DELETE sees rows committed while
+-- it waited.
+-- +goose StatementBegin
+CREATE FUNCTION analytics_months_drop_for(vendor BIGINT, paid TIMESTAMPTZ, billed DATE) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(1634626681, (vendor & 2147483647)::int4);
+    DELETE FROM analytics_months m WHERE m.vendor_id = vendor
+        AND ((paid >= m.start_at AND paid < m.end_at) OR (billed >= m.first_day AND billed <= m.last_day));
+END
+$$;
+-- +goose StatementEnd
 -- +goose StatementBegin
 CREATE FUNCTION analytics_months_drop() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.status = 'paid' THEN
-        PERFORM pg_advisory_xact_lock_shared(1634626681, (OLD.vendor_id & 2147483647)::int4);
-        DELETE FROM analytics_months m WHERE m.vendor_id = OLD.vendor_id
-            AND ((OLD.paid_at >= m.start_at AND OLD.paid_at < m.end_at)
-              OR (OLD.billed_on >= m.first_day AND OLD.billed_on <= m.last_day));
+        PERFORM analytics_months_drop_for(OLD.vendor_id, OLD.paid_at, OLD.billed_on);
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.status = 'paid' THEN
-        PERFORM pg_advisory_xact_lock_shared(1634626681, (NEW.vendor_id & 2147483647)::int4);
-        DELETE FROM analytics_months m WHERE m.vendor_id = NEW.vendor_id
-            AND ((NEW.paid_at >= m.start_at AND NEW.paid_at < m.end_at)
-              OR (NEW.billed_on >= m.first_day AND NEW.billed_on <= m.last_day));
+        PERFORM analytics_months_drop_for(NEW.vendor_id, NEW.paid_at, NEW.billed_on);
     END IF;
     RETURN NULL;
 END
@@ -67,4 +72,5 @@ DROP TRIGGER invoices_analytics_months_delete ON invoices;
 DROP TRIGGER invoices_analytics_months_update ON invoices;
 DROP TRIGGER invoices_analytics_months_insert ON invoices;
 DROP FUNCTION analytics_months_drop();
+DROP FUNCTION analytics_months_drop_for(BIGINT, TIMESTAMPTZ, DATE);
 DROP TABLE analytics_months;
